@@ -1,0 +1,169 @@
+package dev.archcore.maven;
+
+import dev.archcore.pacman.BuiltPackage;
+import dev.archcore.pacman.Compression;
+import dev.archcore.pacman.PackageBuildException;
+import dev.archcore.pacman.PackageBuilder;
+import dev.archcore.pacman.PackageRequest;
+import org.apache.maven.execution.MavenSession;
+import org.apache.maven.plugin.AbstractMojo;
+import org.apache.maven.plugin.MojoExecutionException;
+import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugins.annotations.Component;
+import org.apache.maven.plugins.annotations.LifecyclePhase;
+import org.apache.maven.plugins.annotations.Mojo;
+import org.apache.maven.plugins.annotations.Parameter;
+import org.apache.maven.project.MavenProject;
+import org.apache.maven.project.MavenProjectHelper;
+import org.apache.maven.settings.crypto.SettingsDecrypter;
+
+import java.io.File;
+import java.io.UncheckedIOException;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Builds the project's PKGBUILD into a pacman package, as makepkg would, without makepkg, fakeroot or an Arch
+ * host, and attaches it to the project (type {@code pkg.tar.zst}).
+ */
+@Mojo(name = "pkg", defaultPhase = LifecyclePhase.PACKAGE, threadSafe = true)
+public class PkgMojo extends AbstractMojo {
+    static final String GPG_PASSPHRASE_ENV = "ARCHCORE_GPG_PASSPHRASE";
+
+    /** The PKGBUILD to build; its directory is makepkg's {@code $startdir}. */
+    @Parameter(property = "archcore.pkgbuild", defaultValue = "${project.basedir}/PKGBUILD")
+    private File pkgbuild;
+
+    /** Target architecture ({@code CARCH}); defaults to the build machine's (x86_64, i686 or aarch64). */
+    @Parameter(property = "archcore.arch")
+    private String arch;
+
+    /** {@code zst} (default), {@code xz}, {@code gz} or {@code none}. */
+    @Parameter(property = "archcore.compression", defaultValue = "zst")
+    private String compression;
+
+    /** Compression level; defaults to the tool's own default (zstd 3, xz 6, gzip 6). */
+    @Parameter(property = "archcore.compressionLevel")
+    private Integer compressionLevel;
+
+    /** Recorded as the packager; defaults to {@code $PACKAGER}, else "Unknown Packager" as makepkg does. */
+    @Parameter(property = "archcore.packager")
+    private String packager;
+
+    /** Where the package is written. */
+    @Parameter(property = "archcore.outputDirectory", defaultValue = "${project.build.directory}")
+    private File outputDirectory;
+
+    /** Holds {@code src/} and {@code pkg/}, makepkg's {@code $srcdir} and {@code $pkgdir}. */
+    @Parameter(defaultValue = "${project.build.directory}/archcore/build")
+    private File buildDirectory;
+
+    /** The one timestamp of every entry; {@code SOURCE_DATE_EPOCH} in the environment takes precedence. */
+    @Parameter(defaultValue = "${project.build.outputTimestamp}")
+    private String outputTimestamp;
+
+    /** Also write a detached OpenPGP signature ({@code .sig}). */
+    @Parameter(property = "archcore.sign", defaultValue = "false")
+    private boolean sign;
+
+    /** An exported secret key file ({@code gpg --export-secret-keys}, binary or armored). */
+    @Parameter(property = "archcore.signKeyring")
+    private File signKeyring;
+
+    /** Fingerprint or key id of the signing key; defaults to the first signing key of the keyring. */
+    @Parameter(property = "archcore.signKeyId")
+    private String signKeyId;
+
+    /** settings.xml server whose passphrase (or password) unlocks the key; else {@code $ARCHCORE_GPG_PASSPHRASE}. */
+    @Parameter(property = "archcore.signServerId", defaultValue = "archcore-gpg")
+    private String signServerId;
+
+    /** Attach the package to the project so install/deploy handle it. */
+    @Parameter(property = "archcore.attach", defaultValue = "true")
+    private boolean attach;
+
+    @Parameter(property = "archcore.skip", defaultValue = "false")
+    private boolean skip;
+
+    @Parameter(defaultValue = "${project}", readonly = true)
+    private MavenProject project;
+
+    @Parameter(defaultValue = "${session}", readonly = true)
+    private MavenSession session;
+
+    @Component
+    private MavenProjectHelper projectHelper;
+
+    @Component
+    private SettingsDecrypter settingsDecrypter;
+
+    @Override
+    public void execute() throws MojoExecutionException, MojoFailureException {
+        if (skip) {
+            getLog().info("archcore.skip is set: no package built");
+            return;
+        }
+        Map<String, String> env = System.getenv();
+        PackageRequest request = new PackageRequest(pkgbuild.toPath(), buildDirectory.toPath(),
+                outputDirectory.toPath(), arch != null ? arch : hostArch(), parseCompression(),
+                compressionLevel != null ? compressionLevel : parseCompression().defaultLevel(),
+                BuildTimestamp.epochSeconds(outputTimestamp, env),
+                packager != null ? packager : env.getOrDefault("PACKAGER", "Unknown Packager"),
+                signing(), Map.of("ARCHCORE_PROJECT_VERSION", project.getVersion()),
+                "archcore " + pluginVersion(), new MavenLog(getLog()));
+        BuiltPackage built;
+        try {
+            built = PackageBuilder.build(request);
+        } catch (PackageBuildException | IllegalArgumentException e) {
+            throw new MojoFailureException(e.getMessage(), e);
+        } catch (UncheckedIOException e) {
+            throw new MojoExecutionException(e.getMessage(), e);
+        }
+        getLog().info("Package: " + built.file());
+        project.getProperties().setProperty("archcore.pkgfile", built.file().toString());
+        project.getProperties().setProperty("archcore.pkgver", built.metadata().version());
+        if (attach) {
+            String type = built.file().getFileName().toString().replaceFirst("^.*\\.(pkg\\.tar.*)$", "$1");
+            projectHelper.attachArtifact(project, type, null, built.file().toFile());
+            if (built.signature() != null) {
+                projectHelper.attachArtifact(project, type + ".sig", null, built.signature().toFile());
+            }
+        }
+    }
+
+    private Compression parseCompression() throws MojoFailureException {
+        try {
+            return Compression.parse(compression);
+        } catch (IllegalArgumentException e) {
+            throw new MojoFailureException("archcore.compression: " + e.getMessage());
+        }
+    }
+
+    private PackageRequest.Signing signing() throws MojoFailureException {
+        if (!sign) {
+            return null;
+        }
+        if (signKeyring == null) {
+            throw new MojoFailureException("archcore.sign is on but no key is configured: set archcore.signKeyring to "
+                    + "a file made by gpg --export-secret-keys KEYID (and archcore.signKeyId to choose a key).");
+        }
+        String passphrase = Secrets.password(session.getSettings(), settingsDecrypter, signServerId, GPG_PASSPHRASE_ENV);
+        return new PackageRequest.Signing(signKeyring.toPath(), signKeyId,
+                passphrase == null ? new char[0] : passphrase.toCharArray());
+    }
+
+    static String hostArch() {
+        String os = System.getProperty("os.arch").toLowerCase(Locale.ROOT);
+        return switch (os) {
+            case "amd64", "x86_64" -> "x86_64";
+            case "x86", "i386", "i486", "i586", "i686" -> "i686";
+            case "aarch64", "arm64" -> "aarch64";
+            default -> os;
+        };
+    }
+
+    private String pluginVersion() {
+        String v = getClass().getPackage().getImplementationVersion();
+        return v != null ? v : "dev";
+    }
+}

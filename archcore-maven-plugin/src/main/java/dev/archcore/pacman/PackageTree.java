@@ -1,0 +1,108 @@
+package dev.archcore.pacman;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * The files of a {@code $pkgdir}, in the order makepkg archives them: every path sorted bytewise
+ * ({@code LC_COLLATE=C}), the first of several hard links carrying the data and the others pointing at it.
+ */
+public final class PackageTree {
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFDIR = 0040000;
+    private static final int S_IFREG = 0100000;
+    private static final int S_IFLNK = 0120000;
+
+    public enum Type { DIRECTORY, FILE, SYMLINK, HARDLINK }
+
+    /**
+     * One archive entry. {@code path} is relative without a leading slash; {@code link} is the symlink target
+     * or, for a hard link, the path of the entry carrying the data.
+     */
+    public record Entry(String path, Path source, Type type, int mode, long size, String link) {
+        public boolean isRegular() {
+            return type == Type.FILE || type == Type.HARDLINK;
+        }
+    }
+
+    private final List<Entry> entries;
+
+    private PackageTree(List<Entry> entries) {
+        this.entries = List.copyOf(entries);
+    }
+
+    public List<Entry> entries() {
+        return entries;
+    }
+
+    /** Installed size as makepkg's dirsize computes it: regular files, each hard-linked inode once. */
+    public long installedSize() {
+        return entries.stream().filter(e -> e.type() == Type.FILE).mapToLong(Entry::size).sum();
+    }
+
+    public static Comparator<String> byteOrder() {
+        return (a, b) -> Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public static PackageTree scan(Path pkgdir) {
+        List<Path> paths;
+        try (Stream<Path> walk = Files.walk(pkgdir)) {
+            paths = walk.filter(p -> !p.equals(pkgdir)).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + pkgdir, e);
+        }
+        Map<String, Path> byName = new HashMap<>();
+        for (Path p : paths) {
+            byName.put(pkgdir.relativize(p).toString(), p);
+        }
+        List<String> names = new ArrayList<>(byName.keySet());
+        names.sort(byteOrder());
+        Map<Object, String> firstLinkOfInode = new HashMap<>();
+        List<Entry> entries = new ArrayList<>(names.size());
+        for (String name : names) {
+            entries.add(entry(pkgdir, name, byName.get(name), firstLinkOfInode));
+        }
+        return new PackageTree(entries);
+    }
+
+    private static Entry entry(Path pkgdir, String name, Path path, Map<Object, String> firstLinkOfInode) {
+        try {
+            Map<String, Object> attrs = Files.readAttributes(path, "unix:mode,ino,dev,nlink,size", LinkOption.NOFOLLOW_LINKS);
+            int mode = (Integer) attrs.get("mode");
+            int perm = mode & 07777;
+            switch (mode & S_IFMT) {
+                case S_IFDIR:
+                    return new Entry(name, path, Type.DIRECTORY, perm, 0, null);
+                case S_IFLNK:
+                    return new Entry(name, path, Type.SYMLINK, perm, 0, Files.readSymbolicLink(path).toString());
+                case S_IFREG:
+                    long size = (Long) attrs.get("size");
+                    if ((Integer) attrs.get("nlink") > 1) {
+                        List<Object> inode = List.of(attrs.get("dev"), attrs.get("ino"));
+                        String first = firstLinkOfInode.putIfAbsent(inode, name);
+                        if (first != null) {
+                            return new Entry(name, path, Type.HARDLINK, perm, size, first);
+                        }
+                    }
+                    return new Entry(name, path, Type.FILE, perm, size, null);
+                default:
+                    throw new PackageBuildException(pkgdir.resolve(name) + " is a device node, socket or FIFO; a "
+                            + "package can only hold files, directories and links. Create it at run time instead "
+                            + "(a systemd-tmpfiles or sysusers entry, or the service itself), not in package().");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + path, e);
+        }
+    }
+}

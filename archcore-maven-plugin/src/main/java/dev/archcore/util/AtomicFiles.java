@@ -1,0 +1,41 @@
+package dev.archcore.util;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/** Writes a file next to its target and moves it into place, so a failed build never leaves half a file. */
+public final class AtomicFiles {
+    private AtomicFiles() {
+    }
+
+    @FunctionalInterface
+    public interface Writer {
+        void write(OutputStream out) throws IOException;
+    }
+
+    public static void write(Path target, Writer writer) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path temp = Files.createTempFile(dir, "." + target.getFileName(), ".part");
+        try {
+            try (OutputStream out = Files.newOutputStream(temp)) {
+                writer.write(out);
+            }
+            move(temp, target);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    public static void move(Path source, Path target) throws IOException {
+        try {
+            Files.move(source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(source, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+}
