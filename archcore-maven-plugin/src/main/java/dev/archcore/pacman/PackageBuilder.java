@@ -64,7 +64,12 @@ public final class PackageBuilder {
         List<String> options = BuildOptions.effective(pkgbuild.list("options"));
         tidy(pkgbuild, pkgdir, options, env, log);
 
-        PackageTree tree = PackageTree.scan(pkgdir);
+        PackageTree tree;
+        try {
+            tree = PackageTree.scan(pkgdir);
+        } catch (PackageBuildException e) {
+            throw new PackageBuildException(pkgbuild.file() + ": package() wrote " + e.getMessage(), e);
+        }
         PackageMetadata metadata = PackageMetadata.from(pkgbuild, request.sourceDateEpoch(), request.packager(),
                 tree.installedSize(), buildInfo(request, pkgbuild, options));
         Path target = request.outputDirectory().resolve(metadata.fileName(request.compression())).toAbsolutePath();
@@ -120,7 +125,10 @@ public final class PackageBuilder {
 
     /** Local {@code source=()} entries are linked into {@code $srcdir}, as makepkg does; remote ones are not fetched. */
     private static void linkLocalSources(Pkgbuild pkgbuild, Path srcdir) {
-        for (String source : pkgbuild.list("source")) {
+        List<String> sources = pkgbuild.list("source");
+        List<String> sums = pkgbuild.list("sha256sums");
+        for (int i = 0; i < sources.size(); i++) {
+            String source = sources.get(i);
             String name = source.contains("::") ? source.substring(0, source.indexOf("::")) : null;
             String location = source.contains("::") ? source.substring(source.indexOf("::") + 2) : source;
             if (location.contains("://")) {
@@ -132,6 +140,11 @@ public final class PackageBuilder {
             if (!Files.exists(file)) {
                 throw new PackageBuildException(pkgbuild.file() + ": source entry '" + source + "' does not exist in "
                         + pkgbuild.startdir() + "; add the file or remove the entry.");
+            }
+            if (i < sums.size() && !sums.get(i).equals("SKIP") && !sums.get(i).equalsIgnoreCase(PkgbuildReader.sha256(file))) {
+                throw new PackageBuildException(pkgbuild.file() + ": source entry '" + source + "' does not match "
+                        + "sha256sums[" + i + "] (" + sums.get(i) + "); update the sum (sha256sum " + location
+                        + ") or use 'SKIP'.");
             }
             Path link = srcdir.resolve(name != null ? name : file.getFileName().toString());
             try {

@@ -18,7 +18,7 @@ emit_var() {
 {
   for v in pkgname pkgbase pkgver pkgrel epoch pkgdesc url install changelog \
            arch license groups depends makedepends checkdepends optdepends provides conflicts replaces \
-           backup options source; do
+           backup options source sha256sums; do
     emit_var "$v"
     emit_var "${v}_${CARCH}"
   done

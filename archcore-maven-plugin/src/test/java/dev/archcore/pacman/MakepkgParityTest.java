@@ -25,11 +25,11 @@ class MakepkgParityTest {
 
     @BeforeAll
     static void tools() {
-        Tools.require("makepkg", "pacman", "testpkg", "bsdtar", "zstd");
+        Tools.require("makepkg", "pacman", "testpkg", "bsdtar", "zstd", "gcc", "strip");
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"plain", "rich", "tricky"})
+    @ValueSource(strings = {"plain", "rich", "tricky", "tidy"})
     void archcoreAndMakepkgBuildTheSamePackage(String fixture, @TempDir Path tmp) {
         Path ours = Fixtures.build(Fixtures.copy(fixture, tmp.resolve("archcore"))).file();
         Path theirs = Pacman.makepkg(Fixtures.copy(fixture, tmp.resolve("makepkg")), Fixtures.EPOCH);

@@ -1,0 +1,209 @@
+// Checks the project generated from archetype.properties: every file is there, every placeholder
+// is filled in, nothing of Velocity is left, and what must stay literal ($pkgdir, $repo, $SSH_PORT...)
+// did. No Maven build of the generated project here: that needs the archcore plugin (see it/).
+
+def dir = context.projectDir as File
+def failures = []
+def check = { ok, String message -> if (!(ok as boolean)) failures << message }
+def text = { String path -> new File(dir, path).getText('UTF-8') }
+
+def run = { List<String> cmd, File cwd, Map<String, String> env = [:] ->
+    def pb = new ProcessBuilder(cmd).directory(cwd)
+    pb.environment().putAll(env)
+    def p = pb.start()
+    def out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream()
+    p.waitForProcessOutput(out, err) // waits for the process and for both streams to be read
+    [code: p.exitValue(), out: out.toString('UTF-8'), err: err.toString('UTF-8')]
+}
+def onPath = { String tool -> System.getenv('PATH').split(File.pathSeparator).any { new File(it, tool).canExecute() } }
+
+// 1. the files
+def expected = ['PKGBUILD', 'Makefile', 'README.md', 'pom.xml', 'pacman.conf', '.gitignore', 'app/server.c',
+                'units/it-app.service', 'cloud-config/user_data.registry.yaml', 'cloud-config/user_data.slave.yaml']
+expected.each { check(new File(dir, it).isFile(), "missing file: $it") }
+if (failures) {
+    throw new AssertionError("generated project ${dir}:\n  " + failures.join('\n  '))
+}
+def all = []
+dir.eachFileRecurse(groovy.io.FileType.FILES) { all << dir.toPath().relativize(it.toPath()).toString() }
+all.remove('build.log') // the IT's own log
+check(all.sort() == expected.sort(), "unexpected file list: ${all.sort()}")
+
+// 2. no Velocity left anywhere: no template variable, no directive, no unparsed-block marker
+def templateVars = ~/\$!?\{?(groupId|artifactId|version|package|appPort|pkgdesc|archetypeVersion|archcoreVersion|d|pkgverFallback|versionFallback|pkgdescQuoted|pkgdescXml)\b/
+expected.each { path ->
+    def t = text(path)
+    def m = t =~ templateVars
+    check(!m.find(), "$path: template variable left: ${m.find() ? m.group() : ''}")
+    ['#set', '#[[', ']]#', '#if(', '#end'].each { check(!t.contains(it), "$path: Velocity left: $it") }
+    check(!t.contains('\r'), "$path: CR line ends")
+}
+
+// 3. PKGBUILD: real makepkg syntax, the values filled in, the shell variables intact
+def pkgbuild = text('PKGBUILD')
+def bashN = run(['bash', '-n', 'PKGBUILD'], dir)
+check(bashN.code == 0, "PKGBUILD: bash -n failed: ${bashN.err}")
+['$pkgdir', '$startdir', '$pkgver', '"$pkgver-$pkgrel"', 'pkgver()', 'build()', 'package()',
+ 'git rev-list --count HEAD', 'git rev-parse --short=7 HEAD', 'hg identify -n', 'hg identify -i', '# '].each {
+    check(pkgbuild.contains(it), "PKGBUILD lost: $it")
+}
+def vars = run(['bash', '-c', 'source ./PKGBUILD && printf "%s|" "$pkgname" "$pkgver" "$pkgrel" "$pkgdesc" "${arch[*]}" "${#depends[@]}" "$url" "${license[*]}"'], dir)
+check(vars.code == 0 && vars.err.isEmpty(), "PKGBUILD: sourcing failed: ${vars.err}")
+check(vars.out == 'it-app|1.2.0|1|It\'s a "test" app & $HOME stays|x86_64 i686 aarch64|0||MIT|',
+      "PKGBUILD values: ${vars.out}")
+
+// pkgver() outside any repository: the fallback, and nothing else on stdout
+def tmp = File.createTempDir('archcore-it', '')
+try {
+    new File(tmp, 'PKGBUILD').text = pkgbuild
+    def env = [GIT_CEILING_DIRECTORIES: tmp.parentFile.absolutePath]
+    def pv = run(['bash', '-c', 'source ./PKGBUILD && startdir=$PWD && pkgver'], tmp, env)
+    check(pv.code == 0 && pv.out == '1.2.0', "pkgver() without a repository: '${pv.out}' (${pv.code}) ${pv.err}")
+    if (onPath('git')) {
+        def git = { List<String> args -> run(['git', '-c', 'user.name=it', '-c', 'user.email=it@example.invalid',
+                                              '-c', 'init.defaultBranch=main'] + args, tmp, env) }
+        git(['init', '-q'])
+        pv = run(['bash', '-c', 'source ./PKGBUILD && startdir=$PWD && pkgver'], tmp, env)
+        check(pv.out == '1.2.0', "pkgver() in a repository without commits: '${pv.out}'")
+        git(['add', 'PKGBUILD'])
+        git(['commit', '-q', '-m', 'first'])
+        def hash = git(['rev-parse', '--short=7', 'HEAD']).out.trim()
+        pv = run(['bash', '-c', 'source ./PKGBUILD && startdir=$PWD && pkgver'], tmp, env)
+        check(pv.code == 0 && pv.out == "r1.${hash}", "pkgver() after one commit: '${pv.out}', expected r1.${hash}")
+    }
+} finally {
+    tmp.deleteDir()
+}
+
+// 4. Makefile: the app name, version and port; recipes indented with tabs; parses
+def makefile = text('Makefile')
+check(makefile =~ /(?m)^APP\s+= it-app$/, 'Makefile: APP')
+check(makefile =~ /(?m)^VERSION \?= 1\.2\.0$/, 'Makefile: VERSION')
+check(makefile =~ /(?m)^DEFAULT_PORT \?= 9090$/, 'Makefile: DEFAULT_PORT')
+check(makefile.contains('install -Dm755 $(BUILD)/$(APP) $(DESTDIR)$(BINDIR)/$(APP)'), 'Makefile: install')
+check(makefile =~ /(?m)^\t\$\(CC\)/, 'Makefile: recipes must start with a tab')
+if (onPath('make')) {
+    def dry = run(['make', '-n', 'all', 'install', 'clean', 'DESTDIR=/nonexistent'], dir)
+    check(dry.code == 0, "make -n failed: ${dry.err}")
+    check(dry.out.contains('-static'), "make -n: no -static link: ${dry.out}")
+}
+
+// 5. the app: placeholders belong to the Makefile (build/config.h), the C file is verbatim
+def server = text('app/server.c')
+['#include "config.h"', 'APP_PORT', 'SIGTERM', 'HTTP/1.0 200 OK'].each { check(server.contains(it), "server.c lost: $it") }
+
+// 6. pom.xml
+def pom = new groovy.xml.XmlSlurper().parseText(text('pom.xml'))
+check(pom.groupId.text() == 'com.example.it', "pom groupId ${pom.groupId}")
+check(pom.artifactId.text() == 'it-app', "pom artifactId ${pom.artifactId}")
+check(pom.version.text() == '1.2.0-SNAPSHOT', "pom version ${pom.version}")
+check(pom.packaging.text() == 'pom', "pom packaging ${pom.packaging}")
+check(pom.description.text() == 'It\'s a "test" app & $HOME stays', "pom description ${pom.description}")
+def props = pom.properties
+// the archetype's own version: from the archetype's pom, found above the generated project
+def archetypeVersion = null
+for (def f = dir.absoluteFile; f != null && archetypeVersion == null; f = f.parentFile) {
+    def candidate = new File(f, 'pom.xml')
+    if (candidate.isFile()) {
+        def p = new groovy.xml.XmlSlurper().parse(candidate)
+        if (p.artifactId.text() == 'archcore-archetype') {
+            archetypeVersion = p.version.text() ?: p.parent.version.text()
+        }
+    }
+}
+check(archetypeVersion != null, 'cannot find the archetype pom above ' + dir)
+check(props.'archcore.version'.text() == archetypeVersion,
+      "archcore.version '${props.'archcore.version'}' != archetype version '${archetypeVersion}'")
+check(props.'project.build.outputTimestamp'.text() ==~ /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/, 'outputTimestamp')
+check(props.'maven.deploy.skip'.text() == 'true', 'maven.deploy.skip')
+check(props.'archcore.sshPort'.text() == '2222', 'archcore.sshPort')
+check(props.'archcore.etcdPort'.text() == '2479', 'archcore.etcdPort')
+check(props.'archcore.registryPort'.text() == '5443', 'archcore.registryPort')
+def plugin = pom.build.plugins.plugin.find { it.artifactId.text() == 'archcore-maven-plugin' }
+check(plugin.groupId.text() == 'dev.archcore', 'archcore plugin groupId')
+check(plugin.version.text() == '${archcore.version}', "archcore plugin version ${plugin.version}")
+def executions = plugin.executions.execution
+check(executions.size() == 1 && executions[0].id.text() == 'pkg' && executions[0].phase.text() == 'package'
+      && executions[0].goals.goal*.text() == ['pkg'], 'archcore plugin: one execution pkg/package/pkg')
+def pinned = pom.build.pluginManagement.plugins.plugin.collectEntries { [(it.artifactId.text()): it.version.text()] }
+check(pinned == ['maven-clean-plugin': '3.5.0', 'maven-resources-plugin': '3.5.0', 'maven-install-plugin': '3.2.0',
+                 'maven-deploy-plugin': '3.2.0', 'maven-site-plugin': '3.22.0'], "pinned plugins: $pinned")
+['staging', 'production'].each { id ->
+    def profile = pom.profiles.profile.find { it.id.text() == id }
+    check(profile.properties.'archcore.registry'.text() ==~ /[a-z0-9.-]+:\d+/, "profile $id: archcore.registry")
+    check(profile.properties.'archcore.cluster'.text() ==~ /core@[a-z0-9.-]+:\d+/, "profile $id: archcore.cluster")
+}
+
+// 7. pacman.conf: pacman's own $repo/$arch survive
+def pacmanConf = text('pacman.conf')
+['[options]', 'Architecture = x86_64', 'SigLevel = Required DatabaseOptional', 'NoExtract  = usr/share/man/* usr/share/info/*',
+ '[core]', '[extra]', 'Server = https://mirror.rackspace.com/archlinux/$repo/os/$arch',
+ '#Server = https://mirror.archlinux32.org/$arch/$repo', '#Server = http://mirror.archlinuxarm.org/$arch/$repo'].each {
+    check(pacmanConf.contains(it), "pacman.conf lost: $it")
+}
+def sections = pacmanConf.readLines().findAll { it ==~ /\[[^\]]+\]/ }
+check(sections == ['[options]', '[core]', '[extra]'], "pacman.conf active sections: $sections")
+
+// 8. the fleet unit
+def unit = text('units/it-app.service')
+['[Unit]', '[Service]', '[X-Fleet]', 'Global=true', '@image@', '/usr/bin/docker pull @image@',
+ '/usr/bin/docker run --rm --name it-app -p 9090:9090 -e APP_PORT=9090 @image@', 'ExecStop=/usr/bin/docker stop it-app'].each {
+    check(unit.contains(it), "it-app.service lost: $it")
+}
+def xfleet = unit.substring(unit.indexOf('[X-Fleet]')).readLines().findAll { it && !it.startsWith('#') }
+check(xfleet == ['[X-Fleet]', 'Global=true'], "[X-Fleet] must hold only Global=true: $xfleet")
+
+// 9. cloud-configs: the placeholders stay for archcore:iso, and they are YAML
+['registry', 'slave'].each { role ->
+    def path = "cloud-config/user_data.${role}.yaml"
+    def yaml = text(path)
+    check(yaml.startsWith('#cloud-config\n'), "$path: first line must be #cloud-config")
+    ['$SSH_PORT', '$ETCD_PORT', '$REGISTRY_PORT', '$REGISTRY_IP', '$public_ipv4', 'hostname: $HOSTNAME',
+     '- $SSH_AUTHORIZED_KEYS', 'ListenStream=$SSH_PORT', 'PasswordAuthentication no', 'PermitRootLogin no',
+     'systemd-timesyncd.service', 'etcd_servers: http://$REGISTRY_IP:$ETCD_PORT'].each {
+        check(yaml.contains(it), "$path lost: $it")
+    }
+    if (role == 'registry') {
+        check(yaml.contains('etcd2:') && yaml.contains('archcore-registry.service'), "$path: etcd2 or registry missing")
+    } else {
+        check(!yaml.contains('etcd2:') && !yaml.contains('archcore-registry'), "$path: a worker runs no etcd or registry")
+    }
+}
+if (onPath('python3') && run(['python3', '-c', 'import yaml'], dir).code == 0) {
+    def py = '''
+import sys, yaml
+for path in sys.argv[1:]:
+    d = yaml.safe_load(open(path))
+    c = d["coreos"]
+    units = {u["name"]: u for u in c["units"]}
+    assert units["ntpd.service"].get("mask") is True, path + ": ntpd not masked"
+    assert units["systemd-timesyncd.service"].get("command") == "start", path + ": timesyncd"
+    assert units["fleet.service"].get("command") == "start", path + ": fleet"
+    for name, u in units.items():
+        assert name.startswith("etcd") is False, path + ": etcd must not be a started unit"
+        if name == "archcore-registry.service":
+            assert "command" not in u, path + ": the registry must not start at boot"
+            assert "[Install]" not in u["content"], path + ": the registry must not be enabled"
+    assert "listen_peer_urls" not in c.get("etcd2", {}) or "127.0.0.1" in c["etcd2"]["listen_peer_urls"], path
+    assert c["fleet"]["public_ip"] == "$public_ipv4", path
+    assert d["ssh_authorized_keys"] == ["$SSH_AUTHORIZED_KEYS"], path
+    for f in d["write_files"]:
+        assert not f["path"].startswith("/usr"), path + ": write_files under /usr"
+'''
+    def r = run(['python3', '-c', py, 'cloud-config/user_data.registry.yaml', 'cloud-config/user_data.slave.yaml'], dir)
+    check(r.code == 0, "cloud-config YAML: ${r.err}")
+}
+
+// 10. .gitignore and README
+def gitignore = text('.gitignore')
+['target/', '/src/', '/pkg/', '/build/', '*.pkg.tar.*'].each { check(gitignore.readLines().contains(it), ".gitignore lacks $it") }
+def readme = text('README.md')
+['# it-app', 'It\'s a "test" app & $HOME stays', 'make DESTDIR=', '"$pkgdir"', 'units/it-app.service', 'APP_PORT=9090'].each {
+    check(readme.contains(it), "README.md lacks: $it")
+}
+
+if (failures) {
+    throw new AssertionError("generated project ${dir}:\n  " + failures.join('\n  '))
+}
+println "verify.groovy: ${expected.size()} files checked in ${dir}"
+return true
