@@ -9,8 +9,11 @@
 #   --phases           also run PackBenchmark --phases: times scan, digests, tar, zstd... separately.
 #   --no-makepkg       skip makepkg (e.g. on a machine without it).
 #   --regen            regenerate the pkg/ tree.
-#   --idle-wait S      before each block of runs, wait up to S seconds (default 60, 0 = never) for the machine to be
+#   --idle-wait S      before each round of runs, wait up to S seconds (default 60, 0 = never) for the machine to be
 #                      idle (< 15% CPU busy over one second): others' builds on a shared box skew timings.
+#   BENCH_JAVA_OPTS    extra JVM options for PackBenchmark, e.g. a Flight Recorder profile:
+#                      BENCH_JAVA_OPTS='-XX:StartFlightRecording=filename=/tmp/pack.jfr,settings=profile'
+#   MVN                the Maven command (default mvn).
 #   -h, --help
 #
 # What it does:
@@ -182,7 +185,8 @@ CP=$WORK/classes:$(cat "$WORK/deps.classpath")
 javac -nowarn -d "$WORK/bench-classes" -cp "$CP" "$PLUGIN/src/test/java/dev/archcore/bench/PackBenchmark.java" \
     || die "cannot compile PackBenchmark against target/classes (stale? run mvn -f archcore-maven-plugin/pom.xml test-compile)"
 CP=$WORK/bench-classes:$CP
-JAVA=(java -cp "$CP" dev.archcore.bench.PackBenchmark)
+read -r -a JAVA_OPTS <<<"${BENCH_JAVA_OPTS:-}"
+JAVA=(java "${JAVA_OPTS[@]}" -cp "$CP" dev.archcore.bench.PackBenchmark)
 
 if ((MAKEPKG)); then
     mkdir -p "$MKDIR"
@@ -239,8 +243,8 @@ if ((MAKEPKG)); then
 fi
 
 say "timing $RUNS runs each, round-robin"
-wait_idle
 for ((i = 1; i <= RUNS; i++)); do
+    wait_idle
     timed bsdtar "$i" bsdtar --zstd -cf "$WORK/out-bsdtar/bench.tar.zst" -C "$PKG" .
     timed archcore-cold "$i" "${JAVA[@]}" "$PKG" "$WORK/out-archcore" 1 --no-warmup
     sed -n 's/^archcore run=1 ms=//p' "$LOGS/archcore-cold.$i.log" >>"$RES/archcore-cold.internal_ms"
@@ -328,8 +332,9 @@ cold_wall_med=$(col 1 "$RES/archcore-cold.times" | median)
     if ((PHASES)); then
         echo
         echo "archcore phases (PackBenchmark --phases, in one warm JVM, median of $RUNS; sinks are /dev/null-like unless noted):"
-        sed -n 's/^phase name=\([^ ]*\) median_ms=\([^ ]*\) min_ms=\([^ ]*\).*/  \1 \2 \3/p' "$WARM_LOG" \
-            | awk '{printf "  %-22s %8.1f ms  (min %.1f)\n", $1, $2, $3}'
+        printf '  %-28s %10s %10s %12s\n' phase "median ms" "min ms" "first ms"
+        sed -n 's/^phase name=\([^ ]*\) median_ms=\([^ ]*\) min_ms=\([^ ]*\) max_ms=[^ ]* first_ms=\([^ ]*\)/\1 \2 \3 \4/p' "$WARM_LOG" \
+            | awk '{printf "  %-28s %10.1f %10.1f %12.1f\n", $1, $2, $3, $4}'
         sed -n 's/^phase tar_bytes=/  uncompressed tar bytes: /p' "$WARM_LOG"
     fi
     echo
