@@ -247,7 +247,7 @@ for ((i = 1; i <= RUNS; i++)); do
     wait_idle
     timed bsdtar "$i" bsdtar --zstd -cf "$WORK/out-bsdtar/bench.tar.zst" -C "$PKG" .
     timed archcore-cold "$i" "${JAVA[@]}" "$PKG" "$WORK/out-archcore" 1 --no-warmup
-    sed -n 's/^archcore run=1 ms=//p' "$LOGS/archcore-cold.$i.log" >>"$RES/archcore-cold.internal_ms"
+    sed -n 's/^archcore run=1 ms=\([0-9.]*\) cpu_ms=\([0-9.]*\).*/\1 \2/p' "$LOGS/archcore-cold.$i.log" >>"$RES/archcore-cold.internal_ms"
     if ((MAKEPKG)); then
         timed makepkg "$i" run_makepkg
         restore_tree
@@ -260,7 +260,7 @@ phase_flag=()
 ((PHASES)) && phase_flag=(--phases)
 timed archcore-warm 1 "${JAVA[@]}" "$PKG" "$WORK/out-archcore" "$RUNS" "${phase_flag[@]}"
 WARM_LOG=$LOGS/archcore-warm.1.log
-sed -n 's/^archcore run=[0-9]* ms=//p' "$WARM_LOG" >"$RES/archcore-warm.internal_ms"
+sed -n 's/^archcore run=[0-9]* ms=\([0-9.]*\) cpu_ms=\([0-9.]*\).*/\1 \2/p' "$WARM_LOG" >"$RES/archcore-warm.internal_ms"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---------------------------------------------------------------- 4. summary
@@ -269,13 +269,15 @@ ARCH_PKG=$WORK/out-archcore/bench-1.0-1-x86_64.pkg.tar.zst
 MK_PKG=$WORK/out-makepkg/bench-1.0-1-x86_64.pkg.tar.zst
 BSD_PKG=$WORK/out-bsdtar/bench.tar.zst
 
-ms_to_s() { awk '{printf "%.3f\n", $1/1000}'; }
+ms_to_s() { awk -v c="${1:-1}" '{printf "%.3f\n", $c/1000}'; }
 warm_med=$(ms_to_s <"$RES/archcore-warm.internal_ms" | median)
 warm_min=$(ms_to_s <"$RES/archcore-warm.internal_ms" | minimum)
 warm_max=$(ms_to_s <"$RES/archcore-warm.internal_ms" | maximum)
+warm_cpu=$(ms_to_s 2 <"$RES/archcore-warm.internal_ms" | median)
 coldin_med=$(ms_to_s <"$RES/archcore-cold.internal_ms" | median)
 coldin_min=$(ms_to_s <"$RES/archcore-cold.internal_ms" | minimum)
 coldin_max=$(ms_to_s <"$RES/archcore-cold.internal_ms" | maximum)
+coldin_cpu=$(ms_to_s 2 <"$RES/archcore-cold.internal_ms" | median)
 
 row() { # label file-of-times size-file
     local f=$1 label=$2 size=$3
@@ -295,14 +297,15 @@ cold_wall_med=$(col 1 "$RES/archcore-cold.times" | median)
     echo "load average before: $load_before  after: $load_after"
     echo
     printf '%-40s %8s %8s %8s %9s %9s\n' "" "median s" "min s" "max s" "cpu s" "size MiB"
-    printf '%-40s %8s %8s %8s %9s %9s\n' "archcore, in-JVM, warm (PackBenchmark)" "$warm_med" "$warm_min" "$warm_max" "-" "$(mib "$ARCH_PKG")"
-    printf '%-40s %8s %8s %8s %9s %9s\n' "archcore, in-JVM, first pack (cold JIT)" "$coldin_med" "$coldin_min" "$coldin_max" "-" "$(mib "$ARCH_PKG")"
+    printf '%-40s %8s %8s %8s %9s %9s\n' "archcore, in-JVM, warm (PackBenchmark)" "$warm_med" "$warm_min" "$warm_max" "$warm_cpu" "$(mib "$ARCH_PKG")"
+    printf '%-40s %8s %8s %8s %9s %9s\n' "archcore, in-JVM, first pack (cold JIT)" "$coldin_med" "$coldin_min" "$coldin_max" "$coldin_cpu" "$(mib "$ARCH_PKG")"
     row "$RES/archcore-cold.times" "archcore, whole JVM (start-up included)" "$(mib "$ARCH_PKG")"
     if ((MAKEPKG)); then
         row "$RES/makepkg.times" "makepkg --repackage" "$(mib "$MK_PKG")"
     fi
     row "$RES/bsdtar.times" "bsdtar --zstd (floor)" "$(mib "$BSD_PKG")"
-    echo "(cpu s = user + sys of the process tree; in-JVM times are PackBenchmark's own clock: scan + write)"
+    echo "(cpu s: user + sys of the process tree, or for in-JVM rows the JVM's process CPU time during the pack;"
+    echo " in-JVM times are PackBenchmark's own clock around scan + write)"
     echo "JVM start-up, class loading and exit: about $(awk -v a="$cold_wall_med" -v b="$coldin_med" 'BEGIN{printf "%.3f", a-b}') s (whole-JVM wall - first pack, medians)"
     echo
     if ((MAKEPKG)); then
@@ -332,9 +335,9 @@ cold_wall_med=$(col 1 "$RES/archcore-cold.times" | median)
     if ((PHASES)); then
         echo
         echo "archcore phases (PackBenchmark --phases, in one warm JVM, median of $RUNS; sinks are /dev/null-like unless noted):"
-        printf '  %-28s %10s %10s %12s\n' phase "median ms" "min ms" "first ms"
-        sed -n 's/^phase name=\([^ ]*\) median_ms=\([^ ]*\) min_ms=\([^ ]*\) max_ms=[^ ]* first_ms=\([^ ]*\)/\1 \2 \3 \4/p' "$WARM_LOG" \
-            | awk '{printf "  %-28s %10.1f %10.1f %12.1f\n", $1, $2, $3, $4}'
+        printf '  %-28s %10s %10s %10s %10s\n' phase "median ms" "min ms" "cpu ms" "first ms"
+        sed -n 's/^phase name=\([^ ]*\) median_ms=\([^ ]*\) min_ms=\([^ ]*\) max_ms=[^ ]* first_ms=\([^ ]*\) cpu_ms=\([^ ]*\)/\1 \2 \3 \5 \4/p' "$WARM_LOG" \
+            | awk '{printf "  %-28s %10.1f %10.1f %10.1f %10.1f\n", $1, $2, $3, $4, $5}'
         sed -n 's/^phase tar_bytes=/  uncompressed tar bytes: /p' "$WARM_LOG"
     fi
     echo

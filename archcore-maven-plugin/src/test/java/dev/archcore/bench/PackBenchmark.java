@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -135,15 +136,18 @@ public final class PackBenchmark {
             System.out.printf(Locale.ROOT, "archcore warmup_ms=%.1f%n", ms(System.nanoTime() - t));
         }
         double[] times = new double[runs];
+        double[] cpu = new double[runs];
         Path target = null;
         for (int i = 0; i < runs; i++) {
+            long c = cpuNanos();
             long t = System.nanoTime();
             target = pack();
             times[i] = ms(System.nanoTime() - t);
-            System.out.printf(Locale.ROOT, "archcore run=%d ms=%.1f%n", i + 1, times[i]);
+            cpu[i] = ms(cpuNanos() - c);
+            System.out.printf(Locale.ROOT, "archcore run=%d ms=%.1f cpu_ms=%.1f%n", i + 1, times[i], cpu[i]);
         }
-        System.out.printf(Locale.ROOT, "archcore median_ms=%.1f min_ms=%.1f max_ms=%.1f runs=%d warmup=%d package_bytes=%d package=%s%n",
-                median(times), min(times), max(times), runs, warmup ? 1 : 0, Files.size(target), target);
+        System.out.printf(Locale.ROOT, "archcore median_ms=%.1f min_ms=%.1f max_ms=%.1f cpu_median_ms=%.1f runs=%d warmup=%d package_bytes=%d package=%s%n",
+                median(times), min(times), max(times), median(cpu), runs, warmup ? 1 : 0, Files.size(target), target);
     }
 
     // ------------------------------------------------------------------ phases
@@ -171,6 +175,7 @@ public final class PackBenchmark {
         ops.put("tar_zstd_w2", () -> tarZstd(tree, 2, false));
         ops.put("tar_zstd_w2_buffered", () -> tarZstd(tree, 2, true));
         ops.put("tar_zstd_w0", () -> tarZstd(tree, 0, false));
+        ops.put("tar_zstd_w0_buffered", () -> tarZstd(tree, 0, true));
         // a prototype of one pass: digests computed while the bytes stream into tar -> zstd (what writing the
         // data as its own zstd frame, after a metadata frame holding .MTREE, would allow)
         ops.put("onepass_digest_tar_zstd_w0", () -> onePass(tree, 0));
@@ -185,13 +190,16 @@ public final class PackBenchmark {
             op.getValue().run(); // warm-up, and fills tarBytes for the zstd-only phases
             double firstMs = ms(System.nanoTime() - first);
             double[] times = new double[runs];
+            double[] cpu = new double[runs];
             for (int i = 0; i < runs; i++) {
+                long c = cpuNanos();
                 long t = System.nanoTime();
                 op.getValue().run();
                 times[i] = ms(System.nanoTime() - t);
+                cpu[i] = ms(cpuNanos() - c);
             }
-            System.out.printf(Locale.ROOT, "phase name=%s median_ms=%.1f min_ms=%.1f max_ms=%.1f first_ms=%.1f%n", op.getKey(),
-                    median(times), min(times), max(times), firstMs);
+            System.out.printf(Locale.ROOT, "phase name=%s median_ms=%.1f min_ms=%.1f max_ms=%.1f first_ms=%.1f cpu_ms=%.1f%n",
+                    op.getKey(), median(times), min(times), max(times), firstMs, median(cpu));
         }
         System.out.printf(Locale.ROOT, "phase tar_bytes=%d%n", tarBytes[0].length);
         Files.deleteIfExists(outdir.resolve("phase-none.pkg.tar"));
@@ -322,6 +330,11 @@ public final class PackBenchmark {
     }
 
     // ------------------------------------------------------------------ statistics
+
+    /** CPU time of the whole process (every thread: ours, zstd's native workers, GC and JIT). */
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
 
     private static double ms(long nanos) {
         return nanos / 1e6;

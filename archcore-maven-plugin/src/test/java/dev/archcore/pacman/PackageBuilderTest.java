@@ -104,6 +104,11 @@ class PackageBuilderTest {
     }
 
     @Test
+    void invalidPkgname(@TempDir Path tmp) throws IOException {
+        assertRejected(tmp, null, "pkgname '-bad' is not a valid package name", "pkgname=", "pkgname=-bad");
+    }
+
+    @Test
     void invalidPkgver(@TempDir Path tmp) throws IOException {
         assertRejected(tmp, null, "pkgver '1.0-beta' is missing or invalid", "pkgver=", "pkgver=1.0-beta");
     }
@@ -146,6 +151,14 @@ class PackageBuilderTest {
     void fifoInPkgdir(@TempDir Path tmp) throws IOException {
         assertRejected(tmp, "package() { mkdir -p \"$pkgdir/run\"; mkfifo \"$pkgdir/run/pipe\"; }",
                 "run/pipe is a device node, socket or FIFO");
+    }
+
+    @Test
+    void deviceNodeInPkgdir(@TempDir Path tmp) throws IOException {
+        // mknod needs root; CI runs as root, so this only skips on a developer's unprivileged machine
+        org.junit.jupiter.api.Assumptions.assumeTrue(Tools.isRoot(), "mknod needs root");
+        assertRejected(tmp, "package() { mkdir -p \"$pkgdir/dev\"; mknod \"$pkgdir/dev/null\" c 1 3; }",
+                "dev/null is a device node, socket or FIFO");
     }
 
     @Test
