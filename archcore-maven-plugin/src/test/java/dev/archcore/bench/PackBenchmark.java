@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
  * Driven by {@code bench/pack-benchmark.sh}, which also times makepkg and bsdtar on the same tree.
  *
  * <pre>
- * java -cp CLASSPATH dev.archcore.bench.PackBenchmark PKGDIR OUTDIR [RUNS] [--phases] [--no-warmup] [--level N]
+ * java -cp CLASSPATH dev.archcore.bench.PackBenchmark PKGDIR OUTDIR [RUNS] [--phases | --phases-first] [--no-warmup] [--level N]
  * </pre>
  *
  * Each run is a full pack, {@link PackageTree#scan} plus {@link PackageWriter#write} (zstd, level 3 by default),
@@ -44,8 +44,12 @@ import java.util.concurrent.TimeUnit;
  * <p>{@code --phases} then times the parts of a pack separately (each with a warm-up and RUNS runs, medians
  * printed as {@code phase name=... median_ms=...}): the scan, reading the files, the digests (serial and parallel
  * as the writer computes them), tar alone, tar+zstd with the writer's settings and variants, zstd alone on an
- * in-memory tar, and the writer without compression. The tar and digest phases re-implement what
- * {@code PackageWriter} does with the same libraries, since its internals are private.
+ * in-memory tar, and the writer without compression; plus a one-pass prototype (digests computed while the bytes
+ * stream into tar and zstd). The tar and digest phases re-implement what {@code PackageWriter} does with the same
+ * libraries, since its internals are private. Each phase line also gives {@code first_ms}, its untimed first run,
+ * and {@code cpu_ms}, the process CPU time (all threads, zstd's native workers included). {@code --phases-first}
+ * runs the phases before the full packs, in a fresh JVM, so {@code first_ms} shows what a cold JVM pays per phase
+ * (class loading, JIT) the first time it reaches that code.
  */
 public final class PackBenchmark {
     private static final long MTIME = 1_700_000_000L;
@@ -65,11 +69,13 @@ public final class PackBenchmark {
     public static void main(String[] args) throws Exception {
         List<String> positional = new ArrayList<>();
         boolean phases = false;
+        boolean phasesFirst = false;
         boolean warmup = true;
         int level = Compression.ZSTD.defaultLevel();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--phases" -> phases = true;
+                case "--phases-first" -> phases = phasesFirst = true;
                 case "--no-warmup" -> warmup = false;
                 case "--level" -> level = Integer.parseInt(args[++i]);
                 case "-h", "--help" -> usage(0);
@@ -92,14 +98,17 @@ public final class PackBenchmark {
         }
         Files.createDirectories(outdir);
         PackBenchmark bench = new PackBenchmark(pkgdir, outdir, runs, level);
+        if (phasesFirst) {
+            bench.phases();
+        }
         bench.full(warmup);
-        if (phases) {
+        if (phases && !phasesFirst) {
             bench.phases();
         }
     }
 
     private static void usage(int status) {
-        System.err.println("usage: PackBenchmark PKGDIR OUTDIR [RUNS=5] [--phases] [--no-warmup] [--level N]");
+        System.err.println("usage: PackBenchmark PKGDIR OUTDIR [RUNS=5] [--phases | --phases-first] [--no-warmup] [--level N]");
         System.exit(status);
     }
 
