@@ -49,7 +49,7 @@ import org.bouncycastle.openpgp.operator.bc.BcPGPDigestCalculatorProvider;
 public final class PackageSigner {
 
     /** A signing problem the user must fix; the message is one sentence saying what to do. */
-    public static final class SigningException extends RuntimeException {
+    public static final class SigningException extends PackageBuildException {
         private static final long serialVersionUID = 1L;
 
         public SigningException(String message) {
