@@ -106,6 +106,7 @@ class RepoAddParityTest {
     void stopAgents() {
         if (pacmanGpgDir != null) {
             GpgKey.killAgents(pacmanGpgDir);
+            Tools.run(Path.of("/tmp"), "rm", "-rf", pacmanGpgDir.getParent().toString());
         }
         if (key != null) {
             key.close();
