@@ -215,9 +215,32 @@ EOF
     fi
 fi
 
+# prefixes each line with the time it arrived ($EPOCHREALTIME: no fork), to see where makepkg spends its time
+stamp() {
+    local line
+    while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done
+}
 run_makepkg() {
-    (cd "$MKDIR" && "${AS_BUILDER[@]}" env PKGEXT=.pkg.tar.zst SOURCE_DATE_EPOCH=$EPOCH PKGDEST="$WORK/out-makepkg" \
-        BUILDDIR="$MKDIR" makepkg --repackage --nodeps --noconfirm -f)
+    set -o pipefail
+    { echo "==> (makepkg starts)"
+      cd "$MKDIR" && "${AS_BUILDER[@]}" env PKGEXT=.pkg.tar.zst SOURCE_DATE_EPOCH=$EPOCH PKGDEST="$WORK/out-makepkg" \
+        BUILDDIR="$MKDIR" makepkg --repackage --nodeps --noconfirm -f
+      echo "==> (makepkg exits)"; } 2>&1 | stamp
+}
+# makepkg_steps LOG...: median seconds from each makepkg message to the next, in message order
+makepkg_steps() {
+    awk 'FNR == 1 { prev = ""; n = 0 }
+         $2 == "==>" || $2 == "->" {
+            t = $1; sub(/^[^ ]+ +[^ ]+ +/, ""); msg = $0
+            sub(/ \(.*\)$/, "", msg); sub(/"bench"/, "", msg)
+            if (prev != "") { print FILENAME "\t" n "\t" prev "\t" t - pt }
+            prev = msg; pt = t; n++
+         }' "$@" |
+    sort -t$'\t' -k2,2n -k4,4g |
+    awk -F'\t' '{ k = $2 "\t" $3; v[k] = v[k] " " $4; c[k]++ }
+         END { for (k in v) { split(substr(v[k], 2), a, " "); m = c[k]; med = (m % 2) ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
+                              split(k, kk, "\t"); printf "%s\t%.3f\t%s\n", kk[1], med, kk[2] } }' |
+    sort -n | awk -F'\t' '{ printf "  %-44s %7.3f s\n", $3, $2 }'
 }
 restore_tree() {
     if [[ -d $MKDIR/pkg/bench && ! -e $PKG ]]; then
@@ -295,6 +318,10 @@ cold_wall_med=$(col 1 "$RES/archcore-cold.times" | median)
     echo "archcore pack benchmark  $(date -u +%Y-%m-%dT%H:%MZ)  $(uname -m), $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM"
     echo "tree: $n_files files, $n_links symlinks, $n_dirs dirs, $(awk -v b="$tree_bytes" 'BEGIN{printf "%.1f MiB", b/1048576}') (id $tree_id); runs: $RUNS each after 1 warm-up"
     echo "load average before: $load_before  after: $load_after"
+    if awk -v a="${load_before%% *}" -v b="${load_after%% *}" 'BEGIN { exit !(a > 1 || b > 1) }'; then
+        echo "WARNING: the machine was busy (1-min load > 1 on $(nproc) CPUs): wall times are inflated and noisy;"
+        echo "         the cpu s column is steadier. Rerun when idle for numbers to publish."
+    fi
     echo
     printf '%-40s %8s %8s %8s %9s %9s\n' "" "median s" "min s" "max s" "cpu s" "size MiB"
     printf '%-40s %8s %8s %8s %9s %9s\n' "archcore, in-JVM, warm (PackBenchmark)" "$warm_med" "$warm_min" "$warm_max" "$warm_cpu" "$(mib "$ARCH_PKG")"
@@ -331,6 +358,11 @@ cold_wall_med=$(col 1 "$RES/archcore-cold.times" | median)
         else
             echo "  members:       DIFFER from makepkg's, see $RES/members.diff"
         fi
+    fi
+    if ((MAKEPKG)); then
+        echo
+        echo "makepkg --repackage, time from each of its messages to the next (median of $RUNS):"
+        makepkg_steps "$LOGS"/makepkg.[0-9]*.log
     fi
     if ((PHASES)); then
         echo

@@ -6,6 +6,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /** Writes a file next to its target and moves it into place, so a failed build never leaves half a file. */
 public final class AtomicFiles {
@@ -20,7 +21,9 @@ public final class AtomicFiles {
     public static void write(Path target, Writer writer) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path temp = Files.createTempFile(dir, "." + target.getFileName(), ".part");
+        // temp files are created 0600; outputs are meant to be served and shared, as a plain file would be
+        Path temp = Files.createTempFile(dir, "." + target.getFileName(), ".part",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
         try {
             try (OutputStream out = Files.newOutputStream(temp)) {
                 writer.write(out);

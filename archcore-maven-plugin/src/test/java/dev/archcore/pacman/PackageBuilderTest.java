@@ -42,11 +42,13 @@ class PackageBuilderTest {
 
     @ParameterizedTest
     @EnumSource(Compression.class)
-    void everyCompressionIsReadByPacman(Compression compression, @TempDir Path tmp) {
+    void everyCompressionIsReadByPacman(Compression compression, @TempDir Path tmp) throws IOException {
         Tools.require("pacman", "testpkg");
         Path pkg = PackageBuilder.build(Fixtures.request(Fixtures.copy("rich", tmp.resolve("r")), compression)).file();
         assertThat(pkg.getFileName().toString()).isEqualTo("rich-app-2:3.1.4-2-x86_64" + compression.extension());
         Pacman.assertValid(pkg);
+        assertThat(Files.getPosixFilePermissions(pkg)).as("a package others can read, like makepkg's")
+                .contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ);
         assertThat(Pacman.info(pkg).get("Version")).isEqualTo("2:3.1.4-2");
         Pacman.installAndCheck(pkg, tmp.resolve("root"));
     }
