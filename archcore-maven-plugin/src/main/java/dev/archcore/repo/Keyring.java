@@ -329,6 +329,16 @@ public final class Keyring {
             return result(Status.EXPIRED_KEY, state, who + " had expired on " + DAY.format(expired)
                     + " when the signature was made on " + DAY.format(signed));
         }
+        // pacman (through gpg) no longer trusts a key once it has expired, even for signatures made before
+        Instant now = Instant.now();
+        Instant expiredSince = state.expiredAt(now) ? state.expires()
+                : subkey != null && subkey.expires() != null && !now.isBefore(subkey.expires()) ? subkey.expires()
+                : null;
+        if (expiredSince != null) {
+            return result(Status.UNTRUSTED, state, who + " expired on " + DAY.format(expiredSince)
+                    + " (the signature of " + DAY.format(signed) + " predates that), so pacman no longer trusts it:"
+                    + " update the keyring, or SigLevel TrustAll accepts it");
+        }
         if (state.validity() != WebOfTrust.Validity.FULL) {
             return result(Status.UNTRUSTED, state, who + " is in the keyring but not trusted: it is in no -trusted"
                     + " file or project keyring and " + certifications(state) + " (SigLevel TrustAll accepts it)");
