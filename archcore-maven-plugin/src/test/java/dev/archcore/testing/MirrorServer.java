@@ -24,12 +24,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A pacman mirror on 127.0.0.1 (the JDK's HttpServer) serving files under {@code /repo/}, with a fault mode that
  * hits every file except {@code .sig}s: 404, 500, a body cut short, the wrong bytes, or an answer slower than
- * the client's read timeout. Serves ETag/Last-Modified and answers conditional GETs with 304, and counts
+ * the client's read timeout, or half a body and then nothing for a long time (STALL). Serves ETag/Last-Modified and answers conditional GETs with 304, and counts
  * requests and bodies per file.
  */
 public final class MirrorServer implements AutoCloseable {
 
-    public enum Fault { NONE, NOT_FOUND, SERVER_ERROR, TRUNCATED, WRONG_BYTES, SLOW }
+    public enum Fault { NONE, NOT_FOUND, SERVER_ERROR, TRUNCATED, WRONG_BYTES, SLOW, STALL }
 
     /** How long SLOW waits before answering; clients in the tests time out well before. */
     public static final long SLOW_MILLIS = 5_000;
@@ -128,6 +128,11 @@ public final class MirrorServer implements AutoCloseable {
                     out.write(content, 0, content.length / 2);
                     out.flush();
                     // the declared length is not reached: closing the exchange drops the connection
+                }
+                case STALL -> {
+                    out.write(content, 0, content.length / 2);
+                    out.flush();
+                    sleep();
                 }
                 case WRONG_BYTES -> {
                     byte[] wrong = content.clone();
