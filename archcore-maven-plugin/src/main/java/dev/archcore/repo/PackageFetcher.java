@@ -294,8 +294,10 @@ public final class PackageFetcher {
                 + ") or change the repository's SigLevel in pacman.conf";
         if (sig == null) {
             if (level.packages() == SigLevel.Check.REQUIRED) {
+                String where = offline ? "no .sig in the package cache (mvn without -o fetches it from the servers)"
+                        : "no .sig on its servers";
                 throw new PackageProblem(what + " is not signed: there is no %PGPSIG% in the [" + r.pkg().repository()
-                        + "] database and no .sig on its servers" + fix);
+                        + "] database and " + where + fix);
             }
             return SignatureCheck.none();
         }

@@ -31,9 +31,14 @@ class PacmanSignatureParityTest {
     private static Path gpgdir;
 
     @AfterAll
-    static void stopAgents() {
+    static void stopAgents() throws IOException {
         if (gpgdir != null) {
             PacmanKeys.stopAgents(gpgdir);
+            try (java.util.stream.Stream<Path> files = Files.walk(gpgdir.getParent())) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
         }
     }
 

@@ -72,7 +72,11 @@ public final class TestKeys {
             // short path: gpg-agent's socket path must stay under ~100 characters
             root = Files.createTempDirectory(Path.of("/tmp"), "ackeys",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            gpg = new Gpg(root.resolve("g"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        gpg = new Gpg(root.resolve("g"));
+        try {
             master1 = gpg.generate("Master One <m1@example.invalid>", "never", old());
             master2 = gpg.generate("Master Two <m2@example.invalid>", "never", old());
             master3 = gpg.generate("Master Three <m3@example.invalid>", "never", old());
@@ -110,7 +114,12 @@ public final class TestKeys {
             gpg.exportPublic(root.resolve("project.asc"), true, subkeyOwner);
             gpg.exportPublic(root.resolve("stranger.asc"), true, stranger);
         } catch (IOException e) {
+            cleanUp();
             throw new UncheckedIOException(e);
+        } catch (RuntimeException | Error e) {
+            // no shutdown hook yet: stop the gpg-agent and remove the keys now
+            cleanUp();
+            throw e;
         }
     }
 
