@@ -78,8 +78,9 @@ public final class DatabaseFetcher {
         List<String> tried = new ArrayList<>();
         for (String server : servers) {
             String url = Downloads.join(server, repository + ".db");
+            String shown = Downloads.redact(url);
             Map<String, String> conditions = new HashMap<>();
-            if (Files.isRegularFile(db) && url.equals(meta.getProperty("url"))) {
+            if (Files.isRegularFile(db) && shown.equals(meta.getProperty("url"))) {
                 if (meta.getProperty("etag") != null) {
                     conditions.put("If-None-Match", meta.getProperty("etag"));
                 }
@@ -93,8 +94,8 @@ public final class DatabaseFetcher {
                     return result;
                 }
             } catch (ServerProblem e) {
-                tried.add(url + " (" + e.getMessage() + ")");
-                log.warn("[" + repository + "] database: " + url + " failed (" + e.getMessage()
+                tried.add(shown + " (" + e.getMessage() + ")");
+                log.warn("[" + repository + "] database: " + shown + " failed (" + e.getMessage()
                         + "), trying the next server");
             }
         }
@@ -106,6 +107,7 @@ public final class DatabaseFetcher {
 
     private Path tryServer(String repository, String url, Map<String, String> conditions, SigLevel level, Path db,
                            Path sig, Path metaFile) throws ServerProblem {
+        String shown = Downloads.redact(url);
         Path temp;
         try {
             temp = Files.createTempFile(db.getParent(), "." + db.getFileName(), ".part");
@@ -120,8 +122,8 @@ public final class DatabaseFetcher {
                 throw new ServerProblem(e.getMessage());
             }
             if (got.status() == 304) {
-                log.info("[" + repository + "] database is up to date (" + url + ")");
-                check(repository, db, readIfExists(sig), level, url);
+                log.info("[" + repository + "] database is up to date (" + shown + ")");
+                check(repository, db, readIfExists(sig), level, shown);
                 return db;
             }
             if (got.status() != 200) {
@@ -132,11 +134,11 @@ public final class DatabaseFetcher {
                 try {
                     signature = downloads.getSmall(url + ".sig", PackageFetcher.MAX_SIGNATURE);
                 } catch (IOException e) {
-                    throw new ServerProblem(url + ".sig: " + e.getMessage());
+                    throw new ServerProblem(shown + ".sig: " + e.getMessage());
                 }
             }
             try {
-                check(repository, temp, signature, level, url);
+                check(repository, temp, signature, level, shown);
             } catch (FetchException e) {
                 // a mirror caught in the middle of a sync can serve a database and a signature that do not match
                 throw new ServerProblem(e.getMessage());
@@ -149,15 +151,15 @@ public final class DatabaseFetcher {
                 Files.deleteIfExists(sig);
             }
             Properties meta = new Properties();
-            meta.setProperty("url", url);
+            meta.setProperty("url", shown);
             if (got.etag() != null) {
                 meta.setProperty("etag", got.etag());
             }
             if (got.lastModified() != null) {
                 meta.setProperty("lastModified", got.lastModified());
             }
-            AtomicFiles.write(metaFile, out -> meta.store(out, "validators of the last download of " + url));
-            log.info("Downloaded [" + repository + "] database (" + Downloads.size(got.bytes()) + ") from " + url);
+            AtomicFiles.write(metaFile, out -> meta.store(out, "validators of the last download of " + shown));
+            log.info("Downloaded [" + repository + "] database (" + Downloads.size(got.bytes()) + ") from " + shown);
             return db;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot store the [" + repository + "] database in " + db.getParent()

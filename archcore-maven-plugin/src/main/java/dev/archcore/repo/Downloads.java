@@ -129,6 +129,11 @@ final class Downloads {
         return base + "/" + file;
     }
 
+    /** The URL without {@code user:password@}, for messages and logs: secrets are never shown. */
+    static String redact(String url) {
+        return url.replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@", "$1***@");
+    }
+
     static String reason(IOException e) {
         if (e instanceof SocketTimeoutException || (e instanceof InterruptedIOException
                 && String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT).contains("timeout"))) {

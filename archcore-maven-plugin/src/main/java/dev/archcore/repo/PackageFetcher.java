@@ -215,29 +215,30 @@ public final class PackageFetcher {
         List<String> tried = new ArrayList<>();
         for (String server : r.servers()) {
             String url = Downloads.join(server, pkg.filename());
+            String shown = Downloads.redact(url);
             long expected = pkg.compressedSize();
             log.info("Downloading " + name(r) + (expected >= 0 ? " (" + Downloads.size(expected) + ")" : "")
-                    + " from " + url);
+                    + " from " + shown);
             try (PackageCache.Download download = cache.newDownload()) {
                 Downloads.Got got;
                 try {
                     got = downloads.get(url, download.out(), Map.of());
                 } catch (IOException e) {
-                    tried.add(url + " (" + e.getMessage() + ")");
-                    warnNext(r, url, e.getMessage());
+                    tried.add(shown + " (" + e.getMessage() + ")");
+                    warnNext(r, shown, e.getMessage());
                     continue;
                 }
                 if (got.status() != 200) {
-                    tried.add(url + " (HTTP " + got.status() + ")");
-                    warnNext(r, url, "HTTP " + got.status());
+                    tried.add(shown + " (HTTP " + got.status() + ")");
+                    warnNext(r, shown, "HTTP " + got.status());
                     continue;
                 }
                 String actual = download.finish();
                 if (!actual.equals(PackageCache.normalize(sha))) {
                     String why = "SHA-256 " + actual + " of " + got.bytes() + " bytes is not the database's " + sha
                             + (expected >= 0 && expected != got.bytes() ? " of " + expected + " bytes" : "");
-                    tried.add(url + " (" + why + ")");
-                    warnNext(r, url, "wrong file: " + why);
+                    tried.add(shown + " (" + why + ")");
+                    warnNext(r, shown, "wrong file: " + why);
                     continue;
                 }
                 byte[] sig = dbSig;
@@ -246,7 +247,7 @@ public final class PackageFetcher {
                     others.remove(server);
                     sig = fetchSignature(r, List.of(server), others);
                 }
-                SignatureCheck check = check(r, download.file(), sig, url);
+                SignatureCheck check = check(r, download.file(), sig, shown);
                 Path entry = cache.commit(download, sha);
                 if (sig != null) {
                     cache.putSignature(sha, sig);
@@ -254,8 +255,8 @@ public final class PackageFetcher {
                 cache.link(pkg.filename(), sha);
                 stats.downloaded.incrementAndGet();
                 stats.bytes.addAndGet(got.bytes());
-                log.debug("Downloaded " + name(r) + " (" + Downloads.size(got.bytes()) + ") from " + url);
-                return new Fetched(pkg, entry, url, check);
+                log.debug("Downloaded " + name(r) + " (" + Downloads.size(got.bytes()) + ") from " + shown);
+                return new Fetched(pkg, entry, shown, check);
             }
         }
         throw new PackageProblem("cannot download " + name(r) + " (" + pkg.filename() + ") from any server of ["
@@ -276,7 +277,7 @@ public final class PackageFetcher {
                     return sig;
                 }
             } catch (IOException e) {
-                log.warn(name(r) + ": cannot get " + url + " (" + e.getMessage() + ")");
+                log.warn(name(r) + ": cannot get " + Downloads.redact(url) + " (" + e.getMessage() + ")");
             }
         }
         return null;

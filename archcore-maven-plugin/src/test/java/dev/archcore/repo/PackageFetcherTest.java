@@ -331,6 +331,19 @@ class PackageFetcherTest {
     }
 
     @Test
+    void credentialsInServerUrlsAreNeverShown() {
+        MirrorServer missing = server(Fault.NOT_FOUND);
+        String withSecret = mirror.url().replace("http://", "http://builder:s3cret@");
+        String missingWithSecret = missing.url().replace("http://", "http://builder:s3cret@");
+        PackageFetcher.Fetched got = fetcher().fetch(List.of(request("signed-b", REQUIRED, missingWithSecret,
+                withSecret))).get(0);
+        assertThat(got.source()).startsWith("http://***@127.0.0.1:").doesNotContain("s3cret");
+        assertThat(log.lines()).isNotEmpty().noneMatch(l -> l.contains("s3cret"));
+        assertThatThrownBy(() -> fetcher().fetch(List.of(request("signed-c", REQUIRED, missingWithSecret))))
+                .satisfies(e -> assertThat(e.getMessage()).contains("***@").doesNotContain("s3cret"));
+    }
+
+    @Test
     void aDatabaseWithoutChecksumOrFilenameIsRefusedUpFront() {
         Map<String, List<String>> desc = new HashMap<>(repo.pkg("signed-a").desc());
         desc.remove("SHA256SUM");
