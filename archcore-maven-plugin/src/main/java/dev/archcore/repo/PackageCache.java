@@ -1,0 +1,315 @@
+package dev.archcore.repo;
+
+import dev.archcore.util.AtomicFiles;
+import dev.archcore.util.Log;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * A package cache shared by builds: files are stored by their SHA-256 ({@code ROOT/sha256/ab/abcdef...}), with
+ * the detached signature that vouched for them beside ({@code ....sig}) and a readable link per file name
+ * ({@code ROOT/by-name/glibc-2.40-1-x86_64.pkg.tar.zst}).
+ *
+ * <p>Safe for several builds (threads or JVMs) at once without locks: an entry appears only by an atomic
+ * rename of a complete temporary file whose hash was checked, so a killed download leaves at most a
+ * {@code ROOT/tmp/*.part} file (removed a day later), and two builds storing the same file both rename the
+ * same bytes. Reading an entry checks its hash; a damaged one is removed so that it is fetched again.
+ */
+public final class PackageCache {
+
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+    private static final Duration STALE_TEMP = Duration.ofDays(1);
+
+    private final Path root;
+    private final Log log;
+
+    public PackageCache(Path root, Log log) {
+        this.root = root.toAbsolutePath();
+        this.log = log;
+        try {
+            Files.createDirectories(this.root.resolve("tmp"));
+            Files.createDirectories(this.root.resolve("sha256"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the package cache " + this.root + " (" + e.getMessage()
+                    + "): choose a writable cache directory", e);
+        }
+        removeStaleTemporaryFiles();
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /** Where the entry for this SHA-256 lives (whether or not it exists). */
+    public Path entry(String sha256) {
+        String hex = normalize(sha256);
+        return root.resolve("sha256").resolve(hex.substring(0, 2)).resolve(hex);
+    }
+
+    /** Cheap check without reading the file: the entry exists and has {@code size} bytes (any size if negative). */
+    public boolean contains(String sha256, long size) {
+        Path entry = entry(sha256);
+        try {
+            return Files.isRegularFile(entry) && (size < 0 || Files.size(entry) == size);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * The entry, after checking its whole content against {@code sha256}. A damaged entry (changed on disk, cut
+     * short) is removed and reported as absent, so the caller fetches it again.
+     */
+    public Optional<Path> get(String sha256) {
+        Path entry = entry(sha256);
+        Object fileKey;
+        try {
+            fileKey = Files.readAttributes(entry, BasicFileAttributes.class).fileKey();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        String actual;
+        try {
+            actual = sha256Of(entry);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        if (actual.equals(normalize(sha256))) {
+            return Optional.of(entry);
+        }
+        log.warn("Package cache entry " + entry + " is damaged (its SHA-256 is " + actual + "): removing it to fetch"
+                + " it again");
+        try {
+            // only if it is still the file we hashed: another build may just have put a good copy in place
+            if (Objects.equals(fileKey, Files.readAttributes(entry, BasicFileAttributes.class).fileKey())) {
+                Files.deleteIfExists(entry);
+            }
+        } catch (IOException e) {
+            // gone already
+        }
+        return Optional.empty();
+    }
+
+    /** A new temporary file in the cache that hashes what is written to it; {@link #commit} makes it an entry. */
+    public Download newDownload() {
+        try {
+            Path temp = Files.createTempFile(root.resolve("tmp"), "download-", ".part");
+            return new Download(temp);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write to the package cache " + root + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Makes a finished download the entry for {@code sha256}, if that is the SHA-256 of what was written.
+     *
+     * @throws IllegalArgumentException if the content has another hash (the temporary file is removed)
+     */
+    public Path commit(Download download, String sha256) throws IOException {
+        download.finish();
+        String expected = normalize(sha256);
+        if (!download.sha256().equals(expected)) {
+            download.close();
+            throw new IllegalArgumentException("SHA-256 " + download.sha256() + " is not the expected " + expected);
+        }
+        Path entry = entry(expected);
+        Files.createDirectories(entry.getParent());
+        readableByAll(download.file());
+        AtomicFiles.move(download.file(), entry);
+        download.committed = true;
+        return entry;
+    }
+
+    /** Copies a file into the cache after checking its hash. */
+    public Path put(String sha256, Path source) throws IOException {
+        try (Download download = newDownload(); InputStream in = Files.newInputStream(source)) {
+            in.transferTo(download.out());
+            return commit(download, sha256);
+        }
+    }
+
+    /** The detached signature stored with an entry, if any. */
+    public Optional<byte[]> signature(String sha256) {
+        Path sig = signaturePath(sha256);
+        try {
+            return Files.isRegularFile(sig) ? Optional.of(Files.readAllBytes(sig)) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    public void putSignature(String sha256, byte[] signature) throws IOException {
+        Path sig = signaturePath(sha256);
+        AtomicFiles.write(sig, out -> out.write(signature));
+        readableByAll(sig);
+    }
+
+    /** {@code ROOT/by-name/FILENAME}, a relative symbolic link to the entry, for people browsing the cache. */
+    public void link(String filename, String sha256) {
+        if (filename.isEmpty() || filename.contains("/") || filename.startsWith(".")) {
+            return;
+        }
+        Path link = root.resolve("by-name").resolve(filename);
+        Path target = link.getParent().relativize(entry(sha256));
+        try {
+            if (Files.isSymbolicLink(link) && Files.readSymbolicLink(link).equals(target)) {
+                return;
+            }
+            Files.createDirectories(link.getParent());
+            Path temp = link.resolveSibling("." + filename + "." + ProcessHandle.current().pid() + "."
+                    + Thread.currentThread().getId() + ".link");
+            Files.deleteIfExists(temp);
+            Files.createSymbolicLink(temp, target);
+            AtomicFiles.move(temp, link);
+        } catch (IOException | UnsupportedOperationException e) {
+            log.debug("no by-name link for " + filename + " in " + root + ": " + e.getMessage());
+        }
+    }
+
+    public Path byName(String filename) {
+        return root.resolve("by-name").resolve(filename);
+    }
+
+    private Path signaturePath(String sha256) {
+        Path entry = entry(sha256);
+        return entry.resolveSibling(entry.getFileName() + ".sig");
+    }
+
+    static String normalize(String sha256) {
+        String hex = sha256 == null ? "" : sha256.strip().toLowerCase(Locale.ROOT);
+        if (!SHA256.matcher(hex).matches()) {
+            throw new IllegalArgumentException("'" + sha256 + "' is not a SHA-256 (64 hex digits)");
+        }
+        return hex;
+    }
+
+    static String sha256Of(Path file) throws IOException {
+        MessageDigest digest = newDigest();
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buffer = new byte[1 << 16];
+            for (int n; (n = in.read(buffer)) != -1; ) {
+                digest.update(buffer, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    static MessageDigest newDigest() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    }
+
+    private static void readableByAll(Path file) throws IOException {
+        // temporary files are 0600; the cache may be shared by several users' builds
+        PosixFileAttributeView posix = Files.getFileAttributeView(file, PosixFileAttributeView.class);
+        if (posix != null) {
+            posix.setPermissions(PosixFilePermissions.fromString("rw-r--r--"));
+        }
+    }
+
+    private void removeStaleTemporaryFiles() {
+        FileTime limit = FileTime.from(Instant.now().minus(STALE_TEMP));
+        try (DirectoryStream<Path> parts = Files.newDirectoryStream(root.resolve("tmp"), "*.part")) {
+            for (Path part : parts) {
+                try {
+                    if (Files.getLastModifiedTime(part).compareTo(limit) < 0) {
+                        Files.deleteIfExists(part);
+                    }
+                } catch (IOException e) {
+                    // another build removed or is still writing it
+                }
+            }
+        } catch (IOException e) {
+            log.debug("cannot clean " + root.resolve("tmp") + ": " + e.getMessage());
+        }
+    }
+
+    /** A temporary file being filled; closing it without {@link #commit} removes it. */
+    public static final class Download implements Closeable {
+        private final Path file;
+        private final MessageDigest digest = newDigest();
+        private final OutputStream out;
+        private long size;
+        private String sha256;
+        private boolean committed;
+
+        private Download(Path file) throws IOException {
+            this.file = file;
+            OutputStream raw = Files.newOutputStream(file);
+            this.out = new DigestOutputStream(raw, digest) {
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    super.write(b, off, len);
+                    size += len;
+                }
+
+                @Override
+                public void write(int b) throws IOException {
+                    super.write(b);
+                    size++;
+                }
+            };
+        }
+
+        public OutputStream out() {
+            return out;
+        }
+
+        public Path file() {
+            return file;
+        }
+
+        /** Bytes written so far. */
+        public long size() {
+            return size;
+        }
+
+        /** Closes the stream (idempotent) and returns the SHA-256 of everything written. */
+        public String finish() throws IOException {
+            if (sha256 == null) {
+                out.close();
+                sha256 = HexFormat.of().formatHex(digest.digest());
+            }
+            return sha256;
+        }
+
+        public String sha256() throws IOException {
+            return finish();
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                out.close();
+            } finally {
+                if (!committed) {
+                    Files.deleteIfExists(file);
+                }
+            }
+        }
+    }
+}

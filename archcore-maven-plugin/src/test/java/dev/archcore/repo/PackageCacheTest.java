@@ -1,0 +1,133 @@
+package dev.archcore.repo;
+
+import dev.archcore.testing.MirrorServer;
+import dev.archcore.testing.RecordingLog;
+import dev.archcore.testing.TestKeys;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.fail;
+
+class PackageCacheTest {
+
+    @TempDir
+    Path work;
+
+    private static final byte[] CONTENT = "package bytes\n".getBytes(StandardCharsets.UTF_8);
+    private static final String SHA = "7a5ec0e57a84d0e5bb9c8f2c4c4ba5c3bfc6b5cdb1c8a8f3d0f5b6b38a7b4b2e";
+
+    @Test
+    void putChecksTheHashAndStoresByIt() throws IOException {
+        PackageCache cache = new PackageCache(work.resolve("c"), new RecordingLog());
+        Path source = Files.write(work.resolve("p.pkg.tar.zst"), CONTENT);
+        String sha = PackageCache.sha256Of(source);
+
+        assertThatThrownBy(() -> cache.put(SHA, source)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(sha).hasMessageContaining("is not the expected " + SHA);
+        assertThat(cache.contains(SHA, -1)).isFalse();
+        assertThat(temporaryFiles(cache)).isEmpty();
+
+        Path entry = cache.put(sha.toUpperCase(), source);
+        assertThat(entry).isEqualTo(cache.root().resolve("sha256/" + sha.substring(0, 2) + "/" + sha));
+        assertThat(Files.readAllBytes(entry)).isEqualTo(CONTENT);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(entry))).isEqualTo("rw-r--r--");
+        assertThat(cache.get(sha)).contains(entry);
+        assertThat(cache.contains(sha, CONTENT.length)).isTrue();
+        assertThat(cache.contains(sha, CONTENT.length + 1)).isFalse();
+
+        cache.link("p-1-1-any.pkg.tar.zst", sha);
+        assertThat(Files.readAllBytes(cache.byName("p-1-1-any.pkg.tar.zst"))).isEqualTo(CONTENT);
+        cache.putSignature(sha, new byte[]{1, 2, 3});
+        assertThat(cache.signature(sha)).hasValueSatisfying(s -> assertThat(s).containsExactly(1, 2, 3));
+
+        assertThatThrownBy(() -> cache.entry("abc")).hasMessageContaining("'abc' is not a SHA-256");
+    }
+
+    @Test
+    void staleTemporaryFilesAreRemovedYoungOnesKept() throws IOException {
+        Path root = work.resolve("c");
+        new PackageCache(root, new RecordingLog());
+        Path stale = Files.write(root.resolve("tmp/download-1.part"), CONTENT);
+        Files.setLastModifiedTime(stale, FileTime.from(Instant.now().minusSeconds(3 * 86_400)));
+        Path young = Files.write(root.resolve("tmp/download-2.part"), CONTENT);
+
+        new PackageCache(root, new RecordingLog());
+        assertThat(stale).doesNotExist();
+        assertThat(young).exists();
+    }
+
+    /**
+     * A build killed with SIGKILL in the middle of a download leaves only a temporary file: no entry, no
+     * by-name link; the next build fetches the package normally.
+     */
+    @Test
+    void aKilledDownloadNeverLooksComplete() throws Exception {
+        TestKeys keys = TestKeys.get();
+        TestRepository repo = TestRepository.create(work.resolve("repo"), keys);
+        PackageCache cache = new PackageCache(work.resolve("cache"), new RecordingLog());
+        try (MirrorServer stalling = repo.serveAll(new MirrorServer(MirrorServer.Fault.STALL));
+             MirrorServer good = repo.serveAll(new MirrorServer(MirrorServer.Fault.NONE))) {
+            String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+            Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", classpath, FetchProcess.class.getName(), cache.root().toString(), repo.database.toString(),
+                    keys.keyringDir().toString(), TestKeys.KEYRING, stalling.url())
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            try {
+                // wait (bounded) until the child has half a package in its temporary file
+                for (int i = 0; i < 600 && temporaryBytes(cache) == 0; i++) {
+                    if (!child.isAlive()) {
+                        fail("the fetch process ended early with " + child.exitValue());
+                    }
+                    Thread.sleep(50);
+                }
+                assertThat(temporaryBytes(cache)).as("bytes in the child's temporary files").isPositive();
+            } finally {
+                child.destroyForcibly();
+                child.waitFor(30, TimeUnit.SECONDS);
+            }
+
+            for (RepoPackage pkg : repo.packages.values()) {
+                assertThat(cache.contains(pkg.sha256(), -1)).as(pkg.name()).isFalse();
+                assertThat(cache.byName(pkg.filename())).doesNotExist();
+            }
+            assertThat(temporaryFiles(cache)).isNotEmpty().allMatch(p -> p.getFileName().toString().endsWith(".part"));
+
+            RepoPackage pkg = repo.pkg("signed-a");
+            PackageFetcher.Fetched got = new PackageFetcher(new PackageCache(cache.root(), new RecordingLog()),
+                    Keyring.pacman(keys.keyringDir(), TestKeys.KEYRING), new RecordingLog())
+                    .fetch(List.of(new PackageFetcher.Request(pkg, List.of(good.url()), SigLevel.DEFAULT))).get(0);
+            assertThat(PackageCache.sha256Of(got.file())).isEqualTo(pkg.sha256());
+        }
+    }
+
+    private static List<Path> temporaryFiles(PackageCache cache) throws IOException {
+        try (Stream<Path> tmp = Files.list(cache.root().resolve("tmp"))) {
+            return tmp.toList();
+        }
+    }
+
+    private static long temporaryBytes(PackageCache cache) throws IOException {
+        long total = 0;
+        for (Path p : temporaryFiles(cache)) {
+            try {
+                total += Files.size(p);
+            } catch (IOException e) {
+                // renamed or removed meanwhile
+            }
+        }
+        return total;
+    }
+}
