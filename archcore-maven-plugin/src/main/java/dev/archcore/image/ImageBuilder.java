@@ -155,8 +155,9 @@ public final class ImageBuilder {
                 LayerSpec s = specs.get(i);
                 results.add(r);
                 layers.add(new BuiltImage.Layer(r.diffId(), r.digest(), r.size(), cache.blob(r.digest())));
-                log.info(String.format("layer %d/%d %s [%s]: %s, %,d bytes%s", i + 1, specs.size(), s.label(),
-                        String.join(" ", r.packages()), r.digest().substring(0, 19), r.size(),
+                log.info(String.format("layer %d/%d %s%s: %s, %,d bytes%s", i + 1, specs.size(), s.label(),
+                        r.packages().isEmpty() ? "" : " [" + String.join(" ", r.packages()) + "]",
+                        r.digest().substring(0, 19), r.size(),
                         r.cached() ? ", reused from the layer cache" : ""));
             }
         } finally {

@@ -21,6 +21,9 @@ public final class OciLayoutWriter {
         Path target = layout.toAbsolutePath().normalize();
         Path parent = target.getParent();
         Files.createDirectories(parent);
+        if (Files.isDirectory(target) && !Files.exists(target.resolve("oci-layout")) && !isEmpty(target)) {
+            throw new ImageBuildException(target + " exists and is not an OCI image layout; refusing to replace it");
+        }
         Path temp = parent.resolve("." + target.getFileName() + ".part");
         Path old = parent.resolve("." + target.getFileName() + ".old");
         deleteTree(temp);
@@ -41,6 +44,12 @@ public final class OciLayoutWriter {
             deleteTree(old);
         } finally {
             deleteTree(temp);
+        }
+    }
+
+    private static boolean isEmpty(Path dir) throws IOException {
+        try (Stream<Path> list = Files.list(dir)) {
+            return list.findAny().isEmpty();
         }
     }
 
