@@ -83,6 +83,8 @@ public final class DockerDaemon {
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
             }
+            // dockerd leaves its default network namespace bind-mounted under the exec root
+            new ProcessBuilder("umount", dir.resolve("exec/netns/default").toString()).start().waitFor(30, TimeUnit.SECONDS);
             // vfs layers are plain directories: remove the data root with rm (it may hold read-only dirs)
             new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor(60, TimeUnit.SECONDS);
         } catch (IOException | InterruptedException e) {
