@@ -1,0 +1,219 @@
+package dev.archcore.image;
+
+import dev.archcore.util.AtomicFiles;
+import dev.archcore.util.Log;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.regex.Pattern;
+
+/**
+ * Builds a container image from an ordered list of pacman package files, with no extraction to disk, no
+ * fakeroot and no container engine: plan the root file system as pacman would install it (conflicts, NoExtract,
+ * symlinks, the local database), spread the packages over layers, stream each layer from the package archives
+ * (or take it from the cache), then write the OCI layout, the docker-archive, the SBOM and the digest.
+ * Scriptlets and hooks do not run; what they would have done for a minimal image (users, os-release) is
+ * generated into a small config layer on top.
+ */
+public final class ImageBuilder {
+    private static final Pattern HOOK = Pattern.compile("(usr/share/libalpm/hooks|etc/pacman\\.d/hooks)/[^/]+\\.hook");
+    private static final String LAYER_FORMAT = "archcore-layer-v1";
+
+    private ImageBuilder() {
+    }
+
+    /** One layer to be built or taken from the cache. */
+    private record LayerSpec(String label, List<PackageIndex.Loaded> packages, List<LayerEntry> entries, String key,
+                             String createdBy) {
+    }
+
+    public static ImageResult build(ImageRequest request) {
+        Log log = request.log();
+        boolean temporary = request.cacheDir() == null;
+        try {
+            Path work = temporary ? Files.createTempDirectory("archcore-image") : request.cacheDir();
+            try {
+                return build(request, work, log);
+            } finally {
+                if (temporary) {
+                    OciLayoutWriter.deleteTree(work);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static ImageResult build(ImageRequest request, Path work, Log log) throws IOException {
+        long started = System.nanoTime();
+        PackageIndexer indexer = new PackageIndexer(work);
+        List<PackageIndex.Loaded> packages = request.packages().parallelStream().map(indexer::load).toList();
+        Platform platform = Platform.of(packages, "amd64");
+        RootfsPlan plan = RootfsPlan.of(packages, new NoExtract(request.noExtract()), log);
+        Map<String, List<LayerEntry>> database = new LinkedHashMap<>();
+        for (PackageIndex.Loaded p : packages) {
+            List<LayerEntry> db = LocalDatabase.entries(p);
+            db.forEach(e -> plan.claim(e, "the local database entry of '" + p.name() + "'"));
+            database.put(p.name(), db);
+        }
+        reportSkipped(packages, plan, log);
+
+        List<LayerSpec> specs = new ArrayList<>();
+        for (Layering.Group g : request.layering().assign(packages)) {
+            List<LayerEntry> entries = new ArrayList<>();
+            g.packages().forEach(p -> {
+                entries.addAll(plan.entries(p));
+                entries.addAll(database.get(p.name()));
+            });
+            entries.add(LocalDatabase.versionFile());
+            specs.add(spec(g.label(), g.packages(), entries, plan, request.compressionLevel(),
+                    "archcore: install " + String.join(" ", g.packages().stream().map(p -> p.info().id()).toList())));
+        }
+        List<LayerEntry> config = ConfigLayer.entries(plan, platform, request.buildTimestamp(), log);
+        specs.add(spec("config", List.of(), config, plan, request.compressionLevel(),
+                "archcore: generate " + ConfigLayer.describe(config)));
+
+        LayerCache cache = new LayerCache(work);
+        List<ImageResult.Layer> results = new ArrayList<>();
+        List<BuiltImage.Layer> layers = new ArrayList<>();
+        buildLayers(specs, packages, cache, request.compressionLevel(), log, results, layers);
+
+        List<String> constituents = packages.stream().map(p -> p.name() + "=" + p.info().pkgver()).toList();
+        List<OciImage.History> history = specs.stream().map(s -> new OciImage.History(s.createdBy(), s.label())).toList();
+        byte[] configJson = OciImage.config(request.config(), platform, request.buildTimestamp(),
+                layers.stream().map(BuiltImage.Layer::diffId).toList(), history, constituents);
+        String configDigest = "sha256:" + Digests.sha256(configJson);
+        byte[] manifest = OciImage.manifest(configDigest, configJson.length, layers);
+        String manifestDigest = "sha256:" + Digests.sha256(manifest);
+        BuiltImage image = new BuiltImage(request.name(), request.tag(), configJson, configDigest, manifest,
+                manifestDigest, List.copyOf(layers), platform);
+
+        if (request.ociLayout() != null) {
+            OciLayoutWriter.write(image, request.ociLayout());
+            log.info("OCI layout " + request.ociLayout() + " (tag " + request.tag() + ")");
+        }
+        if (request.dockerArchive() != null) {
+            DockerArchiveWriter.write(image, request.dockerArchive());
+            log.info("docker-archive " + request.dockerArchive() + " (" + image.reference() + ")");
+        }
+        if (request.sbom() != null) {
+            byte[] sbom = Sbom.write(image, packages, request.buildTimestamp(), "arch");
+            AtomicFiles.write(request.sbom(), out -> out.write(sbom));
+        }
+        if (request.digestFile() != null) {
+            AtomicFiles.write(request.digestFile(), out -> out.write(manifestDigest.getBytes(StandardCharsets.US_ASCII)));
+        }
+        log.info(String.format("image %s %s: %d packages, %d layers, %.1f s", image.reference(), manifestDigest,
+                packages.size(), layers.size(), (System.nanoTime() - started) / 1e9));
+        return new ImageResult(image.reference(), manifestDigest, configDigest, List.copyOf(results),
+                request.ociLayout(), request.dockerArchive(), request.sbom(), constituents);
+    }
+
+    /** The sorted entries of a layer, with every parent directory (as the root has it), and its cache key. */
+    private static LayerSpec spec(String label, List<PackageIndex.Loaded> packages, List<LayerEntry> entries,
+                                  RootfsPlan plan, int level, String createdBy) {
+        TreeMap<String, LayerEntry> sorted = new TreeMap<>(EntryPaths.ORDER);
+        entries.forEach(e -> sorted.putIfAbsent(e.path(), e));
+        for (String path : new ArrayList<>(sorted.keySet())) {
+            for (int i = path.indexOf('/'); i > 0; i = path.indexOf('/', i + 1)) {
+                String parent = path.substring(0, i);
+                sorted.computeIfAbsent(parent, plan::directory);
+            }
+        }
+        StringBuilder key = new StringBuilder(LAYER_FORMAT).append("\ngzip ").append(level).append('\n');
+        sorted.values().forEach(e -> key.append(e.fingerprint()).append('\n'));
+        return new LayerSpec(label, packages, List.copyOf(sorted.values()),
+                Digests.sha256(key.toString().getBytes(StandardCharsets.UTF_8)), createdBy);
+    }
+
+    private static void buildLayers(List<LayerSpec> specs, List<PackageIndex.Loaded> packages, LayerCache cache,
+                                    int level, Log log, List<ImageResult.Layer> results, List<BuiltImage.Layer> layers)
+            throws IOException {
+        Map<String, PackageIndex.Loaded> bySha = new LinkedHashMap<>();
+        packages.forEach(p -> bySha.put(p.index().sha256(), p));
+        int threads = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), specs.size()));
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<ImageResult.Layer>> futures = new ArrayList<>();
+            for (LayerSpec s : specs) {
+                futures.add(pool.submit(() -> buildLayer(s, bySha, cache, level)));
+            }
+            for (int i = 0; i < specs.size(); i++) {
+                ImageResult.Layer r = get(futures.get(i));
+                LayerSpec s = specs.get(i);
+                results.add(r);
+                layers.add(new BuiltImage.Layer(r.diffId(), r.digest(), r.size(), cache.blob(r.digest())));
+                log.info(String.format("layer %d/%d %s%s: %s, %,d bytes%s", i + 1, specs.size(), s.label(),
+                        r.packages().isEmpty() ? "" : " [" + String.join(" ", r.packages()) + "]",
+                        r.digest().substring(0, 19), r.size(),
+                        r.cached() ? ", reused from the layer cache" : ""));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static ImageResult.Layer buildLayer(LayerSpec s, Map<String, PackageIndex.Loaded> bySha, LayerCache cache,
+                                                int level) throws IOException {
+        List<String> names = s.packages().stream().map(PackageIndex.Loaded::name).toList();
+        LayerCache.Hit hit = cache.get(s.key());
+        if (hit != null) {
+            return new ImageResult.Layer(s.label(), hit.diffId(), hit.digest(), hit.size(), names, true);
+        }
+        LayerWriter.Written w = LayerWriter.write(s.entries(), bySha, level, cache.blobs());
+        cache.put(s.key(), new LayerCache.Hit(w.diffId(), w.digest(), w.size(), w.tarSize()));
+        return new ImageResult.Layer(s.label(), w.diffId(), w.digest(), w.size(), names, false);
+    }
+
+    private static <T> T get(Future<T> future) throws IOException {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ImageBuildException("interrupted", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new ImageBuildException(cause.toString(), cause);
+        }
+    }
+
+    /** pacman would run these; the image gets their declarative equivalents (or nothing) instead. */
+    private static void reportSkipped(List<PackageIndex.Loaded> packages, RootfsPlan plan, Log log) {
+        List<String> scriptlets = packages.stream().filter(p -> p.index().install() != null).map(PackageIndex.Loaded::name).toList();
+        if (!scriptlets.isEmpty()) {
+            log.info("install scriptlets not run (.INSTALL): " + String.join(", ", scriptlets));
+        }
+        Map<String, List<String>> hooks = new TreeMap<>();
+        for (PackageIndex.Loaded p : packages) {
+            for (LayerEntry e : plan.entries(p)) {
+                if (HOOK.matcher(e.path()).matches()) {
+                    hooks.computeIfAbsent(p.name(), k -> new ArrayList<>()).add(e.path().substring(e.path().lastIndexOf('/') + 1));
+                }
+            }
+        }
+        if (!hooks.isEmpty()) {
+            List<String> lines = new ArrayList<>();
+            hooks.forEach((pkg, list) -> lines.add(pkg + " (" + String.join(", ", list) + ")"));
+            log.info("libalpm hooks not run: " + String.join("; ", lines)
+                    + "; users/groups and os-release are generated from sysusers.d instead");
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package dev.archcore.image;
+
+import dev.archcore.util.Compressed;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+
+import java.io.BufferedInputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The bytes of a package's regular files, read from the archive as the layer tar needs them. Packages are
+ * sorted the way layers are (makepkg archives in bytewise path order), so normally one forward pass over the
+ * archive serves the whole layer: {@link Streaming}. A package whose order does not fit (unsorted archive,
+ * paths moved by a symlink) is first read once into a flat spool file of the needed contents: {@link Spooled}.
+ */
+abstract sealed class PackageContent implements Closeable {
+
+    /** Copies the content of {@code c} (exactly {@code size} bytes) to {@code out}. */
+    abstract void copy(LayerEntry.FromPackage c, long size, OutputStream out) throws IOException;
+
+    static TarArchiveInputStream open(Path file) throws IOException {
+        InputStream in = Compressed.open(new BufferedInputStream(Files.newInputStream(file), 1 << 16));
+        return new TarArchiveInputStream(in, "UTF-8");
+    }
+
+    static void copyExactly(InputStream in, long size, OutputStream out, String what) throws IOException {
+        byte[] buffer = new byte[1 << 16];
+        long left = size;
+        while (left > 0) {
+            int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+            if (n < 0) {
+                throw new ImageBuildException(what + ": archive ended early; did the package file change during the build?");
+            }
+            out.write(buffer, 0, n);
+            left -= n;
+        }
+    }
+
+    /** One forward pass: contents must be asked for in increasing archive order. */
+    static final class Streaming extends PackageContent {
+        private final Path file;
+        private TarArchiveInputStream tar;
+        private int current = -1;
+        private TarArchiveEntry entry;
+
+        Streaming(Path file) {
+            this.file = file;
+        }
+
+        @Override
+        void copy(LayerEntry.FromPackage c, long size, OutputStream out) throws IOException {
+            if (tar == null) {
+                tar = open(file);
+            }
+            if (c.ordinal() <= current) {
+                throw new IllegalStateException("archive order broken at " + c.name() + " in " + file);
+            }
+            while (current < c.ordinal()) {
+                entry = tar.getNextEntry();
+                current++;
+                if (entry == null) {
+                    break;
+                }
+            }
+            if (entry == null || !entry.getName().equals(c.name()) || entry.getSize() != size) {
+                throw new ImageBuildException(file + ": entry " + c.ordinal() + " is not '" + c.name() + "' of " + size
+                        + " bytes any more; did the package file change during the build?");
+            }
+            copyExactly(tar, size, out, file.toString());
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (tar != null) {
+                tar.close();
+            }
+        }
+    }
+
+    /** The needed contents copied once into a spool file, then read in any order. */
+    static final class Spooled extends PackageContent {
+        private final Path spool;
+        private final FileChannel channel;
+        private final Map<Integer, long[]> where = new HashMap<>();
+
+        Spooled(Path file, Set<Integer> ordinals, Path spoolDir) throws IOException {
+            Files.createDirectories(spoolDir);
+            spool = Files.createTempFile(spoolDir, "spool", ".bin");
+            try (TarArchiveInputStream tar = open(file);
+                 OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(spool), 1 << 16)) {
+                long offset = 0;
+                int ordinal = -1;
+                for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
+                    ordinal++;
+                    if (ordinals.contains(ordinal)) {
+                        copyExactly(tar, e.getSize(), out, file.toString());
+                        where.put(ordinal, new long[] {offset, e.getSize()});
+                        offset += e.getSize();
+                    }
+                }
+            }
+            channel = FileChannel.open(spool, StandardOpenOption.READ);
+        }
+
+        @Override
+        void copy(LayerEntry.FromPackage c, long size, OutputStream out) throws IOException {
+            long[] at = where.get(c.ordinal());
+            if (at == null || at[1] != size) {
+                throw new ImageBuildException("spooled content of '" + c.name() + "' is missing or of another size");
+            }
+            channel.position(at[0]);
+            copyExactly(Channels.newInputStream(channel), size, out, spool.toString());
+        }
+
+        @Override
+        public void close() throws IOException {
+            channel.close();
+            Files.deleteIfExists(spool);
+        }
+    }
+}

@@ -1,0 +1,271 @@
+package dev.archcore.image;
+
+import dev.archcore.util.Log;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The root file system the packages make when installed in order, computed from their file lists alone, with
+ * pacman's rules: a path owned by two packages (unless both are directories) is a file conflict; a directory
+ * that exists already keeps its mode and owner (pacman only warns "directory permissions differ"), also when
+ * it was created implicitly as a parent; a directory where another package has a symlink is a conflict too (the
+ * image is one transaction: pacman compares the packages' file lists). Entries whose path is absolute, has
+ * {@code ..} components, or goes through a symlink are refused: through a symlink that points outside the root
+ * (absolute, or {@code ..} above it) an extractor below a root directory would write outside it, and pacman
+ * itself replaces any symlink in an entry's path by a directory.
+ */
+final class RootfsPlan {
+    static final String LOCAL_DB = "var/lib/pacman/local";
+
+    private record Node(ArchiveEntry.Kind kind, String owner, LayerEntry entry) {
+    }
+
+    private final Map<String, Node> nodes = new HashMap<>();
+    private final Map<String, List<LayerEntry>> entriesByPackage = new LinkedHashMap<>();
+    private final Map<String, byte[]> captured = new TreeMap<>(); // final path -> content
+    private final NoExtract noExtract;
+    private final Log log;
+
+    private RootfsPlan(NoExtract noExtract, Log log) {
+        this.noExtract = noExtract;
+        this.log = log;
+        // pacman creates its database directory before it installs anything (mode 0755, root)
+        List<String> cur = new ArrayList<>();
+        for (String c : LOCAL_DB.split("/")) {
+            cur.add(c);
+            implicitDirectory(String.join("/", cur));
+        }
+    }
+
+    static RootfsPlan of(List<PackageIndex.Loaded> packages, NoExtract noExtract, Log log) {
+        RootfsPlan plan = new RootfsPlan(noExtract, log);
+        for (PackageIndex.Loaded p : packages) {
+            plan.add(p);
+        }
+        return plan;
+    }
+
+    /** The entries of one package as they land in the root (not its local database entries). */
+    List<LayerEntry> entries(PackageIndex.Loaded p) {
+        return entriesByPackage.get(p.name());
+    }
+
+    /** The attributes a directory has in the root: those of its first owner, or 0755 root if made implicitly. */
+    LayerEntry directory(String path) {
+        Node n = nodes.get(path);
+        if (n == null || n.kind != ArchiveEntry.Kind.DIRECTORY) {
+            return LayerEntry.directory(path, 0755, 0);
+        }
+        return n.entry;
+    }
+
+    boolean exists(String path) {
+        return nodes.containsKey(path);
+    }
+
+    /** Content of the small files the indexer captured (sysusers.d, os-release, passwd...), by final path. */
+    Map<String, byte[]> captured() {
+        return captured;
+    }
+
+    /** Claims a generated path (the local database) so a package shipping the same path is a conflict. */
+    void claim(LayerEntry entry, String owner) {
+        Node old = nodes.get(entry.path());
+        if (old != null && !(old.kind == ArchiveEntry.Kind.DIRECTORY && entry.kind() == ArchiveEntry.Kind.DIRECTORY)) {
+            throw new ImageBuildException("file conflict: /" + entry.path() + " exists in both '" + old.owner
+                    + "' and " + owner);
+        }
+        if (old == null) {
+            nodes.put(entry.path(), new Node(entry.kind(), owner, entry));
+        }
+    }
+
+    private void add(PackageIndex.Loaded p) {
+        String pkg = p.name();
+        if (entriesByPackage.containsKey(pkg)) {
+            throw new ImageBuildException("package '" + pkg + "' is given twice (" + p + ")");
+        }
+        Map<String, LayerEntry> out = new LinkedHashMap<>();
+        Map<String, ArchiveEntry> byName = new HashMap<>();
+        Map<String, String> finalPath = new HashMap<>();
+        List<ArchiveEntry> hardlinks = new ArrayList<>();
+        for (ArchiveEntry e : p.index().entries()) {
+            List<String> comps = EntryPaths.components(e.name(), p);
+            if (comps.isEmpty()) {
+                continue; // the root itself ("./" or "/")
+            }
+            String key = String.join("/", comps);
+            if (byName.putIfAbsent(key, e) != null) {
+                throw refuse(p, e, "appears twice in the package");
+            }
+            if (noExtract.excludes(e.name())) {
+                log.debug("NoExtract: " + pkg + " /" + key);
+                continue;
+            }
+            List<String> parent = resolveParent(comps.subList(0, comps.size() - 1), p, e);
+            parent.add(comps.get(comps.size() - 1));
+            String path = String.join("/", parent);
+            finalPath.put(key, path);
+            Node existing = nodes.get(path);
+            if (e.kind() == ArchiveEntry.Kind.DIRECTORY) {
+                if (existing == null) {
+                    LayerEntry d = entry(e, path, p);
+                    nodes.put(path, new Node(ArchiveEntry.Kind.DIRECTORY, pkg, d));
+                    out.put(path, d);
+                } else if (existing.kind == ArchiveEntry.Kind.DIRECTORY) {
+                    LayerEntry mine = entry(e, path, p);
+                    if (!mine.sameAttributes(existing.entry)) {
+                        log.warn(String.format("directory permissions differ on /%s (kept from %s: %o %d:%d; %s has %o %d:%d),"
+                                        + " as pacman keeps the directory that exists", path,
+                                existing.owner == null ? "its creation as a parent" : "'" + existing.owner + "'",
+                                existing.entry.mode(), existing.entry.uid(), existing.entry.gid(), pkg, mine.mode(),
+                                mine.uid(), mine.gid()));
+                    }
+                    out.put(path, existing.entry);
+                } else {
+                    throw conflict(p, e, path, existing);
+                }
+                continue;
+            }
+            if (existing != null) {
+                throw conflict(p, e, path, existing);
+            }
+            LayerEntry entry = entry(e, path, p);
+            nodes.put(path, new Node(e.kind(), pkg, entry));
+            out.put(path, entry);
+            if (e.kind() == ArchiveEntry.Kind.HARDLINK) {
+                hardlinks.add(e);
+            }
+            byte[] content = p.index().captured().get(e.name());
+            if (content != null) {
+                captured.put(path, content);
+            }
+        }
+        relinkHardLinks(p, hardlinks, byName, finalPath, out);
+        entriesByPackage.put(pkg, List.copyOf(out.values()));
+    }
+
+    /**
+     * Hard links stay within their package and layer. In the sorted layer the first member of a link group must
+     * carry the data (a tar hard link points back at an earlier entry), whichever member the package stored it in,
+     * also when NoExtract left out the member that carried it.
+     */
+    private void relinkHardLinks(PackageIndex.Loaded p, List<ArchiveEntry> links, Map<String, ArchiveEntry> byName,
+                                 Map<String, String> finalPath, Map<String, LayerEntry> out) {
+        Map<ArchiveEntry, List<ArchiveEntry>> groups = new LinkedHashMap<>();
+        for (ArchiveEntry link : links) {
+            ArchiveEntry target = byName.get(String.join("/", EntryPaths.components(link.link(), p)));
+            if (target == null || target.kind() != ArchiveEntry.Kind.FILE || target.ordinal() > link.ordinal()) {
+                throw refuse(p, link, "is a hard link to '" + link.link() + "', which is not a regular file stored "
+                        + "earlier in the same package");
+            }
+            groups.computeIfAbsent(target, t -> new ArrayList<>()).add(link);
+        }
+        groups.forEach((carrier, members) -> {
+            List<ArchiveEntry> all = new ArrayList<>();
+            if (finalPath.containsKey(key(carrier, p))) {
+                all.add(carrier);
+            }
+            members.stream().filter(m -> finalPath.containsKey(key(m, p))).forEach(all::add);
+            if (all.isEmpty()) {
+                return;
+            }
+            all.sort((a, b) -> EntryPaths.ORDER.compare(finalPath.get(key(a, p)), finalPath.get(key(b, p))));
+            String first = finalPath.get(key(all.get(0), p));
+            for (ArchiveEntry m : all) {
+                String path = finalPath.get(key(m, p));
+                LayerEntry base = entry(m, path, p);
+                LayerEntry rewritten = path.equals(first)
+                        ? new LayerEntry(path, ArchiveEntry.Kind.FILE, base.mode(), base.uid(), base.gid(), base.uname(),
+                        base.gname(), base.mtime(), carrier.size(), null, base.pax(),
+                        new LayerEntry.FromPackage(p.index().sha256(), carrier.ordinal(), carrier.name()))
+                        : new LayerEntry(path, ArchiveEntry.Kind.HARDLINK, base.mode(), base.uid(), base.gid(),
+                        base.uname(), base.gname(), base.mtime(), 0, first, base.pax(), null);
+                out.put(path, rewritten);
+                nodes.put(path, new Node(rewritten.kind(), p.name(), rewritten));
+            }
+        });
+    }
+
+    private static String key(ArchiveEntry e, PackageIndex.Loaded p) {
+        return String.join("/", EntryPaths.components(e.name(), p));
+    }
+
+    private static LayerEntry entry(ArchiveEntry e, String path, PackageIndex.Loaded p) {
+        LayerEntry.Content content = e.kind() == ArchiveEntry.Kind.FILE
+                ? new LayerEntry.FromPackage(p.index().sha256(), e.ordinal(), e.name()) : null;
+        String link = e.kind() == ArchiveEntry.Kind.SYMLINK ? e.link() : null;
+        return new LayerEntry(path, e.kind(), e.mode(), e.uid(), e.gid(), e.uname(), e.gname(), e.mtime(), e.size(),
+                link, e.pax(), content);
+    }
+
+    /** Walks the parent directories, creating missing ones as an extractor does; symlinks are not walked through. */
+    private List<String> resolveParent(List<String> comps, PackageIndex.Loaded p, ArchiveEntry e) {
+        List<String> cur = new ArrayList<>();
+        for (String c : comps) {
+            cur.add(c);
+            String key = String.join("/", cur);
+            Node n = nodes.get(key);
+            if (n == null) {
+                implicitDirectory(key);
+            } else if (n.kind == ArchiveEntry.Kind.SYMLINK) {
+                throw throughSymlink(cur, n, p, e);
+            } else if (n.kind != ArchiveEntry.Kind.DIRECTORY) {
+                throw refuse(p, e, "needs /" + key + " to be a directory, but it is a file of '" + n.owner + "'");
+            }
+        }
+        return cur;
+    }
+
+    /**
+     * An entry below a symlink: pacman extracts with libarchive's secure-symlink and unlink flags, so it would
+     * delete the symlink (another package's file) and make a directory in its place; a plain extractor would
+     * follow it, out of the root when it is absolute or climbs above it. Either way the package is refused.
+     */
+    private ImageBuildException throughSymlink(List<String> at, Node link, PackageIndex.Loaded p, ArchiveEntry e) {
+        String target = link.entry.link();
+        String shown = "the symlink /" + String.join("/", at) + " -> " + target
+                + (link.owner == null ? "" : " (from '" + link.owner + "')");
+        if (target.startsWith("/")) {
+            return refuse(p, e, "goes through " + shown + ", whose absolute target leads outside the image root for an "
+                    + "extractor working below a root directory; refused");
+        }
+        int depth = at.size() - 1;
+        for (String t : target.split("/")) {
+            if (t.equals("..")) {
+                depth--;
+            } else if (!t.isEmpty() && !t.equals(".")) {
+                depth++;
+            }
+            if (depth < 0) {
+                return refuse(p, e, "goes through " + shown + ", which climbs above the image root; refused");
+            }
+        }
+        return refuse(p, e, "goes through " + shown + ": pacman would replace that symlink by a directory (it never "
+                + "extracts through symlinks); ship the file at its real path instead");
+    }
+
+    private void implicitDirectory(String path) {
+        nodes.put(path, new Node(ArchiveEntry.Kind.DIRECTORY, null, LayerEntry.directory(path, 0755, 0)));
+    }
+
+    private static ImageBuildException conflict(PackageIndex.Loaded p, ArchiveEntry e, String path, Node existing) {
+        if (existing.owner == null) {
+            return refuse(p, e, "lands on /" + path + ", a directory created for other entries");
+        }
+        if (existing.owner.equals(p.name())) {
+            return refuse(p, e, "lands on /" + path + ", which the same package already holds");
+        }
+        return new ImageBuildException("file conflict: /" + path + " exists in both '" + existing.owner + "' and '"
+                + p.name() + "' (" + p + " entry '" + e.name() + "'), as pacman would report it");
+    }
+
+    static ImageBuildException refuse(PackageIndex.Loaded p, ArchiveEntry e, String why) {
+        return new ImageBuildException("package '" + p.name() + "' (" + p + "): entry '" + e.name() + "' " + why);
+    }
+}
