@@ -113,8 +113,8 @@ public final class PacmanConf {
     }
 
     /**
-     * Parses pacman.conf text; {@code sourceName} names it in messages and {@code baseDir} (may be null) is where
-     * relative {@code Include} paths start.
+     * Parses pacman.conf text; {@code sourceName} names it in messages and {@code baseDir} is where relative
+     * {@code Include} paths start (null: the working directory, as pacman does).
      */
     public static PacmanConf parse(String text, String sourceName, Path baseDir) {
         return PacmanConfParser.parseText(text, sourceName, baseDir, Log.NONE);

@@ -240,7 +240,8 @@ final class PacmanConfParser {
         String last = resolved.getFileName() == null ? "" : resolved.getFileName().toString();
         if (last.chars().anyMatch(c -> c == '*' || c == '?' || c == '[')) {
             List<Path> matches = new ArrayList<>();
-            try (DirectoryStream<Path> stream = Files.newDirectoryStream(resolved.getParent(), last)) {
+            Path parent = resolved.getParent() == null ? Path.of(".") : resolved.getParent();
+            try (DirectoryStream<Path> stream = Files.newDirectoryStream(parent, last)) {
                 stream.forEach(matches::add);
             } catch (IOException e) {
                 matches.clear();
