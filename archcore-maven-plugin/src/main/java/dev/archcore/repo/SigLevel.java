@@ -12,7 +12,10 @@ public record SigLevel(Check packages, boolean packagesTrustAll, Check database,
 
     public enum Check { NEVER, OPTIONAL, REQUIRED }
 
-    /** pacman's built-in default: {@code Required DatabaseOptional}. */
+    /**
+     * The stock pacman.conf line {@code SigLevel = Required DatabaseOptional}, what Arch ships; pacman without any
+     * SigLevel line uses {@link PacmanConf#BUILT_IN_SIG_LEVEL}.
+     */
     public static final SigLevel DEFAULT = new SigLevel(Check.REQUIRED, false, Check.OPTIONAL, false);
 
     public static final SigLevel NEVER = new SigLevel(Check.NEVER, false, Check.NEVER, false);
