@@ -1,0 +1,22 @@
+package dev.archcore.repo;
+
+import dev.archcore.util.Log;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What {@link DependencyClosure} needs: where packages come from, what is wanted, and where caches and the lock live.
+ *
+ * @param targets    what pacman would be asked for: names, relations ({@code foo>=1}), {@code repo/name}, groups
+ * @param cacheDir   the shared cache (packages by SHA-256, sync databases per repository and server list)
+ * @param lockFile   where the resolved closure is written; reused as long as the targets are the same
+ * @param updateLock resolve again even when the lock file still fits the targets
+ * @param offline    Maven's {@code -o}: databases and packages from the cache only
+ */
+public record ClosureRequest(PacmanConf conf, List<String> targets, Keyring keyring, Path cacheDir, Path lockFile,
+                             boolean updateLock, boolean offline, Log log) {
+    public ClosureRequest {
+        targets = List.copyOf(targets);
+    }
+}
