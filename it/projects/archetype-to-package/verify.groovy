@@ -33,6 +33,18 @@ assert info =~ /(?m)^Name\s+: demo$/
 assert info =~ /(?m)^Version\s+: 1\.0\.0-1$/
 assert info =~ /(?m)^Depends On\s+: None$/
 
+// the image: an OCI layout and a docker-archive that skopeo reads, with the app as entrypoint
+File layout = new File(demo, 'target/archcore/image')
+assert new File(layout, 'index.json').isFile()
+File archive = new File(demo, 'target/demo-1.0.0-SNAPSHOT-image.tar')
+String digest = new File(demo, 'target/archcore/image.digest').text.trim()
+assert digest ==~ /sha256:[0-9a-f]{64}/
+def inspected = ok(demo, ['skopeo', 'inspect', "oci:${layout}:1.0.0-1".toString()])
+assert inspected.contains(digest)
+def config = ok(demo, ['skopeo', 'inspect', '--config', "docker-archive:${archive}".toString()])
+assert config.contains('"/usr/bin/demo"') && config.contains('8080/tcp') && config.contains('APP_PORT=8080')
+assert new File(demo, 'packages.lock.json').text.contains('"packages"')
+
 // the package is attached to the project, as `mvn install` needs
 def log = new File(basedir, 'build.log').text
 assert log.contains('demo-1.0.0-1-x86_64.pkg.tar.zst')
@@ -94,6 +106,8 @@ mvn(clone)
 def cloneBuilt = packages(clone)
 assert cloneBuilt*.name == gitBuilt*.name
 assert sha256(cloneBuilt[0]) == sha256(gitBuilt[0]) : 'a clean clone of the same commit built different bytes'
+assert new File(clone, 'target/archcore/image.digest').text == new File(demo, 'target/archcore/image.digest').text :
+        'a clean clone of the same commit built a different image'
 
 // 4. under Mercurial: r<local revision>.<short id>
 File hgDemo = new File(basedir, 'demo-hg')

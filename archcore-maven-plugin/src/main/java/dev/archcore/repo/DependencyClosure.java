@@ -36,6 +36,12 @@ public final class DependencyClosure {
     }
 
     public static Result resolve(ClosureRequest request) {
+        if (request.targets().isEmpty()) {
+            // nothing to resolve: no database is fetched, so a package without dependencies builds with no network
+            LockFile empty = LockFile.of(List.of(), List.of());
+            writeLock(empty, request.lockFile());
+            return new Result(List.of(), Set.of(), List.of(), empty, false);
+        }
         Log log = request.log();
         PacmanConf conf = request.conf();
         Map<String, PacmanConf.Repository> repositories = new LinkedHashMap<>();
