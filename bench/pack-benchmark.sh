@@ -38,7 +38,8 @@
 #      back between runs.
 #   4. Prints a summary: median seconds, the ratios makepkg/archcore (target >= 5) and archcore/bsdtar
 #      (target <= 1.5), package sizes, and sanity checks: testpkg accepts the archcore package, pacman -Qip names
-#      it "bench", and its member list equals makepkg's.
+#      it "bench", and its member list equals makepkg's. Also where makepkg's time goes (its messages are
+#      timestamped) and, with --phases, where archcore's goes. bench/README.md explains the numbers.
 #
 # Needs: java 17+, mvn (with the project's dependencies in the local repository), bsdtar, makepkg + fakeroot,
 # testpkg, pacman (all installed by scripts/setup; see docs in /work/shared/docs/test-tools.md). Runs as root
@@ -221,7 +222,6 @@ stamp() {
     while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done
 }
 run_makepkg() {
-    set -o pipefail
     { echo "==> (makepkg starts)"
       cd "$MKDIR" && "${AS_BUILDER[@]}" env PKGEXT=.pkg.tar.zst SOURCE_DATE_EPOCH=$EPOCH PKGDEST="$WORK/out-makepkg" \
         BUILDDIR="$MKDIR" makepkg --repackage --nodeps --noconfirm -f
