@@ -5,8 +5,7 @@ import dev.archcore.pacman.Compression;
 import dev.archcore.pacman.PackageBuildException;
 import dev.archcore.pacman.PackageBuilder;
 import dev.archcore.pacman.PackageRequest;
-import org.apache.maven.execution.MavenSession;
-import org.apache.maven.plugin.AbstractMojo;
+import dev.archcore.repo.PacmanConf;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.Component;
@@ -15,11 +14,9 @@ import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.project.MavenProject;
 import org.apache.maven.project.MavenProjectHelper;
-import org.apache.maven.settings.crypto.SettingsDecrypter;
 
 import java.io.File;
 import java.io.UncheckedIOException;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -27,8 +24,7 @@ import java.util.Map;
  * host, and attaches it to the project (type {@code pkg.tar.zst}).
  */
 @Mojo(name = "pkg", defaultPhase = LifecyclePhase.PACKAGE, threadSafe = true)
-public class PkgMojo extends AbstractMojo {
-    static final String GPG_PASSPHRASE_ENV = "ARCHCORE_GPG_PASSPHRASE";
+public class PkgMojo extends SigningMojo {
 
     /** The PKGBUILD to build; its directory is makepkg's {@code $startdir}. */
     @Parameter(property = "archcore.pkgbuild", defaultValue = "${project.basedir}/PKGBUILD")
@@ -62,22 +58,6 @@ public class PkgMojo extends AbstractMojo {
     @Parameter(defaultValue = "${project.build.outputTimestamp}")
     private String outputTimestamp;
 
-    /** Also write a detached OpenPGP signature ({@code .sig}). */
-    @Parameter(property = "archcore.sign", defaultValue = "false")
-    private boolean sign;
-
-    /** An exported secret key file ({@code gpg --export-secret-keys}, binary or armored). */
-    @Parameter(property = "archcore.signKeyring")
-    private File signKeyring;
-
-    /** Fingerprint or key id of the signing key; defaults to the first signing key of the keyring. */
-    @Parameter(property = "archcore.signKeyId")
-    private String signKeyId;
-
-    /** settings.xml server whose passphrase (or password) unlocks the key; else {@code $ARCHCORE_GPG_PASSPHRASE}. */
-    @Parameter(property = "archcore.signServerId", defaultValue = "archcore-gpg")
-    private String signServerId;
-
     /** Attach the package to the project so install/deploy handle it. */
     @Parameter(property = "archcore.attach", defaultValue = "true")
     private boolean attach;
@@ -88,14 +68,9 @@ public class PkgMojo extends AbstractMojo {
     @Parameter(defaultValue = "${project}", readonly = true)
     private MavenProject project;
 
-    @Parameter(defaultValue = "${session}", readonly = true)
-    private MavenSession session;
-
     @Component
     private MavenProjectHelper projectHelper;
 
-    @Component
-    private SettingsDecrypter settingsDecrypter;
 
     @Override
     public void execute() throws MojoExecutionException, MojoFailureException {
@@ -105,7 +80,7 @@ public class PkgMojo extends AbstractMojo {
         }
         Map<String, String> env = System.getenv();
         PackageRequest request = new PackageRequest(pkgbuild.toPath(), buildDirectory.toPath(),
-                outputDirectory.toPath(), arch != null ? arch : hostArch(), parseCompression(),
+                outputDirectory.toPath(), arch != null ? arch : PacmanConf.machineArchitecture(), parseCompression(),
                 compressionLevel != null ? compressionLevel : parseCompression().defaultLevel(),
                 BuildTimestamp.epochSeconds(outputTimestamp, env),
                 packager != null ? packager : env.getOrDefault("PACKAGER", "Unknown Packager"),
@@ -137,29 +112,6 @@ public class PkgMojo extends AbstractMojo {
         } catch (IllegalArgumentException e) {
             throw new MojoFailureException("archcore.compression: " + e.getMessage());
         }
-    }
-
-    private PackageRequest.Signing signing() throws MojoFailureException {
-        if (!sign) {
-            return null;
-        }
-        if (signKeyring == null) {
-            throw new MojoFailureException("archcore.sign is on but no key is configured: set archcore.signKeyring to "
-                    + "a file made by gpg --export-secret-keys KEYID (and archcore.signKeyId to choose a key).");
-        }
-        String passphrase = Secrets.password(session.getSettings(), settingsDecrypter, signServerId, GPG_PASSPHRASE_ENV);
-        return new PackageRequest.Signing(signKeyring.toPath(), signKeyId,
-                passphrase == null ? new char[0] : passphrase.toCharArray());
-    }
-
-    static String hostArch() {
-        String os = System.getProperty("os.arch").toLowerCase(Locale.ROOT);
-        return switch (os) {
-            case "amd64", "x86_64" -> "x86_64";
-            case "x86", "i386", "i486", "i586", "i686" -> "i686";
-            case "aarch64", "arm64" -> "aarch64";
-            default -> os;
-        };
     }
 
     private String pluginVersion() {

@@ -1,17 +1,14 @@
 package dev.archcore.maven;
 
+import dev.archcore.pacman.PackageRequest;
 import dev.archcore.pacman.PackageSigner;
 import dev.archcore.repo.RepoException;
 import dev.archcore.repo.RepoWriter;
-import org.apache.maven.execution.MavenSession;
-import org.apache.maven.plugin.AbstractMojo;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
-import org.apache.maven.plugins.annotations.Component;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.project.MavenProject;
-import org.apache.maven.settings.crypto.SettingsDecrypter;
 
 import java.io.File;
 import java.io.UncheckedIOException;
@@ -26,7 +23,7 @@ import java.util.List;
  * {@code archcore:pkg} built in this build, so {@code mvn package archcore:repo -Darchcore.repository=DIR} works.
  */
 @Mojo(name = "repo", threadSafe = true)
-public class RepoMojo extends AbstractMojo {
+public class RepoMojo extends SigningMojo {
 
     /** The repository folder (pacman.conf's {@code Server = file:///...} or what a web server serves). */
     @Parameter(property = "archcore.repository", required = true)
@@ -40,22 +37,6 @@ public class RepoMojo extends AbstractMojo {
     @Parameter(property = "archcore.packages")
     private List<File> packages;
 
-    /** Sign the databases ({@code NAME.db.tar.gz.sig}, as {@code repo-add --sign}). */
-    @Parameter(property = "archcore.sign", defaultValue = "false")
-    private boolean sign;
-
-    /** An exported secret key file ({@code gpg --export-secret-keys}, binary or armored). */
-    @Parameter(property = "archcore.signKeyring")
-    private File signKeyring;
-
-    /** Fingerprint or key id of the signing key; defaults to the first signing key of the keyring. */
-    @Parameter(property = "archcore.signKeyId")
-    private String signKeyId;
-
-    /** settings.xml server whose passphrase (or password) unlocks the key; else {@code $ARCHCORE_GPG_PASSPHRASE}. */
-    @Parameter(property = "archcore.signServerId", defaultValue = "archcore-gpg")
-    private String signServerId;
-
     /** The mtime of every database entry and the date of the signatures; {@code SOURCE_DATE_EPOCH} wins. */
     @Parameter(defaultValue = "${project.build.outputTimestamp}")
     private String outputTimestamp;
@@ -65,12 +46,6 @@ public class RepoMojo extends AbstractMojo {
 
     @Parameter(defaultValue = "${project}", readonly = true)
     private MavenProject project;
-
-    @Parameter(defaultValue = "${session}", readonly = true)
-    private MavenSession session;
-
-    @Component
-    private SettingsDecrypter settingsDecrypter;
 
     @Override
     public void execute() throws MojoExecutionException, MojoFailureException {
@@ -111,17 +86,9 @@ public class RepoMojo extends AbstractMojo {
         return files;
     }
 
+    /** Signs the databases ({@code NAME.db.tar.gz.sig}, as {@code repo-add --sign}) when archcore.sign is on. */
     private PackageSigner signer() throws MojoFailureException {
-        if (!sign) {
-            return null;
-        }
-        if (signKeyring == null) {
-            throw new MojoFailureException("archcore.sign is on but no key is configured: set archcore.signKeyring to "
-                    + "a file made by gpg --export-secret-keys KEYID (and archcore.signKeyId to choose a key).");
-        }
-        String passphrase = Secrets.password(session.getSettings(), settingsDecrypter, signServerId,
-                PkgMojo.GPG_PASSPHRASE_ENV);
-        return PackageSigner.fromSecretKeyring(signKeyring.toPath(), signKeyId,
-                passphrase == null ? new char[0] : passphrase.toCharArray());
+        PackageRequest.Signing s = signing();
+        return s == null ? null : PackageSigner.fromSecretKeyring(s.keyring(), s.keyId(), s.passphrase());
     }
 }
