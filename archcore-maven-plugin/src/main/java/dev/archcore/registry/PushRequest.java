@@ -1,0 +1,91 @@
+package dev.archcore.registry;
+
+import dev.archcore.util.Log;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * What to push where, and how. Fluent setters; only {@code layout} and {@code target} are required.
+ */
+public final class PushRequest {
+    Path layout;
+    String selector;
+    RegistryReference target;
+    String mountFrom;
+    Credentials credentials;
+    boolean insecure;
+    Path caFile;
+    boolean dryRun;
+    long chunkThreshold = 8L << 20;
+    int chunkSize = 8 << 20;
+    Duration retryBudget = Duration.ofSeconds(60);
+    Duration initialBackoff = Duration.ofMillis(250);
+    Duration timeout = Duration.ofSeconds(60);
+    Log log = Log.NONE;
+
+    public PushRequest(Path layout, RegistryReference target) {
+        this.layout = layout;
+        this.target = target;
+    }
+
+    /** The tag or manifest digest of the image in the layout; null for its only image. */
+    public PushRequest image(String tagOrDigest) {
+        this.selector = tagOrDigest;
+        return this;
+    }
+
+    /** A repository on the same registry that may already hold the blobs: they are mounted, not sent. */
+    public PushRequest mountFrom(String repository) {
+        this.mountFrom = repository;
+        return this;
+    }
+
+    /** Null for anonymous access. */
+    public PushRequest credentials(Credentials credentials) {
+        this.credentials = credentials;
+        return this;
+    }
+
+    /** Plain HTTP; only for registries marked insecure. */
+    public PushRequest insecure(boolean insecure) {
+        this.insecure = insecure;
+        return this;
+    }
+
+    /** A PEM file of CA certificates trusted in addition to the system's (a cluster's own CA). */
+    public PushRequest caFile(Path caFile) {
+        this.caFile = caFile;
+        return this;
+    }
+
+    public PushRequest dryRun(boolean dryRun) {
+        this.dryRun = dryRun;
+        return this;
+    }
+
+    /** Blobs of at least {@code threshold} bytes go in PATCH chunks of {@code chunkSize} bytes. */
+    public PushRequest chunking(long threshold, int chunkSize) {
+        this.chunkThreshold = threshold;
+        this.chunkSize = chunkSize;
+        return this;
+    }
+
+    /** How long to keep retrying (5xx, 429, broken connections) before giving up, and the first pause. */
+    public PushRequest retries(Duration budget, Duration initialBackoff) {
+        this.retryBudget = budget;
+        this.initialBackoff = initialBackoff;
+        return this;
+    }
+
+    /** Connect/read/write timeout of one request. */
+    public PushRequest timeout(Duration timeout) {
+        this.timeout = timeout;
+        return this;
+    }
+
+    public PushRequest log(Log log) {
+        this.log = log;
+        return this;
+    }
+}

@@ -1,0 +1,700 @@
+package dev.archcore.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.archcore.util.Log;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okio.BufferedSink;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Pushes one image of an OCI image layout to a registry with the distribution-spec HTTP API, without a Docker
+ * engine: blobs first (HEAD to skip what the registry has, cross-repository mounts, monolithic or resumable
+ * chunked uploads), the manifest last under every tag (OCI media types, Docker schema 2 when the registry
+ * refuses OCI). Transient failures (5xx, 429, broken or timed-out connections) are retried with exponential
+ * backoff within a time budget, then reported once. Passwords and tokens never reach the log or a message.
+ */
+public final class RegistryClient {
+    static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+    static final String DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
+    static final String DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json";
+    static final String DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip";
+    private static final MediaType OCTETS = MediaType.get("application/octet-stream");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern CHALLENGE_PARAM = Pattern.compile("(\\w+)=\"([^\"]*)\"");
+
+    private final PushRequest req;
+    private final RegistryReference target;
+    private final OkHttpClient http;
+    private final HttpUrl base;
+    private final String scope;
+    private final Log log;
+    private String scheme; // null: anonymous works; "basic" or "bearer"
+    private Map<String, String> challenge = Map.of();
+    private final Map<String, String> tokens = new HashMap<>();
+    private int requests;
+    private long deadline;
+
+    private RegistryClient(PushRequest req) {
+        this.req = req;
+        this.target = req.target;
+        this.log = req.log;
+        this.base = HttpUrl.get((req.insecure ? "http://" : "https://") + target.registry() + "/");
+        this.scope = "repository:" + target.name() + ":pull,push"
+                + (req.mountFrom == null ? "" : " repository:" + req.mountFrom + ":pull");
+        OkHttpClient.Builder b = new OkHttpClient.Builder()
+                .retryOnConnectionFailure(false)
+                .connectTimeout(req.timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .readTimeout(req.timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .writeTimeout(req.timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (req.caFile != null && !req.insecure) {
+            X509TrustManager tm = trustManager(req.caFile);
+            try {
+                SSLContext ssl = SSLContext.getInstance("TLS");
+                ssl.init(null, new TrustManager[]{tm}, null);
+                b.sslSocketFactory(ssl.getSocketFactory(), tm);
+            } catch (GeneralSecurityException e) {
+                throw new RegistryException("cannot set up TLS with " + req.caFile + ": " + e.getMessage(), e);
+            }
+        }
+        this.http = b.build();
+    }
+
+    /** Pushes {@code request.layout} to {@code request.target}; throws {@link RegistryException} with one clear message. */
+    public static PushResult push(PushRequest request) {
+        RegistryClient client = new RegistryClient(request);
+        try {
+            return client.run();
+        } finally {
+            client.http.dispatcher().executorService().shutdown();
+            client.http.connectionPool().evictAll();
+        }
+    }
+
+    private PushResult run() {
+        long start = System.nanoTime();
+        OciLayout layout = OciLayout.read(req.layout, req.selector);
+        String where = target.repository();
+        probe();
+        int sent = 0;
+        int skipped = 0;
+        int mounted = 0;
+        long bytes = 0;
+        List<String> missing = new ArrayList<>();
+        for (OciLayout.Blob blob : layout.blobs()) {
+            restartClock();
+            if (exists(blob.digest())) {
+                skipped++;
+                log.debug("Exists " + shortDigest(blob.digest()) + " (" + size(blob.size()) + ") in " + where);
+                continue;
+            }
+            missing.add(blob.digest());
+            if (req.dryRun) {
+                log.info("Would upload " + shortDigest(blob.digest()) + " (" + size(blob.size()) + ") to " + where);
+                bytes += blob.size();
+                continue;
+            }
+            if (upload(blob)) {
+                mounted++;
+            } else {
+                sent++;
+                bytes += blob.size();
+            }
+        }
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        if (req.dryRun) {
+            log.info(String.format(Locale.ROOT, "Dry run: %d of %d blobs missing on %s (%s would be sent), %d present; nothing pushed",
+                    missing.size(), layout.blobs().size(), where, size(bytes), skipped));
+            return new PushResult(layout.manifestDigest(), layout.manifestMediaType(), List.of(), 0, skipped, 0,
+                    List.copyOf(missing), bytes, millis, requests, true);
+        }
+        restartClock();
+        String[] pushed = putManifests(layout);
+        millis = (System.nanoTime() - start) / 1_000_000;
+        log.info(String.format(Locale.ROOT, "Pushed %s@%s: %d blobs sent (%s), %d skipped, %d mounted, %d requests in %.1f s",
+                where, pushed[0], sent, size(bytes), skipped, mounted, requests, millis / 1000.0));
+        List<String> refs = new ArrayList<>();
+        for (String tag : target.tags()) {
+            refs.add(where + ":" + tag + "@" + pushed[0]);
+        }
+        return new PushResult(pushed[0], pushed[1], List.copyOf(refs), sent, skipped, mounted, List.copyOf(missing),
+                bytes, millis, requests, false);
+    }
+
+    // ---- registry API steps
+
+    /** The retry budget counts per step (the probe, each blob, the manifests), so a long push never runs out of it. */
+    private void restartClock() {
+        deadline = System.nanoTime() + req.retryBudget.toNanos();
+    }
+
+    private void probe() {
+        restartClock();
+        try (Response r = call(new Request.Builder().url(url("v2/")).get(), true)) {
+            if (r.code() != 200) {
+                throw failure(r, "GET /v2/ (API probe)");
+            }
+        }
+    }
+
+    private boolean exists(String digest) {
+        try (Response r = call(new Request.Builder().url(url("v2/" + target.name() + "/blobs/" + digest)).head(), true)) {
+            if (r.code() == 200) {
+                return true;
+            }
+            if (r.code() == 404) {
+                return false;
+            }
+            throw failure(r, "HEAD blob " + shortDigest(digest));
+        }
+    }
+
+    /** @return true when the blob was mounted instead of sent */
+    private boolean upload(OciLayout.Blob blob) {
+        long backoff = req.initialBackoff.toMillis();
+        while (true) {
+            HttpUrl location;
+            String from = req.mountFrom;
+            HttpUrl start = url("v2/" + target.name() + "/blobs/uploads/");
+            if (from != null) {
+                start = start.newBuilder().addQueryParameter("mount", blob.digest()).addQueryParameter("from", from).build();
+            }
+            try (Response r = call(new Request.Builder().url(start).post(RequestBody.create(new byte[0], null)), true)) {
+                if (r.code() == 201 && from != null) {
+                    log.info("Mounted " + shortDigest(blob.digest()) + " (" + size(blob.size()) + ") from " + from);
+                    return true;
+                }
+                if (r.code() != 202) {
+                    throw failure(r, "POST upload of " + shortDigest(blob.digest()));
+                }
+                location = location(r);
+            }
+            log.info("Uploading " + shortDigest(blob.digest()) + " (" + size(blob.size()) + ") to " + target.repository());
+            try {
+                if (blob.size() < req.chunkThreshold) {
+                    putWhole(blob, location);
+                } else {
+                    putChunked(blob, location);
+                }
+                return false;
+            } catch (Transient e) {
+                backoff = pause(backoff, e.getMessage() + " uploading " + shortDigest(blob.digest()) + "; starting the upload again", e);
+            }
+        }
+    }
+
+    private void putWhole(OciLayout.Blob blob, HttpUrl location) {
+        HttpUrl put = location.newBuilder().addQueryParameter("digest", blob.digest()).build();
+        try (Response r = call(new Request.Builder().url(put).put(new FileRegion(blob.file(), 0, blob.size())), false)) {
+            if (r.code() != 201) {
+                throw failure(r, "PUT blob " + shortDigest(blob.digest()));
+            }
+        }
+    }
+
+    private void putChunked(OciLayout.Blob blob, HttpUrl location) {
+        long offset = 0;
+        long backoff = req.initialBackoff.toMillis();
+        while (offset < blob.size()) {
+            long len = Math.min(req.chunkSize, blob.size() - offset);
+            Request.Builder patch = new Request.Builder().url(location)
+                    .method("PATCH", new FileRegion(blob.file(), offset, len))
+                    .header("Content-Range", offset + "-" + (offset + len - 1));
+            try (Response r = call(patch, false)) {
+                if (r.code() == 202) {
+                    location = location(r);
+                    long end = rangeEnd(r);
+                    offset = end >= 0 ? end + 1 : offset + len;
+                    continue;
+                }
+                if (r.code() != 416) {
+                    throw failure(r, "PATCH chunk of " + shortDigest(blob.digest()));
+                }
+            } catch (Transient e) {
+                backoff = pause(backoff, e.getMessage() + " during a chunk of " + shortDigest(blob.digest()) + "; resuming", e);
+            }
+            // where does the registry stand? resume from its Range
+            try (Response r = call(new Request.Builder().url(location).get(), true)) {
+                if (r.code() == 404) {
+                    throw new Transient("the registry forgot the upload session", null);
+                }
+                if (r.code() != 204 && r.code() != 202) {
+                    throw failure(r, "GET upload status of " + shortDigest(blob.digest()));
+                }
+                if (r.header("Location") != null) {
+                    location = location(r);
+                }
+                long end = rangeEnd(r);
+                long resumed = end > 0 ? end + 1 : 0;
+                log.info("Resuming " + shortDigest(blob.digest()) + " at byte " + resumed + " of " + blob.size());
+                offset = resumed;
+            }
+        }
+        HttpUrl put = location.newBuilder().addQueryParameter("digest", blob.digest()).build();
+        try (Response r = call(new Request.Builder().url(put).put(RequestBody.create(new byte[0], OCTETS)), false)) {
+            if (r.code() != 201) {
+                throw failure(r, "PUT (close upload) of " + shortDigest(blob.digest()));
+            }
+        }
+    }
+
+    /** @return {manifest digest, media type} as pushed */
+    private String[] putManifests(OciLayout layout) {
+        byte[] bytes = layout.manifest();
+        String mediaType = layout.manifestMediaType();
+        String digest = layout.manifestDigest();
+        boolean first = true;
+        for (String tag : target.tags()) {
+            while (true) {
+                Response r = call(new Request.Builder().url(url("v2/" + target.name() + "/manifests/" + tag))
+                        .put(RequestBody.create(bytes, MediaType.get(mediaType))), true);
+                try (r) {
+                    if (r.code() == 201) {
+                        String theirs = r.header("Docker-Content-Digest");
+                        if (theirs != null && !theirs.equals(digest)) {
+                            throw new RegistryException("the registry stored the manifest of " + target.repository() + ":" + tag
+                                    + " as " + theirs + ", not " + digest + " (it rewrote the bytes)");
+                        }
+                        break;
+                    }
+                    String body = bodyText(r);
+                    if (first && mediaType.equals(OCI_MANIFEST) && (r.code() == 400 || r.code() == 415)
+                            && (body.contains("MANIFEST_INVALID") || body.toLowerCase(Locale.ROOT).contains("unsupported")
+                            || r.code() == 415)) {
+                        bytes = toDocker(bytes);
+                        mediaType = DOCKER_MANIFEST;
+                        digest = Digests.sha256(bytes);
+                        log.warn(target.registry() + " refused the OCI manifest (" + r.code() + "); pushing Docker schema 2 "
+                                + "media types instead, so the manifest digest is " + digest + ", not " + layout.manifestDigest());
+                        continue;
+                    }
+                    throw failure(r.code(), body, "PUT manifest " + target.repository() + ":" + tag);
+                }
+            }
+            first = false;
+        }
+        return new String[]{digest, mediaType};
+    }
+
+    static byte[] toDocker(byte[] oci) {
+        try {
+            ObjectNode m = (ObjectNode) JSON.readTree(oci);
+            m.put("mediaType", DOCKER_MANIFEST);
+            ((ObjectNode) m.path("config")).put("mediaType", DOCKER_CONFIG);
+            for (JsonNode l : m.path("layers")) {
+                String t = l.path("mediaType").asText();
+                if (!t.endsWith("tar+gzip")) {
+                    throw new RegistryException("layer media type " + t + " has no Docker schema 2 equivalent");
+                }
+                ((ObjectNode) l).put("mediaType", DOCKER_LAYER);
+            }
+            m.remove("annotations");
+            return JSON.writeValueAsBytes(m);
+        } catch (IOException e) {
+            throw new RegistryException("cannot rewrite the manifest: " + e.getMessage(), e);
+        }
+    }
+
+    // ---- HTTP with auth and retries
+
+    /** A failure worth another try (5xx, 429, broken or timed-out connection) on a non-idempotent step. */
+    static final class Transient extends RuntimeException {
+        Transient(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * Sends the request with authentication (answering a 401 challenge once). With {@code retry}, 5xx, 429 and
+     * I/O failures are retried with backoff until the budget is spent; without, they throw {@link Transient}.
+     */
+    private Response call(Request.Builder builder, boolean retry) {
+        long backoff = req.initialBackoff.toMillis();
+        boolean challenged = false;
+        while (true) {
+            String auth = authorization();
+            if (auth != null) {
+                builder.header("Authorization", auth);
+            }
+            Request request = builder.build();
+            Response r;
+            try {
+                requests++;
+                r = http.newCall(request).execute();
+            } catch (SSLHandshakeException | SSLPeerUnverifiedException e) {
+                throw tlsFailure(e);
+            } catch (SSLException e) {
+                throw new RegistryException("TLS with " + base.host() + ":" + base.port() + " failed: " + e.getMessage()
+                        + (e.getMessage() != null && e.getMessage().contains("plaintext") ? " (is it a plain HTTP registry? "
+                        + "then mark it insecure: archcore.registry.insecure)" : ""), e);
+            } catch (UnknownHostException e) {
+                throw new RegistryException("unknown registry host " + base.host() + ": " + e.getMessage(), e);
+            } catch (IOException e) {
+                String what = describe(e) + " (" + request.method() + " " + path(request.url()) + ")";
+                if (!retry) {
+                    throw new Transient(what, e);
+                }
+                backoff = pause(backoff, what, e);
+                continue;
+            }
+            if (r.code() == 401 && !challenged) {
+                challenged = true;
+                String header = r.header("WWW-Authenticate");
+                r.close();
+                if (header == null) {
+                    throw new RegistryException(target.registry() + " answered 401 without a WWW-Authenticate challenge");
+                }
+                parseChallenge(header);
+                tokens.clear();
+                continue;
+            }
+            if ((r.code() >= 500 || r.code() == 429)) {
+                String what = "HTTP " + r.code() + " (" + request.method() + " " + path(request.url()) + ")";
+                if (!retry) {
+                    r.close();
+                    throw new Transient(what, null);
+                }
+                long retryAfter = retryAfter(r);
+                r.close();
+                backoff = pause(Math.max(backoff, retryAfter), what, null);
+                continue;
+            }
+            return r;
+        }
+    }
+
+    private long pause(long backoff, String what, Throwable cause) {
+        long now = System.nanoTime();
+        if (now + TimeUnit.MILLISECONDS.toNanos(backoff) > deadline) {
+            throw new RegistryException("giving up on " + base.host() + ":" + base.port() + " after retrying for "
+                    + req.retryBudget.toSeconds() + " s: " + what
+                    + (cause instanceof ConnectException ? "; is the registry running at " + base + "?" : ""), cause);
+        }
+        log.warn(what + "; retrying in " + backoff + " ms");
+        try {
+            Thread.sleep(backoff);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RegistryException("interrupted");
+        }
+        return Math.min(backoff * 2, 30_000);
+    }
+
+    private static long retryAfter(Response r) {
+        String h = r.header("Retry-After");
+        if (h != null && h.matches("\\d{1,4}")) {
+            return Long.parseLong(h) * 1000;
+        }
+        return 0;
+    }
+
+    private void parseChallenge(String header) {
+        int space = header.indexOf(' ');
+        String s = (space < 0 ? header : header.substring(0, space)).toLowerCase(Locale.ROOT);
+        Map<String, String> params = new LinkedHashMap<>();
+        Matcher m = CHALLENGE_PARAM.matcher(header);
+        while (m.find()) {
+            params.put(m.group(1).toLowerCase(Locale.ROOT), m.group(2));
+        }
+        if (!s.equals("basic") && !s.equals("bearer")) {
+            throw new RegistryException(target.registry() + " asks for " + s + " authentication; only Basic and Bearer are supported");
+        }
+        if (s.equals("basic") && req.credentials == null) {
+            throw new RegistryException(target.registry() + " needs credentials (HTTP Basic) and none were found; give them in "
+                    + "settings.xml as <server><id>" + target.registry() + "</id>, in Docker's config.json (docker login), "
+                    + "or in " + Credentials.ENV_USERNAME + "/" + Credentials.ENV_PASSWORD);
+        }
+        if (scheme != null && scheme.equals(s) && s.equals("basic")) {
+            // we sent Basic credentials already and were refused
+            throw authFailed(401);
+        }
+        scheme = s;
+        challenge = params;
+    }
+
+    private String authorization() {
+        if (scheme == null) {
+            return null;
+        }
+        if (scheme.equals("basic")) {
+            return req.credentials.basicHeader();
+        }
+        String token = tokens.get(scope);
+        if (token == null) {
+            token = fetchToken();
+            tokens.put(scope, token);
+        }
+        return "Bearer " + token;
+    }
+
+    private String fetchToken() {
+        String realm = challenge.get("realm");
+        if (realm == null) {
+            throw new RegistryException(target.registry() + " sent a Bearer challenge without a realm");
+        }
+        HttpUrl realmUrl = HttpUrl.parse(realm);
+        if (realmUrl == null) {
+            throw new RegistryException(target.registry() + " sent an invalid token realm " + realm);
+        }
+        HttpUrl.Builder u = realmUrl.newBuilder();
+        if (challenge.containsKey("service")) {
+            u.addQueryParameter("service", challenge.get("service"));
+        }
+        for (String s : scope.split(" ")) {
+            u.addQueryParameter("scope", s);
+        }
+        Request.Builder b = new Request.Builder().url(u.build()).get();
+        if (req.credentials != null) {
+            b.header("Authorization", req.credentials.basicHeader());
+        }
+        long backoff = req.initialBackoff.toMillis();
+        while (true) {
+            try (Response r = http.newCall(b.build()).execute()) {
+                requests++;
+                if (r.code() >= 500 || r.code() == 429) {
+                    backoff = pause(backoff, "HTTP " + r.code() + " from the token service " + realmUrl.host(), null);
+                    continue;
+                }
+                if (r.code() == 401 || r.code() == 403) {
+                    throw authFailed(r.code());
+                }
+                if (r.code() != 200) {
+                    throw new RegistryException("the token service " + realmUrl.host() + " answered " + r.code());
+                }
+                JsonNode answer = JSON.readTree(r.body().byteStream());
+                String token = answer.path("token").asText(answer.path("access_token").asText(""));
+                if (token.isEmpty()) {
+                    throw new RegistryException("the token service " + realmUrl.host() + " answered without a token");
+                }
+                return token;
+            } catch (SSLHandshakeException | SSLPeerUnverifiedException e) {
+                throw tlsFailure(e);
+            } catch (IOException e) {
+                backoff = pause(backoff, describe(e) + " (token service " + realmUrl.host() + ")", e);
+            }
+        }
+    }
+
+    private RegistryException authFailed(int code) {
+        Credentials c = req.credentials;
+        return new RegistryException("authentication to " + target.registry() + " failed (HTTP " + code + ") for "
+                + (c == null ? "anonymous access" : "user '" + c.username() + "' (credentials from " + c.source() + ")")
+                + ": check the user name and password");
+    }
+
+    private RegistryException failure(Response r, String what) {
+        return failure(r.code(), bodyText(r), what);
+    }
+
+    private RegistryException failure(int code, String body, String what) {
+        if (code == 401) {
+            return authFailed(code);
+        }
+        String detail = errors(body);
+        if (code == 403) {
+            return new RegistryException(what + ": access to " + target.repository() + " denied (HTTP 403"
+                    + (req.credentials == null ? ", anonymous" : ", user '" + req.credentials.username() + "'") + ")" + detail);
+        }
+        return new RegistryException(what + " on " + target.registry() + " failed: HTTP " + code + detail);
+    }
+
+    private static String errors(String body) {
+        try {
+            JsonNode errors = JSON.readTree(body).path("errors");
+            List<String> parts = new ArrayList<>();
+            for (JsonNode e : errors) {
+                parts.add(e.path("code").asText() + ": " + e.path("message").asText());
+            }
+            return parts.isEmpty() ? "" : " " + parts;
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
+    }
+
+    private static String bodyText(Response r) {
+        try {
+            return new String(r.body().byteStream().readNBytes(8192), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private RegistryException tlsFailure(IOException e) {
+        return new RegistryException("TLS: the certificate of " + base.host() + ":" + base.port() + " is not trusted ("
+                + e.getMessage() + "). If the registry uses its own CA (a cluster's), give its CA certificate PEM as caFile "
+                + "(-Darchcore.registry.caFile=...)" + (req.caFile == null ? "" : "; the CA file " + req.caFile + " did not verify it"), e);
+    }
+
+    private static String describe(IOException e) {
+        if (e instanceof SocketTimeoutException) {
+            return "timed out";
+        }
+        if (e instanceof ConnectException) {
+            return "connection refused";
+        }
+        String m = e.getMessage();
+        return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+    }
+
+    private HttpUrl url(String path) {
+        return base.resolve(path);
+    }
+
+    private HttpUrl location(Response r) {
+        String loc = r.header("Location");
+        if (loc == null) {
+            throw new RegistryException(target.registry() + " answered " + r.code() + " without a Location ("
+                    + r.request().method() + " " + path(r.request().url()) + ")");
+        }
+        HttpUrl resolved = r.request().url().resolve(loc);
+        if (resolved == null) {
+            throw new RegistryException(target.registry() + " answered with an invalid Location");
+        }
+        return resolved;
+    }
+
+    private static long rangeEnd(Response r) {
+        String range = r.header("Range");
+        if (range == null) {
+            return -1;
+        }
+        Matcher m = Pattern.compile("(?:bytes=)?(\\d+)-(\\d+)").matcher(range.trim());
+        return m.matches() ? Long.parseLong(m.group(2)) : -1;
+    }
+
+    private static String path(HttpUrl url) {
+        return url.encodedPath(); // never the query: upload state tokens stay out of messages
+    }
+
+    static String shortDigest(String digest) {
+        int colon = digest.indexOf(':');
+        return digest.length() > colon + 13 ? digest.substring(0, colon + 13) + "…" : digest;
+    }
+
+    static String size(long bytes) {
+        if (bytes < 1024) {
+            return bytes + " B";
+        }
+        if (bytes < 1024 * 1024) {
+            return String.format(Locale.ROOT, "%.1f kB", bytes / 1024.0);
+        }
+        return String.format(Locale.ROOT, "%.1f MB", bytes / (1024.0 * 1024));
+    }
+
+    private static X509TrustManager trustManager(Path caFile) {
+        try {
+            TrustManagerFactory system = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            system.init((KeyStore) null);
+            KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+            store.load(null, null);
+            int i = 0;
+            for (TrustManager tm : system.getTrustManagers()) {
+                if (tm instanceof X509TrustManager x) {
+                    for (X509Certificate c : x.getAcceptedIssuers()) {
+                        store.setCertificateEntry("system-" + i++, c);
+                    }
+                }
+            }
+            int own = 0;
+            try (InputStream in = Files.newInputStream(caFile)) {
+                for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                    store.setCertificateEntry("ca-" + own++, c);
+                }
+            }
+            if (own == 0) {
+                throw new RegistryException("the CA file " + caFile + " holds no PEM certificate");
+            }
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(store);
+            for (TrustManager tm : tmf.getTrustManagers()) {
+                if (tm instanceof X509TrustManager x) {
+                    return x;
+                }
+            }
+            throw new RegistryException("no X.509 trust manager available");
+        } catch (IOException | GeneralSecurityException e) {
+            throw new RegistryException("cannot read the CA file " + caFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A replayable request body: {@code length} bytes of {@code file} from {@code offset}. */
+    private static final class FileRegion extends RequestBody {
+        private final Path file;
+        private final long offset;
+        private final long length;
+
+        FileRegion(Path file, long offset, long length) {
+            this.file = file;
+            this.offset = offset;
+            this.length = length;
+        }
+
+        @Override
+        public MediaType contentType() {
+            return OCTETS;
+        }
+
+        @Override
+        public long contentLength() {
+            return length;
+        }
+
+        @Override
+        public void writeTo(BufferedSink sink) throws IOException {
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+                long pos = offset;
+                long end = offset + length;
+                while (pos < end) {
+                    buf.clear();
+                    buf.limit((int) Math.min(buf.capacity(), end - pos));
+                    int n = ch.read(buf, pos);
+                    if (n < 0) {
+                        throw new IOException(file + " is shorter than expected");
+                    }
+                    buf.flip();
+                    sink.write(buf);
+                    pos += n;
+                }
+            }
+        }
+    }
+}
