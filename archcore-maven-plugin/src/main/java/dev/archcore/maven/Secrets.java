@@ -24,4 +24,21 @@ final class Secrets {
         }
         return System.getenv(envVar);
     }
+
+    /**
+     * The user name and decrypted password of settings.xml server {@code serverId} (for a registry: its
+     * {@code host[:port]}), or null when there is no such server or it has no password.
+     */
+    static dev.archcore.registry.Credentials server(Settings settings, SettingsDecrypter decrypter, String serverId) {
+        Server server = serverId == null || settings == null ? null : settings.getServer(serverId);
+        if (server == null) {
+            return null;
+        }
+        Server decrypted = decrypter.decrypt(new DefaultSettingsDecryptionRequest(server)).getServer();
+        if (decrypted.getPassword() == null) {
+            return null;
+        }
+        return new dev.archcore.registry.Credentials(decrypted.getUsername(), decrypted.getPassword(),
+                "settings.xml server " + serverId);
+    }
 }

@@ -19,11 +19,11 @@ import java.util.zip.GZIPOutputStream;
  * Small OCI image layouts written directly (valid gzip tar layers, config with diff_ids, manifest, index): the
  * push tests need images that share some layers and differ in others, fast.
  */
-final class TestLayouts {
+public final class TestLayouts {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A layer: one file {@code path} with {@code size} pseudo-random (incompressible) bytes from {@code seed}. */
-    record Layer(String path, int size, long seed) {
+    public record Layer(String path, int size, long seed) {
         byte[] tar() {
             byte[] content = new byte[size];
             new Random(seed).nextBytes(content);
@@ -44,7 +44,7 @@ final class TestLayouts {
     }
 
     /** Writes a one-image layout at {@code dir} tagged {@code tag}; returns the manifest digest. */
-    static String write(Path dir, String tag, List<Layer> layers) {
+    public static String write(Path dir, String tag, List<Layer> layers) {
         try {
             Path blobs = Files.createDirectories(dir.resolve("blobs/sha256"));
             ObjectNode config = JSON.createObjectNode();

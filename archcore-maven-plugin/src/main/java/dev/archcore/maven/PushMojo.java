@@ -1,0 +1,212 @@
+package dev.archcore.maven;
+
+import dev.archcore.registry.Credentials;
+import dev.archcore.registry.PushRequest;
+import dev.archcore.registry.PushResult;
+import dev.archcore.registry.RegistryClient;
+import dev.archcore.registry.RegistryException;
+import dev.archcore.registry.RegistryReference;
+import dev.archcore.util.AtomicFiles;
+import org.apache.maven.execution.MavenSession;
+import org.apache.maven.plugin.AbstractMojo;
+import org.apache.maven.plugin.MojoExecutionException;
+import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugins.annotations.Component;
+import org.apache.maven.plugins.annotations.LifecyclePhase;
+import org.apache.maven.plugins.annotations.Mojo;
+import org.apache.maven.plugins.annotations.Parameter;
+import org.apache.maven.settings.crypto.SettingsDecrypter;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Pushes the image archcore:image built (its OCI layout) to {@code archcore.registry}, without a Docker engine:
+ * only the blobs the registry lacks are sent, the manifest last under every tag. Writes the pushed manifest
+ * digest to {@code target/archcore/push.digest}.
+ * <p>
+ * Credentials, first found wins: {@code username}/{@code password}; the settings.xml {@code <server>} whose id
+ * is the registry's {@code host[:port]} (encrypted passwords work: this is where passwords belong, never the
+ * pom); Docker's {@code config.json} ({@code auths}, {@code credHelpers}, {@code credsStore}); the environment
+ * variables {@code ARCHCORE_REGISTRY_USERNAME}/{@code ARCHCORE_REGISTRY_PASSWORD}; else anonymous.
+ */
+@Mojo(name = "push", defaultPhase = LifecyclePhase.DEPLOY, threadSafe = true)
+public class PushMojo extends AbstractMojo {
+
+    /** The registry, {@code host[:port]}; also the settings.xml server id of its credentials. */
+    @Parameter(property = "archcore.registry")
+    private String registry;
+
+    /** The repository name on the registry; defaults to the name part of the image archcore:image built. */
+    @Parameter(property = "archcore.push.imageName")
+    private String imageName;
+
+    /** The tags to push; defaults to the tag the image was built with. */
+    @Parameter(property = "archcore.push.tags")
+    private List<String> tags;
+
+    /** Tags pushed as well (e.g. {@code latest}). */
+    @Parameter(property = "archcore.push.additionalTags")
+    private List<String> additionalTags;
+
+    /** Plain HTTP instead of HTTPS; for a registry you trust on a network you trust. */
+    @Parameter(property = "archcore.registry.insecure", defaultValue = "false")
+    private boolean insecure;
+
+    /** A PEM file with the CA certificate(s) of the registry (a cluster's own CA), trusted besides the system's. */
+    @Parameter(property = "archcore.registry.caFile")
+    private File caFile;
+
+    /** User name; prefer a settings.xml server with the registry's host[:port] as id. */
+    @Parameter(property = "archcore.registry.username")
+    private String username;
+
+    /**
+     * Password or token. Do not put it in the pom: use a settings.xml server (its password may be encrypted with
+     * {@code mvn --encrypt-password}) or the environment.
+     */
+    @Parameter(property = "archcore.registry.password")
+    private String password;
+
+    /** A repository on the same registry to mount shared blobs from instead of sending them. */
+    @Parameter(property = "archcore.push.mountFrom")
+    private String mountFrom;
+
+    /** Report the blobs the registry lacks and their size; send nothing. */
+    @Parameter(property = "archcore.push.dryRun", defaultValue = "false")
+    private boolean dryRun;
+
+    /** How long to keep retrying a failing step (5xx, 429, broken connections), in seconds. */
+    @Parameter(property = "archcore.push.retrySeconds", defaultValue = "60")
+    private int retrySeconds;
+
+    @Parameter(property = "archcore.skip", defaultValue = "false")
+    private boolean skip;
+
+    @Parameter(defaultValue = "${project.build.directory}", readonly = true)
+    private File buildDirectory;
+
+    @Parameter(defaultValue = "${session}", readonly = true)
+    private MavenSession session;
+
+    @Component
+    private SettingsDecrypter settingsDecrypter;
+
+    @Override
+    public void execute() throws MojoExecutionException, MojoFailureException {
+        if (skip) {
+            getLog().info("archcore.skip is set: nothing pushed");
+            return;
+        }
+        if (registry == null || registry.isBlank()) {
+            throw new MojoFailureException("archcore:push needs the registry: set archcore.registry to host[:port] "
+                    + "(e.g. -Darchcore.registry=registry.example.com:5000)");
+        }
+        String host = registry.trim().replaceFirst("^[a-z]+://", "").replaceFirst("/+$", "");
+        if (session != null && session.isOffline()) {
+            throw new MojoFailureException("archcore:push needs the network to reach " + host + ", and Maven is offline (-o)");
+        }
+        Path archcore = buildDirectory.toPath().resolve("archcore");
+        Path infoFile = archcore.resolve("image.json");
+        ImageInfo info;
+        try {
+            info = ImageInfo.read(infoFile);
+        } catch (IOException e) {
+            throw new MojoExecutionException("cannot read " + infoFile + ": " + e.getMessage(), e);
+        }
+        if (info == null || info.ociLayout() == null) {
+            throw new MojoFailureException("no image to push: " + infoFile + " does not exist or names no OCI layout. "
+                    + "Build one first: archcore:image runs in package, so mvn deploy builds and pushes.");
+        }
+        String[] built = splitReference(info.reference());
+        RegistryReference target;
+        try {
+            target = new RegistryReference(host, imageName != null && !imageName.isBlank() ? imageName : built[0],
+                    tagList(built[1]));
+        } catch (IllegalArgumentException e) {
+            throw new MojoFailureException(e.getMessage());
+        }
+
+        MavenLog log = new MavenLog(getLog());
+        List<String> warnings = new ArrayList<>();
+        Map<String, Credentials> servers = new HashMap<>();
+        Credentials server = session == null ? null : Secrets.server(session.getSettings(), settingsDecrypter, host);
+        if (server != null) {
+            servers.put(host, server);
+        }
+        Credentials credentials = Credentials.lookup(host, username, password, servers, System.getenv(), warnings);
+        warnings.forEach(log::warn);
+        getLog().info((dryRun ? "Dry run: " : "Pushing ") + target + (credentials == null ? " (anonymous)"
+                : " as " + credentials.username() + " (credentials from " + credentials.source() + ")"));
+        if (password != null && credentials != null && credentials.source().startsWith("the username/password")) {
+            getLog().warn("archcore.registry.password is set in the build; keep passwords in settings.xml "
+                    + "(<server><id>" + host + "</id>) or ARCHCORE_REGISTRY_PASSWORD instead");
+        }
+
+        PushRequest request = new PushRequest(Path.of(info.ociLayout()), target)
+                .image(info.manifestDigest())
+                .credentials(credentials)
+                .insecure(insecure)
+                .caFile(caFile == null ? null : caFile.toPath())
+                .mountFrom(mountFrom)
+                .dryRun(dryRun)
+                .retries(java.time.Duration.ofSeconds(Math.max(1, retrySeconds)), java.time.Duration.ofMillis(500))
+                .log(log);
+        PushResult result;
+        try {
+            result = RegistryClient.push(request);
+        } catch (RegistryException e) {
+            throw new MojoFailureException(e.getMessage(), e);
+        }
+        if (result.dryRun()) {
+            return;
+        }
+        try {
+            byte[] digest = (result.digest() + "\n").getBytes(StandardCharsets.UTF_8);
+            AtomicFiles.write(archcore.resolve("push.digest"), out -> out.write(digest));
+        } catch (IOException e) {
+            throw new MojoExecutionException("cannot write push.digest: " + e.getMessage(), e);
+        }
+        for (String ref : result.references()) {
+            getLog().info("Pushed " + ref);
+        }
+    }
+
+    private List<String> tagList(String builtTag) {
+        Set<String> all = new LinkedHashSet<>();
+        if (tags != null && !tags.isEmpty()) {
+            tags.stream().flatMap(t -> List.of(t.split(",")).stream()).map(String::trim).filter(t -> !t.isEmpty()).forEach(all::add);
+        } else if (builtTag != null) {
+            all.add(builtTag);
+        }
+        if (additionalTags != null) {
+            additionalTags.stream().flatMap(t -> List.of(t.split(",")).stream()).map(String::trim).filter(t -> !t.isEmpty()).forEach(all::add);
+        }
+        return List.copyOf(all);
+    }
+
+    /** {@code [host/]name:tag} → {name, tag}; a host part (with a dot or a port) is dropped. */
+    static String[] splitReference(String reference) {
+        String r = reference == null ? "" : reference;
+        int slash = r.indexOf('/');
+        if (slash > 0) {
+            String first = r.substring(0, slash);
+            if (first.contains(".") || first.contains(":") || first.equals("localhost")) {
+                r = r.substring(slash + 1);
+            }
+        }
+        int colon = r.lastIndexOf(':');
+        if (colon > r.lastIndexOf('/') && colon >= 0) {
+            return new String[]{r.substring(0, colon), r.substring(colon + 1)};
+        }
+        return new String[]{r, null};
+    }
+}

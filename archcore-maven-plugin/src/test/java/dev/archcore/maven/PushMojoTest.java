@@ -1,0 +1,97 @@
+package dev.archcore.maven;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.archcore.registry.TestLayouts;
+import dev.archcore.testing.RegistryServer;
+import dev.archcore.testing.Tools;
+import org.apache.maven.plugin.MojoFailureException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.lang.reflect.Field;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** archcore:push on target/archcore/image.json, against the real registry (plain HTTP), judged by skopeo. */
+class PushMojoTest {
+    @TempDir
+    static Path tmp;
+    static RegistryServer registry;
+    static String digest;
+    static Path target;
+
+    @BeforeAll
+    static void start() throws Exception {
+        registry = RegistryServer.plain(tmp.resolve("registry"));
+        target = tmp.resolve("target");
+        Path layout = target.resolve("archcore/image");
+        digest = TestLayouts.write(layout, "1.0", List.of(new TestLayouts.Layer("usr/bin/app", 100_000, 7)));
+        ImageInfo.write(target.resolve("archcore/image.json"),
+                new ImageInfo("archcore/demo-app:1.0", digest, null, null, layout.toString()));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (registry != null) {
+            registry.close();
+        }
+    }
+
+    static PushMojo mojo(Object... fields) throws Exception {
+        PushMojo mojo = new PushMojo();
+        set(mojo, "buildDirectory", target.toFile());
+        set(mojo, "retrySeconds", 3);
+        for (int i = 0; i < fields.length; i += 2) {
+            set(mojo, (String) fields[i], fields[i + 1]);
+        }
+        return mojo;
+    }
+
+    static void set(Object o, String name, Object value) throws Exception {
+        Field f = PushMojo.class.getDeclaredField(name);
+        f.setAccessible(true);
+        f.set(o, value);
+    }
+
+    @Test
+    void pushesTheBuiltImageUnderItsTagAndTheAdditionalOnesAndWritesTheDigest() throws Exception {
+        mojo("registry", registry.host(), "insecure", true, "additionalTags", List.of("latest")).execute();
+        assertThat(Files.readString(target.resolve("archcore/push.digest")).strip()).isEqualTo(digest);
+        for (String tag : List.of("1.0", "latest")) {
+            String out = Tools.run(tmp, "skopeo", "inspect", "--tls-verify=false",
+                    "docker://" + registry.host() + "/archcore/demo-app:" + tag).ok("skopeo inspect").text();
+            assertThat(new ObjectMapper().readTree(out).path("Digest").asText()).isEqualTo(digest);
+        }
+    }
+
+    @Test
+    void imageNameAndTagsOverrideTheBuiltOnes() throws Exception {
+        mojo("registry", "http://" + registry.host() + "/", "insecure", true, "imageName", "team/renamed",
+                "tags", List.of("2.0,stable")).execute();
+        Tools.run(tmp, "skopeo", "inspect", "--tls-verify=false", "docker://" + registry.host() + "/team/renamed:stable")
+                .ok("skopeo inspect");
+    }
+
+    @Test
+    void skipAndMissingInputsAreClear() throws Exception {
+        mojo("skip", true).execute();
+        assertThatThrownBy(() -> mojo().execute()).isInstanceOf(MojoFailureException.class).hasMessageContaining("archcore.registry");
+        PushMojo noImage = mojo("registry", registry.host(), "insecure", true);
+        set(noImage, "buildDirectory", new File(tmp.toFile(), "empty-target"));
+        assertThatThrownBy(noImage::execute).isInstanceOf(MojoFailureException.class).hasMessageContaining("no image to push");
+    }
+
+    @Test
+    void splitsBuiltReferences() {
+        assertThat(PushMojo.splitReference("archcore/demo:1.0")).containsExactly("archcore/demo", "1.0");
+        assertThat(PushMojo.splitReference("localhost:5000/demo:1.0")).containsExactly("demo", "1.0");
+        assertThat(PushMojo.splitReference("demo")).containsExactly("demo", null);
+    }
+}
