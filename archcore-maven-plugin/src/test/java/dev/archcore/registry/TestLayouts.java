@@ -23,15 +23,36 @@ public final class TestLayouts {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A layer: one file {@code path} with {@code size} pseudo-random (incompressible) bytes from {@code seed}. */
-    public record Layer(String path, int size, long seed) {
+    public record Layer(String path, int size, long seed, Path source) {
+        public Layer(String path, int size, long seed) {
+            this(path, size, seed, null);
+        }
+
+        /** A layer with one executable file {@code path}, copied from {@code source}. */
+        public static Layer executable(String path, Path source) {
+            try {
+                return new Layer(path, (int) Files.size(source), 0, source);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
         byte[] tar() {
             byte[] content = new byte[size];
-            new Random(seed).nextBytes(content);
+            if (source != null) {
+                try {
+                    content = Files.readAllBytes(source);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            } else {
+                new Random(seed).nextBytes(content);
+            }
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
                 TarArchiveEntry e = new TarArchiveEntry(path);
                 e.setSize(size);
-                e.setMode(0100644);
+                e.setMode(source != null ? 0100755 : 0100644);
                 e.setModTime(0);
                 tar.putArchiveEntry(e);
                 tar.write(content);
