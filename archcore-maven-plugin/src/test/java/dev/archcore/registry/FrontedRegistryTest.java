@@ -137,6 +137,27 @@ class FrontedRegistryTest {
         assertThat(inspectDigest("archcore/retried-blob")).isEqualTo(digest);
     }
 
+    /**
+     * A chunk the registry took but whose answer was lost: the client asks where the upload stands (GET, answered
+     * by the front as the spec says, see {@link RegistryFront#failAfterForward}) and goes on from the Range.
+     */
+    @Test
+    void aChunkedUploadResumesFromTheRegistrysRange() throws IOException {
+        try (RegistryFront front = new RegistryFront(registry.port)) {
+            front.failAfterForward("PATCH /v2/archcore/range-resume/blobs/uploads/", 502, 1);
+            List<String> log = new ArrayList<>();
+            PushResult result = RegistryClient.push(request(front, "archcore/range-resume", log).chunking(256 << 10, 256 << 10));
+            log.forEach(l -> System.out.println("  " + l));
+            assertThat(result.digest()).isEqualTo(digest);
+            assertThat(log).anyMatch(l -> l.startsWith("WARN HTTP 502") && l.contains("resuming"));
+            assertThat(log).anyMatch(l -> l.matches("Resuming sha256:[0-9a-f]{12}… at byte 262144 of \\d+"));
+            assertThat(log).noneMatch(l -> l.contains("starting the upload again"));
+            // 1 MiB in 256 KiB chunks: 4 PATCHes for the first layer, none repeated
+            assertThat(front.requests.stream().filter(r -> r.startsWith("PATCH")).count()).isEqualTo(4 + 1);
+        }
+        assertThat(inspectDigest("archcore/range-resume")).isEqualTo(digest);
+    }
+
     @Test
     void aRegistryThatKeepsFailingGivesOneClearErrorWithinTheBudget() {
         try (RegistryFront front = new RegistryFront(registry.port)) {

@@ -41,6 +41,9 @@ public final class RegistryFront implements AutoCloseable {
     private volatile String failMatch;
     private volatile int failCode;
     private final AtomicInteger failLeft = new AtomicInteger();
+    private volatile boolean failAfterForward;
+    private volatile String lostLocation;
+    private volatile String lostRange;
 
     public RegistryFront(int registryPort) {
         this.registryPort = registryPort;
@@ -71,9 +74,21 @@ public final class RegistryFront implements AutoCloseable {
 
     /** The next {@code times} requests whose "METHOD path" contains {@code match} get {@code code}. */
     public void fail(String match, int code, int times) {
+        failAfterForward = false;
         failMatch = match;
         failCode = code;
         failLeft.set(times);
+    }
+
+    /**
+     * Like {@link #fail}, but the request reaches the registry first (it took the bytes, the client never heard):
+     * an answer lost on the way back. The next upload status request (GET) is then answered as the distribution
+     * spec describes (204, {@code Range}, {@code Location}) from the lost answer: distribution itself cancels an
+     * upload whose state token is older than its data, so it cannot show a resume.
+     */
+    public void failAfterForward(String match, int code, int times) {
+        fail(match, code, times);
+        failAfterForward = true;
     }
 
     private void handle(HttpExchange ex) throws IOException {
@@ -100,10 +115,22 @@ public final class RegistryFront implements AutoCloseable {
             }
             String match = failMatch;
             if (match != null && line.contains(match) && failLeft.getAndDecrement() > 0) {
+                if (failAfterForward) {
+                    HttpResponse<Void> lost = http.send(request(ex, path, query, body), HttpResponse.BodyHandlers.discarding());
+                    lostLocation = lost.headers().firstValue("Location").map(v -> v.replace("127.0.0.1:" + registryPort, host())).orElse(null);
+                    lostRange = lost.headers().firstValue("Range").orElse(null);
+                }
                 if (failCode == 429) {
                     ex.getResponseHeaders().add("Retry-After", "0");
                 }
                 send(ex, failCode, "{\"errors\":[{\"code\":\"UNAVAILABLE\",\"message\":\"injected\"}]}");
+                return;
+            }
+            if (ex.getRequestMethod().equals("GET") && path.contains("/blobs/uploads/") && lostLocation != null) {
+                ex.getResponseHeaders().add("Location", lostLocation);
+                ex.getResponseHeaders().add("Range", lostRange);
+                lostLocation = null;
+                ex.sendResponseHeaders(204, -1);
                 return;
             }
             String type = ex.getRequestHeaders().getFirst("Content-Type");
@@ -132,7 +159,7 @@ public final class RegistryFront implements AutoCloseable {
         send(ex, 200, "{\"token\":\"tok-" + tokensIssued.incrementAndGet() + "\",\"expires_in\":300}");
     }
 
-    private void forward(HttpExchange ex, String path, String query, byte[] body) throws IOException, InterruptedException {
+    private HttpRequest request(HttpExchange ex, String path, String query, byte[] body) {
         URI uri = URI.create("http://127.0.0.1:" + registryPort + path + (query == null ? "" : "?" + query));
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).method(ex.getRequestMethod(),
                 body.length == 0 && (ex.getRequestMethod().equals("GET") || ex.getRequestMethod().equals("HEAD"))
@@ -143,7 +170,11 @@ public final class RegistryFront implements AutoCloseable {
                 b.header(h, v);
             }
         }
-        HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+        return b.build();
+    }
+
+    private void forward(HttpExchange ex, String path, String query, byte[] body) throws IOException, InterruptedException {
+        HttpResponse<byte[]> r = http.send(request(ex, path, query, body), HttpResponse.BodyHandlers.ofByteArray());
         for (Map.Entry<String, List<String>> h : r.headers().map().entrySet()) {
             if (HOP.contains(h.getKey().toLowerCase()) || h.getKey().startsWith(":")) {
                 continue;
@@ -164,6 +195,10 @@ public final class RegistryFront implements AutoCloseable {
     private static void send(HttpExchange ex, int code, String json) throws IOException {
         byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().add("Content-Type", "application/json");
+        if (ex.getRequestMethod().equals("HEAD")) {
+            ex.sendResponseHeaders(code, -1);
+            return;
+        }
         ex.sendResponseHeaders(code, bytes.length);
         try (OutputStream out = ex.getResponseBody()) {
             out.write(bytes);
