@@ -350,9 +350,14 @@ public final class RegistryClient {
         long backoff = req.initialBackoff.toMillis();
         boolean challenged = false;
         while (true) {
-            String auth = authorization();
+            Request peek = builder.build();
+            // credentials only go to the registry itself, never to a storage host a Location points to
+            boolean sameOrigin = peek.url().host().equals(base.host()) && peek.url().port() == base.port();
+            String auth = sameOrigin ? authorization() : null;
             if (auth != null) {
                 builder.header("Authorization", auth);
+            } else {
+                builder.removeHeader("Authorization");
             }
             Request request = builder.build();
             Response r;
