@@ -109,7 +109,43 @@ assert sha256(cloneBuilt[0]) == sha256(gitBuilt[0]) : 'a clean clone of the same
 assert new File(clone, 'target/archcore/image.digest').text == new File(demo, 'target/archcore/image.digest').text :
         'a clean clone of the same commit built a different image'
 
-// 4. under Mercurial: r<local revision>.<short id>
+// 4. mvn deploy pushes the image to a real registry (the staging profile's registry, overridden to a local one)
+File registryDir = new File(basedir, 'registry')
+registryDir.mkdirs()
+int registryPort = new ServerSocket(0).withCloseable { it.localPort }
+new File(registryDir, 'config.yml').text = """version: 0.1
+storage: {filesystem: {rootdirectory: ${registryDir}/data}}
+http: {addr: 127.0.0.1:${registryPort}}
+"""
+def registry = new ProcessBuilder(['docker-registry', 'serve', "${registryDir}/config.yml".toString()])
+        .redirectErrorStream(true).redirectOutput(new File(registryDir, 'registry.log')).start()
+try {
+    for (int i = 0; i < 100; i++) {
+        try {
+            new URL("http://127.0.0.1:${registryPort}/v2/").text
+            break
+        } catch (IOException e) {
+            Thread.sleep(100)
+        }
+    }
+    def deploy = ["${System.getProperty('maven.home')}/bin/mvn".toString(), '-B', '-q',
+                  "-Dmaven.repo.local=${localRepositoryPath}".toString(), '-Pstaging',
+                  "-Darchcore.registry=127.0.0.1:${registryPort}".toString(), '-Darchcore.registry.insecure=true', 'deploy']
+    def settings = new File(basedir.parentFile, 'interpolated-it-settings.xml')
+    if (settings.exists()) {
+        deploy += ['-s', settings.path]
+    }
+    ok(demo, deploy, ['GIT_CEILING_DIRECTORIES': basedir.parentFile.path, 'HGRCPATH': '/dev/null'])
+    String pushed = new File(demo, 'target/archcore/push.digest').text.trim()
+    assert pushed == new File(demo, 'target/archcore/image.digest').text.trim()
+    def remote = ok(demo, ['skopeo', 'inspect', '--tls-verify=false',
+                           "docker://127.0.0.1:${registryPort}/demo:r2.${hash}-1".toString()])
+    assert remote.contains(pushed) : "the registry has another digest than archcore pushed:\n${remote}"
+} finally {
+    registry.destroy()
+}
+
+// 5. under Mercurial: r<local revision>.<short id>
 File hgDemo = new File(basedir, 'demo-hg')
 ok(basedir, ['cp', '-r', demo.path, hgDemo.path])
 ok(hgDemo, ['rm', '-rf', '.git', 'target'])

@@ -107,7 +107,8 @@ public class PushMojo extends AbstractMojo {
             return;
         }
         if (registry == null || registry.isBlank()) {
-            throw new MojoFailureException("archcore:push needs the registry: set archcore.registry to host[:port] "
+            throw new MojoFailureException("archcore:push needs the registry: choose the cluster with a profile "
+                    + "(mvn deploy -Pstaging) or set archcore.registry to host[:port] "
                     + "(e.g. -Darchcore.registry=registry.example.com:5000)");
         }
         String host = registry.trim().replaceFirst("^[a-z]+://", "").replaceFirst("/+$", "");
