@@ -1,6 +1,7 @@
 package dev.archcore.repo;
 
 import dev.archcore.util.Log;
+import okhttp3.OkHttpClient;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -44,9 +45,11 @@ public final class DependencyClosure {
         }
         Log log = request.log();
         PacmanConf conf = request.conf();
+        // one client for databases and packages: connections (and TLS sessions) are reused across both
+        OkHttpClient client = Downloads.defaultClient();
         Map<String, PacmanConf.Repository> repositories = new LinkedHashMap<>();
         conf.repositories().forEach(r -> repositories.put(r.name(), r));
-        List<SyncDatabase> databases = databases(request);
+        List<SyncDatabase> databases = databases(request, client);
 
         LockFile lock = readLock(request);
         List<RepoPackage> packages;
@@ -79,7 +82,7 @@ public final class DependencyClosure {
             fetches.add(new PackageFetcher.Request(pkg, repo.servers(), repo.sigLevel()));
         }
         PackageFetcher fetcher = new PackageFetcher(new PackageCache(request.cacheDir().resolve("packages"), log),
-                request.keyring(), log).offline(request.offline());
+                request.keyring(), log).client(client).offline(request.offline());
         List<PackageFetcher.Fetched> fetched = fetcher.fetch(fetches);
         if (!reused) {
             // only a closure that could be fetched and verified is locked
@@ -88,8 +91,9 @@ public final class DependencyClosure {
         return new Result(fetched, explicit, notes, lock, reused);
     }
 
-    private static List<SyncDatabase> databases(ClosureRequest request) {
-        DatabaseFetcher fetcher = new DatabaseFetcher(request.keyring(), request.log()).offline(request.offline());
+    private static List<SyncDatabase> databases(ClosureRequest request, OkHttpClient client) {
+        DatabaseFetcher fetcher = new DatabaseFetcher(request.keyring(), request.log()).client(client)
+                .offline(request.offline());
         List<SyncDatabase> databases = new ArrayList<>();
         for (PacmanConf.Repository repo : request.conf().repositories()) {
             // one directory per server list: two projects naming different servers [core] never share a copy
