@@ -5,8 +5,9 @@ import java.util.regex.Pattern;
 /**
  * Shell patterns as {@code fnmatch(pattern, string, 0)} matches them, which is how pacman compares
  * {@code IgnorePkg}/{@code IgnoreGroup} entries with names: {@code *} and {@code ?} match any character
- * (a slash too), {@code [...]} is a bracket expression ({@code !} or {@code ^} negates it), and a backslash
- * makes the next character literal.
+ * (a slash too), {@code [...]} is a bracket expression ({@code !} or {@code ^} negates it; {@code [:alpha:]} and the
+ * other POSIX classes work inside it), and a backslash makes the next character literal. pacman's {@code NoExtract}
+ * uses the same matching.
  */
 public final class Fnmatch {
     private final Pattern regex;
@@ -72,6 +73,8 @@ public final class Fnmatch {
             char c = pattern.charAt(i);
             if (c == '\\') {
                 i++;
+            } else if (c == '[' && pattern.startsWith("[:", i) && pattern.indexOf(":]", i + 2) > 0) {
+                i = pattern.indexOf(":]", i + 2) + 1; // a [:class:] does not close the set
             } else if (c == ']') {
                 return i;
             }
@@ -88,6 +91,12 @@ public final class Fnmatch {
         }
         for (int i = start; i < body.length(); i++) {
             char c = body.charAt(i);
+            if (c == '[' && body.startsWith("[:", i) && body.indexOf(":]", i + 2) > 0) {
+                int close = body.indexOf(":]", i + 2);
+                out.append("\\p{").append(posixClass(body.substring(i + 2, close))).append('}');
+                i = close + 1;
+                continue;
+            }
             boolean escaped = c == '\\' && i + 1 < body.length();
             if (escaped) {
                 c = body.charAt(++i);
@@ -101,5 +110,19 @@ public final class Fnmatch {
             }
         }
         return out.append(']').toString();
+    }
+
+    private static String posixClass(String name) {
+        return switch (name) {
+            case "alpha" -> "Alpha";
+            case "digit" -> "Digit";
+            case "alnum" -> "Alnum";
+            case "upper" -> "Upper";
+            case "lower" -> "Lower";
+            case "space" -> "Space";
+            case "punct" -> "Punct";
+            case "xdigit" -> "XDigit";
+            default -> throw new IllegalArgumentException("unsupported character class [:" + name + ":]");
+        };
     }
 }
