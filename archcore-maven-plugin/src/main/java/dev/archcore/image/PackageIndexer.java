@@ -47,7 +47,7 @@ final class PackageIndexer {
         if (!Files.isRegularFile(file)) {
             throw new ImageBuildException("package file not found: " + file);
         }
-        String sha256 = Digests.sha256(file);
+        String sha256 = request.sha256() != null ? request.sha256() : Digests.sha256(file);
         PackageIndex index = cached(sha256);
         if (index == null) {
             index = read(file, sha256);

@@ -151,7 +151,8 @@ public class ImageMojo extends AbstractMojo {
 
             List<ImagePackage> packages = new ArrayList<>();
             for (PackageFetcher.Fetched f : closure.packages()) {
-                packages.add(new ImagePackage(f.file(), false, f.pkg().repository(), List.of("sha256")));
+                // the fetcher has just checked the file against this sha256: the indexer need not hash it again
+                packages.add(new ImagePackage(f.file(), false, f.pkg().repository(), List.of("sha256"), f.pkg().sha256()));
             }
             packages.add(ImagePackage.app(app.file()));
 
