@@ -66,6 +66,7 @@ WORK=
 
 die() { echo "image-benchmark: $*" >&2; exit 1; }
 say() { printf '==> %s\n' "$*"; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 while (($#)); do
     case $1 in
@@ -103,22 +104,6 @@ fi
 
 # ---------------------------------------------------------------- helpers
 
-median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) {print "nan"; exit} if (NR%2) print v[(NR+1)/2]; else printf "%.3f\n", (v[NR/2]+v[NR/2+1])/2}'; }
-minimum() { sort -g | head -n1; }
-maximum() { sort -g | tail -n1; }
-col() { awk -v c="$1" '{print $c}' "$2"; }
-
-cpu_busy() {
-    local a b
-    read -r -a a < <(grep '^cpu ' /proc/stat)
-    sleep 1
-    read -r -a b < <(grep '^cpu ' /proc/stat)
-    local idle=$(( (b[4] + b[5]) - (a[4] + a[5]) )) total=0 i
-    for i in 1 2 3 4 5 6 7 8; do total=$(( total + b[i] - a[i] )); done
-    ((total > 0)) || { echo 0; return; }
-    echo $(( 100 * (total - idle) / total ))
-}
-
 # wait_idle LABEL: syncs, waits for < 15% busy (up to IDLE_WAIT s); logs the busy % and load average it started at
 wait_idle() {
     local label=${1:-} waited=0 busy
@@ -151,7 +136,6 @@ timed() {
     printf '    %-14s run %-2s %7.3f s wall  (user %s, sys %s)\n' "$label" "$run" ${t% * *} $(echo "$t" | cut -d' ' -f2) $(echo "$t" | cut -d' ' -f3)
 }
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f", a/b; else print "nan" }'; }
 verdict() { awk -v r="$1" -v t="$2" -v op="$3" 'BEGIN{ ok = (op == ">=") ? (r >= t) : (r <= t); print ok ? "meets" : "MISSES" }'; }
 mib() { awk -v b="$1" 'BEGIN{printf "%.1f", b/1048576}'; }
 

@@ -59,6 +59,7 @@ EPOCH=1700000000
 
 die() { echo "pack-benchmark: $*" >&2; exit 1; }
 say() { printf '==> %s\n' "$*"; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 while (($#)); do
     case $1 in
@@ -93,23 +94,6 @@ fi
 
 # ---------------------------------------------------------------- helpers
 
-# median of the numbers on stdin (mean of the two middle ones for an even count)
-median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) {print "nan"; exit} if (NR%2) print v[(NR+1)/2]; else printf "%.3f\n", (v[NR/2]+v[NR/2+1])/2}'; }
-minimum() { sort -g | head -n1; }
-maximum() { sort -g | tail -n1; }
-
-# cpu busy fraction (percent) over one second, from /proc/stat
-cpu_busy() {
-    local a b
-    read -r -a a < <(grep '^cpu ' /proc/stat)
-    sleep 1
-    read -r -a b < <(grep '^cpu ' /proc/stat)
-    local idle=$(( (b[4] + b[5]) - (a[4] + a[5]) )) total=0 i
-    for i in 1 2 3 4 5 6 7 8; do total=$(( total + b[i] - a[i] )); done
-    ((total > 0)) || { echo 0; return; }
-    echo $(( 100 * (total - idle) / total ))
-}
-
 wait_idle() {
     ((IDLE_WAIT > 0)) || return 0
     local waited=0 busy
@@ -134,8 +118,6 @@ timed() {
     echo "$t" >>"$RES/$label.times"
     printf '    %-14s run %-2s %6.3f s wall  (user %s, sys %s)\n' "$label" "$run" ${t% * *} $(echo "$t" | cut -d' ' -f2) $(echo "$t" | cut -d' ' -f3)
 }
-
-col() { awk -v c="$1" '{print $c}' "$2"; }
 
 # ---------------------------------------------------------------- 1. the tree
 
@@ -292,7 +274,6 @@ ARCH_PKG=$WORK/out-archcore/bench-1.0-1-x86_64.pkg.tar.zst
 MK_PKG=$WORK/out-makepkg/bench-1.0-1-x86_64.pkg.tar.zst
 BSD_PKG=$WORK/out-bsdtar/bench.tar.zst
 
-ms_to_s() { awk -v c="${1:-1}" '{printf "%.3f\n", $c/1000}'; }
 warm_med=$(ms_to_s <"$RES/archcore-warm.internal_ms" | median)
 warm_min=$(ms_to_s <"$RES/archcore-warm.internal_ms" | minimum)
 warm_max=$(ms_to_s <"$RES/archcore-warm.internal_ms" | maximum)
@@ -308,7 +289,6 @@ row() { # label file-of-times size-file
         "$(paste -d' ' <(col 2 "$f") <(col 3 "$f") | awk '{printf "%.3f\n", $1+$2}' | median)" "$size"
 }
 mib() { [[ -f $1 ]] && awk -v b="$(stat -c %s "$1")" 'BEGIN{printf "%.1f", b/1048576}' || echo -; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f", a/b; else print "nan" }'; }
 verdict() { awk -v r="$1" -v t="$2" -v op="$3" 'BEGIN{ ok = (op == ">=") ? (r >= t) : (r <= t); print ok ? "meets" : "MISSES" }'; }
 
 bsd_med=$(col 1 "$RES/bsdtar.times" | median)

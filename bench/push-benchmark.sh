@@ -50,6 +50,7 @@ WORK=
 
 die() { echo "push-benchmark: $*" >&2; exit 1; }
 say() { printf '==> %s\n' "$*"; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 while (($#)); do
     case $1 in
@@ -78,23 +79,6 @@ done
 
 # ---------------------------------------------------------------- helpers
 
-# median of the numbers on stdin (mean of the two middle ones for an even count)
-median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) {print "nan"; exit} if (NR%2) print v[(NR+1)/2]; else printf "%.3f\n", (v[NR/2]+v[NR/2+1])/2}'; }
-minimum() { sort -g | head -n1; }
-maximum() { sort -g | tail -n1; }
-
-# cpu busy fraction (percent) over one second, from /proc/stat
-cpu_busy() {
-    local a b
-    read -r -a a < <(grep '^cpu ' /proc/stat)
-    sleep 1
-    read -r -a b < <(grep '^cpu ' /proc/stat)
-    local idle=$(( (b[4] + b[5]) - (a[4] + a[5]) )) total=0 i
-    for i in 1 2 3 4 5 6 7 8; do total=$(( total + b[i] - a[i] )); done
-    ((total > 0)) || { echo 0; return; }
-    echo $(( 100 * (total - idle) / total ))
-}
-
 wait_idle() {
     ((IDLE_WAIT > 0)) || return 0
     local waited=0 busy
@@ -121,8 +105,6 @@ timed() {
     echo "$t" >>"$RES/$label.times"
     printf '    %-16s run %-2s %6.3f s wall  (user %s, sys %s)\n' "$label" "$run" ${t% * *} $(echo "$t" | cut -d' ' -f2) $(echo "$t" | cut -d' ' -f3)
 }
-
-col() { awk -v c="$1" '{print $c}' "$2"; }
 
 # a free TCP port on 127.0.0.1 (random, not listening)
 free_port() {
@@ -301,8 +283,6 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---------------------------------------------------------------- 4. summary
 
-ms_to_s() { awk -v c="${1:-1}" '{printf "%.3f\n", $c/1000}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f", a/b; else print "nan" }'; }
 verdict() { awk -v r="$1" -v t="$2" -v op="$3" 'BEGIN{ ok = (op == ">=") ? (r >= t) : (op == "<") ? (r < t) : (r <= t); print ok ? "meets" : "MISSES" }'; }
 stats_s() { # FILE COLUMN(ms): median min max in seconds
     local f=$1 c=$2

@@ -80,6 +80,7 @@ WORK=
 
 die() { echo "repo-benchmark: $*" >&2; exit 1; }
 say() { printf '==> %s\n' "$*"; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 while (($#)); do
     case $1 in
@@ -130,23 +131,6 @@ read -r -a MVN_CMD <<<"$MVN"
 
 # ---------------------------------------------------------------- helpers (as in pack-benchmark.sh)
 
-# median of the numbers on stdin (mean of the two middle ones for an even count)
-median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) {print "nan"; exit} if (NR%2) print v[(NR+1)/2]; else printf "%.3f\n", (v[NR/2]+v[NR/2+1])/2}'; }
-minimum() { sort -g | head -n1; }
-maximum() { sort -g | tail -n1; }
-
-# cpu busy fraction (percent) over one second, from /proc/stat
-cpu_busy() {
-    local a b
-    read -r -a a < <(grep '^cpu ' /proc/stat)
-    sleep 1
-    read -r -a b < <(grep '^cpu ' /proc/stat)
-    local idle=$(( (b[4] + b[5]) - (a[4] + a[5]) )) total=0 i
-    for i in 1 2 3 4 5 6 7 8; do total=$(( total + b[i] - a[i] )); done
-    ((total > 0)) || { echo 0; return; }
-    echo $(( 100 * (total - idle) / total ))
-}
-
 # waits for an idle machine; appends "busy% load1" at the start of the round to results/SETTING.load
 wait_idle() {
     local waited=0 busy
@@ -183,8 +167,6 @@ timed() {
         "$(echo "$t" | cut -d' ' -f2)" "$(echo "$t" | cut -d' ' -f3)" \
         "$(tail -n1 "$RES/$SETTING.$label.http" | awk '{printf "%d requests, %d connections", $1, $2}')"
 }
-
-col() { awk -v c="$1" '{print $c}' "$2"; }
 
 # ---------------------------------------------------------------- 1. the classpath
 
@@ -381,8 +363,6 @@ done
 
 # ---------------------------------------------------------------- 4. summary
 
-ms_to_s() { awk -v c="${1:-1}" '{printf "%.3f\n", $c/1000}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f", a/b; else print "nan" }'; }
 verdict() { awk -v r="$1" -v t="$2" -v op="$3" 'BEGIN{ ok = (op == ">=") ? (r >= t) : (r < t); print ok ? "meets" : "MISSES" }'; }
 # sum_times FILE1 FILE2: per run, "real user sys" added up (two processes run one after the other)
 sum_times() { paste -d' ' "$1" "$2" | awk '{printf "%.3f %.3f %.3f\n", $1+$4, $2+$5, $3+$6}'; }
