@@ -1,0 +1,230 @@
+package dev.archcore.maven;
+
+import dev.archcore.provision.digitalocean.CustomImage;
+import dev.archcore.provision.digitalocean.DigitalOceanClient;
+import dev.archcore.provision.digitalocean.DigitalOceanException;
+import dev.archcore.provision.digitalocean.NodeSpec;
+import dev.archcore.provision.digitalocean.ProvisionRequest;
+import dev.archcore.provision.digitalocean.Provisioner;
+import dev.archcore.provision.digitalocean.RenderedFilesUserData;
+import dev.archcore.provision.digitalocean.UserDataSource;
+import org.apache.maven.execution.MavenSession;
+import org.apache.maven.plugin.AbstractMojo;
+import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugins.annotations.Component;
+import org.apache.maven.plugins.annotations.Mojo;
+import org.apache.maven.plugins.annotations.Parameter;
+import org.apache.maven.settings.crypto.SettingsDecrypter;
+
+import java.io.File;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Creates the cluster's droplets on DigitalOcean with each node's rendered user data: the master first, then the
+ * workers once the master's public IPv4 is known. Nodes carry the project tag and are matched by name, so a
+ * second run creates only what is missing. Prints a table (name, id, public IPv4, status) and writes
+ * {@code target/archcore/nodes.json}. {@code -Darchcore.provision.dryRun} prints the requests and sends nothing;
+ * {@code -Darchcore.provision.destroy} deletes the project's droplets after listing them.
+ * <p>
+ * The API token comes from the settings.xml server {@code digitalocean} (its password; encrypted ones work) or
+ * the environment variable {@code DIGITALOCEAN_TOKEN}, never from the pom.
+ */
+@Mojo(name = "provision", threadSafe = true)
+public class ProvisionMojo extends AbstractMojo {
+    static final String TOKEN_ENV = "DIGITALOCEAN_TOKEN";
+
+    /** The nodes: one with {@code <role>master</role>}, any number of workers. */
+    @Parameter
+    private List<ProvisionNode> nodes;
+
+    /** The region of nodes that name none, e.g. {@code fra1}. */
+    @Parameter(property = "archcore.provision.region")
+    private String region;
+
+    /** The size of nodes that name none, e.g. {@code s-1vcpu-2gb}. */
+    @Parameter(property = "archcore.provision.size")
+    private String size;
+
+    /** The image (slug or numeric id) of nodes that name none; unset with a customImage: that image. */
+    @Parameter(property = "archcore.provision.image")
+    private String image;
+
+    /** SSH key ids or fingerprints (keys in the DigitalOcean account) for nodes that name none. */
+    @Parameter(property = "archcore.provision.sshKeys")
+    private List<String> sshKeys;
+
+    /** Tags for every node, besides the project tag. */
+    @Parameter(property = "archcore.provision.tags")
+    private List<String> tags;
+
+    /** The tag that marks the project's droplets (matched by name among them; destroy deletes them all). */
+    @Parameter(property = "archcore.provision.tag", defaultValue = "archcore-${project.artifactId}")
+    private String projectTag;
+
+    /** A custom image to import once and reuse by name (Flatcar by default); the image of nodes that name none. */
+    @Parameter
+    private ProvisionImage customImage;
+
+    /**
+     * Each node's user data (cloud-config or Ignition JSON); {@code {name}} stands for the node's name. In a
+     * worker's, {@code $REGISTRY_IP} becomes the master's public IPv4.
+     */
+    @Parameter(property = "archcore.provision.userDataFile",
+            defaultValue = "${project.build.directory}/archcore/cloud-config/{name}.yaml")
+    private String userDataFile;
+
+    /** The settings.xml server whose password is the API token; else {@code DIGITALOCEAN_TOKEN}. */
+    @Parameter(property = "archcore.provision.serverId", defaultValue = "digitalocean")
+    private String serverId;
+
+    /** The API's base URL. */
+    @Parameter(property = "archcore.provision.apiUrl", defaultValue = DigitalOceanClient.DEFAULT_URL)
+    private String apiUrl;
+
+    /** Print the requests (token masked); send nothing. */
+    @Parameter(property = "archcore.provision.dryRun", defaultValue = "false")
+    private boolean dryRun;
+
+    /** Delete the droplets with the project tag (after listing them) instead of creating any. */
+    @Parameter(property = "archcore.provision.destroy", defaultValue = "false")
+    private boolean destroy;
+
+    /** How often to look at a droplet that is not active yet, in seconds. */
+    @Parameter(property = "archcore.provision.pollSeconds", defaultValue = "5")
+    private int pollSeconds;
+
+    /** How long to wait for droplets (and a custom image import), in seconds. */
+    @Parameter(property = "archcore.provision.timeoutSeconds", defaultValue = "600")
+    private int timeoutSeconds;
+
+    /** How long one API call keeps retrying 429 and 5xx answers, in seconds. */
+    @Parameter(property = "archcore.provision.retrySeconds", defaultValue = "120")
+    private int retrySeconds;
+
+    @Parameter(property = "archcore.skip", defaultValue = "false")
+    private boolean skip;
+
+    @Parameter(defaultValue = "${project.build.directory}", readonly = true)
+    private File buildDirectory;
+
+    @Parameter(defaultValue = "${session}", readonly = true)
+    private MavenSession session;
+
+    @Component
+    private SettingsDecrypter settingsDecrypter;
+
+    @Override
+    public void execute() throws MojoFailureException {
+        if (skip) {
+            getLog().info("archcore.skip is set: nothing provisioned");
+            return;
+        }
+        if (session != null && session.isOffline() && !dryRun) {
+            throw new MojoFailureException("archcore:provision needs the network to reach " + apiUrl
+                    + ", and Maven is offline (-o); -Darchcore.provision.dryRun shows what it would send");
+        }
+        String token = token();
+        if (token == null && !dryRun) {
+            throw new MojoFailureException("archcore:provision needs a DigitalOcean API token: add a <server> with id "
+                    + serverId + " and the token as <password> to ~/.m2/settings.xml (mvn --encrypt-password works), "
+                    + "or set " + TOKEN_ENV + ". Never put it in the pom.");
+        }
+        ProvisionRequest request = new ProvisionRequest(destroy ? List.of() : nodeSpecs(), tag(), userData())
+                .api(apiUrl, token)
+                .customImage(customImage())
+                .dryRun(dryRun)
+                .nodesFile(buildDirectory.toPath().resolve("archcore/nodes.json"))
+                .polling(Duration.ofSeconds(Math.max(1, pollSeconds)), Duration.ofSeconds(Math.max(1, timeoutSeconds)))
+                .retries(Duration.ofSeconds(Math.max(0, retrySeconds)), Duration.ofSeconds(1))
+                .log(new MavenLog(getLog()));
+        try {
+            if (destroy) {
+                Provisioner.destroy(request);
+            } else {
+                Provisioner.provision(request);
+            }
+        } catch (DigitalOceanException e) {
+            throw new MojoFailureException(e.getMessage()
+                    + (e.status() == 401 ? " (the token came from " + tokenSource() + ")" : ""), e);
+        }
+    }
+
+    /** The bridge to the node files: archcore:iso renders {@code target/archcore/cloud-config/<name>.yaml}. */
+    UserDataSource userData() {
+        return new RenderedFilesUserData(userDataFile);
+    }
+
+    List<NodeSpec> nodeSpecs() throws MojoFailureException {
+        if (nodes == null || nodes.isEmpty()) {
+            throw new MojoFailureException("archcore:provision has no <nodes>: configure one <node> with "
+                    + "<role>master</role> and any number of workers (each with a <name>)");
+        }
+        List<NodeSpec> specs = new ArrayList<>();
+        for (ProvisionNode n : nodes) {
+            String role = n.role == null ? "worker" : n.role.trim().toLowerCase(Locale.ROOT);
+            if (!role.equals("master") && !role.equals("worker")) {
+                throw new MojoFailureException("node " + n.name + ": <role>" + n.role + "</role> is neither master nor worker");
+            }
+            specs.add(new NodeSpec(n.name, role.equals("master"), or(n.region, region), or(n.size, size),
+                    or(n.image, image), split(n.sshKeys != null ? n.sshKeys : sshKeys), split(merge(tags, n.tags))));
+        }
+        return specs;
+    }
+
+    private CustomImage customImage() {
+        if (customImage == null) {
+            return null;
+        }
+        return new CustomImage(or(customImage.name, "flatcar-stable"), or(customImage.url, CustomImage.FLATCAR_STABLE),
+                or(customImage.region, region), or(customImage.distribution, "CoreOS"), customImage.description);
+    }
+
+    /** Tags allow letters, digits, '-', '_' and ':': anything else in the artifactId becomes '-'. */
+    private String tag() {
+        return projectTag == null ? null : projectTag.trim().replaceAll("[^a-zA-Z0-9_\\-:]", "-");
+    }
+
+    private String token() {
+        String t = Secrets.password(session == null ? new org.apache.maven.settings.Settings() : session.getSettings(),
+                settingsDecrypter, serverId, TOKEN_ENV);
+        return t == null || t.isBlank() ? null : t.trim();
+    }
+
+    private String tokenSource() {
+        boolean server = session != null && serverId != null && session.getSettings().getServer(serverId) != null;
+        return server ? "settings.xml server " + serverId : "the environment variable " + TOKEN_ENV;
+    }
+
+    private static List<String> merge(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>();
+        if (a != null) {
+            all.addAll(a);
+        }
+        if (b != null) {
+            all.addAll(b);
+        }
+        return all;
+    }
+
+    /** List parameters given as properties arrive as one comma-separated element. */
+    private static List<String> split(List<String> values) {
+        List<String> out = new ArrayList<>();
+        if (values != null) {
+            for (String v : values) {
+                for (String part : v.split(",")) {
+                    if (!part.isBlank()) {
+                        out.add(part.trim());
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String or(String value, String dflt) {
+        return value != null && !value.isBlank() ? value.trim() : dflt;
+    }
+}

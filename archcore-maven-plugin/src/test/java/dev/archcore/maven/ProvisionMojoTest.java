@@ -1,0 +1,202 @@
+package dev.archcore.maven;
+
+import dev.archcore.testing.DigitalOceanSimulator;
+import org.apache.maven.execution.DefaultMavenExecutionRequest;
+import org.apache.maven.execution.DefaultMavenExecutionResult;
+import org.apache.maven.execution.MavenSession;
+import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugin.logging.SystemStreamLog;
+import org.apache.maven.settings.Proxy;
+import org.apache.maven.settings.Server;
+import org.apache.maven.settings.building.SettingsProblem;
+import org.apache.maven.settings.crypto.SettingsDecrypter;
+import org.apache.maven.settings.crypto.SettingsDecryptionResult;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.lang.reflect.Field;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** archcore:provision as Maven configures it: the token from settings.xml (decrypted), node defaults, messages. */
+class ProvisionMojoTest {
+    static final String TOKEN = "dop_v1_feedfacefeedfacefeedfacefeedfacefeedfacefeedfacefeedfacefeedface";
+
+    @TempDir
+    Path tmp;
+    DigitalOceanSimulator sim;
+    final List<String> lines = new ArrayList<>();
+
+    @BeforeEach
+    void start() throws Exception {
+        sim = DigitalOceanSimulator.start(TOKEN);
+        Path dir = tmp.resolve("target/archcore/cloud-config");
+        Files.createDirectories(dir);
+        for (String n : List.of("m", "w1")) {
+            Files.writeString(dir.resolve(n + ".yaml"), "#cloud-config\nhostname: " + n + "\nregistry: $REGISTRY_IP:5000\n");
+        }
+    }
+
+    @AfterEach
+    void stop() {
+        sim.close();
+    }
+
+    ProvisionMojo mojo(String settingsPassword, Object... fields) throws Exception {
+        ProvisionMojo mojo = new ProvisionMojo();
+        mojo.setLog(new SystemStreamLog() {
+            @Override
+            public void info(CharSequence content) {
+                lines.add("INFO " + content);
+            }
+
+            @Override
+            public void warn(CharSequence content) {
+                lines.add("WARN " + content);
+            }
+
+            @Override
+            public void debug(CharSequence content) {
+                lines.add("DEBUG " + content);
+            }
+        });
+        DefaultMavenExecutionRequest request = new DefaultMavenExecutionRequest();
+        if (settingsPassword != null) {
+            Server server = new Server();
+            server.setId("digitalocean");
+            server.setPassword(settingsPassword);
+            request.addServer(server);
+        }
+        @SuppressWarnings("deprecation")
+        MavenSession session = new MavenSession(null, null, request, new DefaultMavenExecutionResult());
+        set(mojo, "session", session);
+        set(mojo, "settingsDecrypter", decrypter());
+        set(mojo, "buildDirectory", tmp.resolve("target").toFile());
+        set(mojo, "userDataFile", tmp.resolve("target") + "/archcore/cloud-config/{name}.yaml");
+        set(mojo, "apiUrl", sim.url());
+        set(mojo, "serverId", "digitalocean");
+        set(mojo, "projectTag", "archcore-demo.app");
+        set(mojo, "region", "ams3");
+        set(mojo, "size", "s-1vcpu-1gb");
+        set(mojo, "image", "ubuntu-24-04-x64");
+        set(mojo, "sshKeys", List.of("1234,5678"));
+        set(mojo, "pollSeconds", 1);
+        set(mojo, "timeoutSeconds", 60);
+        set(mojo, "retrySeconds", 5);
+        ProvisionNode w1 = new ProvisionNode("w1", null);
+        w1.size = "s-2vcpu-4gb";
+        set(mojo, "nodes", List.of(new ProvisionNode("m", "master"), w1));
+        for (int i = 0; i < fields.length; i += 2) {
+            set(mojo, (String) fields[i], fields[i + 1]);
+        }
+        return mojo;
+    }
+
+    /** settings-security decryption stands in for `mvn --encrypt-password`: "{enc}" → the token. */
+    static SettingsDecrypter decrypter() {
+        return request -> {
+            Server decrypted = request.getServers().get(0).clone();
+            if ("{enc}".equals(decrypted.getPassword())) {
+                decrypted.setPassword(TOKEN);
+            }
+            return new SettingsDecryptionResult() {
+                public Server getServer() {
+                    return decrypted;
+                }
+
+                public List<Server> getServers() {
+                    return List.of(decrypted);
+                }
+
+                public Proxy getProxy() {
+                    return null;
+                }
+
+                public List<Proxy> getProxies() {
+                    return List.of();
+                }
+
+                public List<SettingsProblem> getProblems() {
+                    return List.of();
+                }
+            };
+        };
+    }
+
+    static void set(Object o, String name, Object value) throws Exception {
+        Field f = ProvisionMojo.class.getDeclaredField(name);
+        f.setAccessible(true);
+        f.set(o, value);
+    }
+
+    @Test
+    void provisionsWithTheDecryptedSettingsToken() throws Exception {
+        mojo("{enc}").execute();
+
+        assertThat(sim.calls()).allMatch(c -> ("Bearer " + TOKEN).equals(c.header("Authorization")));
+        var posts = sim.calls("POST", "/v2/droplets");
+        assertThat(posts).hasSize(2);
+        assertThat(posts.get(0).json().get("region").asText()).isEqualTo("ams3");
+        assertThat(posts.get(1).json().get("size").asText()).isEqualTo("s-2vcpu-4gb");
+        assertThat(posts.get(1).json().get("ssh_keys").toString()).isEqualTo("[1234,5678]");
+        // '.' is not allowed in a tag: the default tag from the artifactId is made valid
+        assertThat(posts.get(0).json().get("tags").get(0).asText()).isEqualTo("archcore-demo-app");
+        String masterIp = sim.droplets().get(0).get("networks").get("v4").get(1).get("ip_address").asText();
+        assertThat(posts.get(1).json().get("user_data").asText()).isEqualTo("#cloud-config\nhostname: w1\nregistry: " + masterIp + ":5000\n");
+        assertThat(tmp.resolve("target/archcore/nodes.json")).content().contains("\"name\" : \"w1\"");
+        assertThat(String.join("\n", lines)).doesNotContain(TOKEN).contains("created");
+    }
+
+    @Test
+    void aRefusedTokenSaysWhereItCameFrom() throws Exception {
+        ProvisionMojo mojo = mojo("dop_v1_revoked");
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
+                .hasMessageContaining("unauthorized: Unable to authenticate you.")
+                .hasMessageContaining("(the token came from settings.xml server digitalocean)")
+                .hasMessageNotContaining("dop_v1_revoked");
+        assertThat(sim.calls()).hasSize(1);
+    }
+
+    @Test
+    void withoutATokenItSaysWhereToPutIt() throws Exception {
+        ProvisionMojo mojo = mojo(null, "serverId", "no-such-server");
+        // DIGITALOCEAN_TOKEN is not set where the tests run
+        assertThat(System.getenv("DIGITALOCEAN_TOKEN")).isNull();
+        assertThatThrownBy(mojo::execute).hasMessageContaining("<server> with id no-such-server")
+                .hasMessageContaining("DIGITALOCEAN_TOKEN").hasMessageContaining("Never put it in the pom");
+        assertThat(sim.calls()).isEmpty();
+    }
+
+    @Test
+    void theDryRunNeedsNoTokenAndSendsNothing() throws Exception {
+        mojo(null, "dryRun", true, "serverId", "none").execute();
+        assertThat(sim.calls()).isEmpty();
+        assertThat(String.join("\n", lines)).contains("Authorization: Bearer ****").contains("\"name\" : \"w1\"");
+    }
+
+    @Test
+    void aMissingUserDataFileIsNamed() throws Exception {
+        Files.delete(tmp.resolve("target/archcore/cloud-config/m.yaml"));
+        assertThatThrownBy(mojo("{enc}")::execute)
+                .hasMessageContaining("no user data for node m: " + tmp.resolve("target/archcore/cloud-config/m.yaml"))
+                .hasMessageContaining("archcore:iso");
+        assertThat(sim.calls("POST", "/v2/droplets")).isEmpty();
+    }
+
+    @Test
+    void destroyDeletesTheTaggedDroplets() throws Exception {
+        mojo("{enc}").execute();
+        mojo("{enc}", "destroy", true).execute();
+        assertThat(sim.droplets()).isEmpty();
+        assertThat(sim.calls("DELETE", "/v2/droplets")).hasSize(1);
+        assertThat(new File(tmp.toFile(), "target/archcore/nodes.json")).doesNotExist();
+    }
+}
