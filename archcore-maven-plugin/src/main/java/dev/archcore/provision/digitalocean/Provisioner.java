@@ -230,6 +230,10 @@ public final class Provisioner {
             for (Droplet d : waiting) {
                 Droplet now = client.droplet(d.id());
                 latest.put(d.id(), now);
+                if (now.status().equals("off")) {
+                    throw new DigitalOceanException("droplet " + now.name() + " (" + now.id() + ") is off: power it on "
+                            + "(control panel, or doctl compute droplet-action power-on " + now.id() + ") and run again");
+                }
                 if (now.status().equals("archive")) {
                     throw new DigitalOceanException("droplet " + now.name() + " (" + now.id() + ") is archived (destroyed): "
                             + "destroy the project's droplets (-Darchcore.provision.destroy) or remove its tag, then run again");
