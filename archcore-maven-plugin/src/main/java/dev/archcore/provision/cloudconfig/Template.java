@@ -12,7 +12,9 @@ import java.util.regex.Pattern;
 /**
  * A cloud-config template with the seed's placeholders: {@code $NAME} or {@code ${NAME}} where NAME is upper
  * case ({@code $SSH_PORT}); {@code $$} is a literal {@code $}. Lower-case ones ({@code $public_ipv4},
- * {@code $private_ipv4}) are the provider's and stay as they are.
+ * {@code $private_ipv4}) are the provider's and stay as they are. In comment lines (first non-blank
+ * character {@code #}) only known one-line placeholders are filled in; nothing there is an error. The comment block right after the first line (the template's own documentation)
+ * is left out of the rendered file.
  * <p>
  * A value of several lines (SSH keys, a PEM certificate) must stand alone on its line: after the indentation
  * of a block scalar each value line gets the same indentation; after {@code "- "} each becomes its own list
@@ -57,6 +59,9 @@ public final class Template {
     /** The 1-based line where {@code name} is first used, or 0. */
     public int lineOf(String name) {
         for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).stripLeading().startsWith("#")) {
+                continue;
+            }
             Matcher m = PLACEHOLDER.matcher(lines.get(i));
             while (m.find()) {
                 if (name.equals(m.group(2)) || name.equals(m.group(3))) {
@@ -82,9 +87,34 @@ public final class Template {
     public Rendered renderWithLines(Map<String, Value> values) throws ProvisionException {
         StringBuilder out = new StringBuilder();
         List<Integer> origin = new ArrayList<>();
+        // the header's comment block (after "#cloud-config") documents the template, not the node: left out
+        int header = 1;
+        while (header < lines.size() && lines.get(header).startsWith("#")) {
+            header++;
+        }
         for (int i = 0; i < lines.size(); i++) {
+            if (i >= 1 && i < header) {
+                continue;
+            }
             String line = lines.get(i);
             String where = source + " line " + (i + 1);
+            if (line.stripLeading().startsWith("#")) {
+                // a comment gets the one-line values it names and keeps anything else as written
+                origin.add(i + 1);
+                Matcher m = PLACEHOLDER.matcher(line);
+                StringBuilder comment = new StringBuilder();
+                while (m.find()) {
+                    String name = m.group(2) != null ? m.group(2) : m.group(3);
+                    Value v = name == null ? null : values.get(name);
+                    m.appendReplacement(comment, Matcher.quoteReplacement(v != null && !v.multiLine() ? v.lines().get(0) : m.group()));
+                }
+                m.appendTail(comment);
+                out.append(comment);
+                if (i < lines.size() - 1) {
+                    out.append('\n');
+                }
+                continue;
+            }
             Matcher alone = ALONE.matcher(line);
             if (alone.matches()) {
                 String name = alone.group(3) != null ? alone.group(3) : alone.group(4);
