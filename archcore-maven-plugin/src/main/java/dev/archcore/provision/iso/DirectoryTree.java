@@ -1,9 +1,7 @@
 package dev.archcore.provision.iso;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.List;
 import java.util.TreeMap;
 
 /**
@@ -129,17 +127,5 @@ final class DirectoryTree {
                         + ", which Joliet (UCS-2, no * / : ; ? \\ or control characters) cannot hold: rename it.");
             }
         }
-    }
-
-    /** All files, directories first visited in breadth-first order. */
-    static List<Node> walk(Node dir) {
-        List<Node> out = new ArrayList<>();
-        for (Node child : dir.children()) {
-            out.add(child);
-            if (child.isDirectory()) {
-                out.addAll(walk(child));
-            }
-        }
-        return out;
     }
 }
