@@ -13,7 +13,7 @@ final class DirectoryRecord {
         // 9.1.12: a padding byte follows an even-length identifier so the System Use field starts on an even offset
         int pad = identifier.length % 2 == 0 ? 1 : 0;
         int size = 33 + identifier.length + pad + systemUse.length;
-        size += size % 2; // 9.1.1 / SUSP 4: the record length is even; readers stop at fewer than 4 bytes left
+        size += size % 2; // kept even as mkisofs and libisofs do; SUSP readers stop at fewer than 4 bytes left
         if (size > 255) {
             throw new IllegalStateException("directory record of " + size + " bytes"); // names are capped before
         }

@@ -3,7 +3,7 @@ package dev.archcore.provision.iso;
 import java.util.List;
 
 /**
- * ECMA-119 9.4: one record per directory in hierarchy order (level, then parent number, then identifier), the
+ * ECMA-119 9.4 records, ordered as 6.9.1 says: one per directory in hierarchy order (level, then parent number, then identifier), the
  * Type L table little-endian and the Type M table big-endian. Readers such as Windows look directories up here.
  */
 final class PathTable {
