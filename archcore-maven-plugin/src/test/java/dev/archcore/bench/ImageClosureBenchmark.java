@@ -536,16 +536,16 @@ public final class ImageClosureBenchmark {
         }
     }
 
-    static void floor(Path work, int runs, boolean detail, int level) throws Exception {
+    static void floor(Path work, int runs, boolean detail, int floorLevel) throws Exception {
         List<Path> pkgs = imagePackages(work);
         long inBytes = 0;
         for (Path p : pkgs) {
             inBytes += Files.size(p);
         }
-        long[] counts = decompressAndGzip(pkgs, level); // warm-up
-        System.out.printf(Locale.ROOT, "floor level=" + level + " packages=%d input_bytes=%d tar_bytes=%d gzip_bytes=%d%n", pkgs.size(),
+        long[] counts = decompressAndGzip(pkgs, floorLevel); // warm-up
+        System.out.printf(Locale.ROOT, "floor level=" + floorLevel + " packages=%d input_bytes=%d tar_bytes=%d gzip_bytes=%d%n", pkgs.size(),
                 inBytes, counts[0], counts[1]);
-        timeRuns("floor", runs, () -> decompressAndGzip(pkgs, level));
+        timeRuns("floor", runs, () -> decompressAndGzip(pkgs, floorLevel));
         if (!detail) {
             return;
         }
