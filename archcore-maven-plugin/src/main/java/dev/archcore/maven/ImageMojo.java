@@ -115,7 +115,11 @@ public class ImageMojo extends AbstractMojo {
     @Parameter
     private Map<String, String> labels;
 
-    @Parameter(property = "archcore.layerCompressionLevel", defaultValue = "6")
+    /**
+     * gzip level of the layers (1-9). 1, as go-containerregistry's layer writer (crane, ko) uses: half the time
+     * of Docker's 6 for about 7% more bytes, and layers are compressed once but cached and pushed incrementally.
+     */
+    @Parameter(property = "archcore.layerCompressionLevel", defaultValue = "1")
     private int layerCompressionLevel;
 
     @Parameter(defaultValue = "${project.build.outputTimestamp}")

@@ -88,6 +88,10 @@ public class PushMojo extends AbstractMojo {
     @Parameter(property = "archcore.push.retrySeconds", defaultValue = "60")
     private int retrySeconds;
 
+    /** How many blobs go up at once (docker push uses 5). */
+    @Parameter(property = "archcore.push.parallel", defaultValue = "3")
+    private int parallelUploads;
+
     @Parameter(property = "archcore.skip", defaultValue = "false")
     private boolean skip;
 
@@ -159,6 +163,7 @@ public class PushMojo extends AbstractMojo {
                 .caFile(caFile == null ? null : caFile.toPath())
                 .mountFrom(mountFrom)
                 .dryRun(dryRun)
+                .parallelUploads(parallelUploads)
                 .retries(java.time.Duration.ofSeconds(Math.max(1, retrySeconds)), java.time.Duration.ofMillis(500))
                 .log(log);
         PushResult result;
