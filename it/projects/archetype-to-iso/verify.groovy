@@ -1,5 +1,6 @@
-// Judges `mvn archcore:iso -Pstaging` on a generated project: every host's cloud-config and Ignition, the
-// Ignition accepted by ignition-validate, the PKI kept outside the project, and a second run giving the same bytes.
+// Judges `mvn archcore:iso -Pstaging` on a generated project: every host's cloud-config, Ignition (accepted by
+// ignition-validate) and config-drive ISO (read back with isoinfo and blkid), the PKI kept outside the project,
+// a second run giving the same bytes, and a loosened template failing while the previous files stay.
 import java.security.MessageDigest
 
 File cluster = new File(basedir, 'cluster')
@@ -38,6 +39,22 @@ hosts.each { host ->
     assert ign.text.contains('"version":"3.3.0"')
 }
 assert new File(out, 'cloud-config/registry.yaml').text.contains('REGISTRY_AUTH=htpasswd')
+
+// the config-drive ISOs: label config-2, Rock Ridge and Joliet, exactly the rendered user data inside
+hosts.each { host ->
+    File iso = new File(out, "iso/${host}-config.iso")
+    assert iso.isFile() : "missing ${iso}"
+    String pvd = ok(cluster, ['isoinfo', '-d', '-i', iso.path])
+    assert pvd =~ /(?m)^Volume id: config-2$/ : pvd
+    assert pvd.contains('Rock Ridge signatures version') && pvd.contains('Joliet') : pvd
+    String blkid = ok(cluster, ['blkid', iso.path])
+    assert blkid.contains('LABEL="config-2"') && blkid.contains('TYPE="iso9660"') : blkid
+    assert ok(cluster, ['isoinfo', '-R', '-l', '-i', iso.path]).contains('user_data')
+    def p = new ProcessBuilder(['isoinfo', '-R', '-i', iso.path, '-x', '/openstack/latest/user_data']).start()
+    byte[] userData = p.inputStream.bytes
+    assert p.waitFor() == 0
+    assert userData == new File(out, "cloud-config/${host}.yaml").bytes : "${host}: the ISO's user_data differs from ${host}.yaml"
+}
 assert !new File(out, 'cloud-config/slave.yaml').text.contains('PRIVATE KEY')
 
 // the PKI: made where asked, the registry certificate for the staging address and name, signed by the CA
@@ -48,7 +65,8 @@ assert san.contains('IP Address:192.0.2.10') && san.contains('DNS:registry.stagi
 assert !new File(cluster, 'pki').exists()
 
 // a second run reuses the PKI and gives the same bytes
-def before = hosts.collectEntries { [(it): sha256(new File(out, "cloud-config/${it}.yaml")) + sha256(new File(out, "cloud-config/${it}.ign"))] }
+def digests = { String h -> ["cloud-config/${h}.yaml", "cloud-config/${h}.ign", "iso/${h}-config.iso"].collect { sha256(new File(out, it)) }.join(' ') }
+def before = hosts.collectEntries { [(it): digests(it)] }
 def settings = new File(basedir.parentFile, 'interpolated-it-settings.xml')
 def cmd = ["${System.getProperty('maven.home')}/bin/mvn".toString(), '-B', '-q', "-Dmaven.repo.local=${localRepositoryPath}".toString(),
            '-Pstaging', 'archcore:iso', '-Darchcore.workers=slave,worker-2',
@@ -58,8 +76,7 @@ if (settings.exists()) {
 }
 ok(cluster, cmd)
 hosts.each { host ->
-    assert sha256(new File(out, "cloud-config/${host}.yaml")) + sha256(new File(out, "cloud-config/${host}.ign")) == before[host] :
-            "${host}: a second run wrote other bytes"
+    assert digests(host) == before[host] : "${host}: a second run wrote other bytes"
 }
 
 // a loosened template fails the build with the template's line and the opt-out's name
@@ -71,6 +88,6 @@ assert failed.out.contains('user_data.slave.yaml (rendered for slave) loosens th
 assert failed.out.contains('archcore.allowPasswordLogin=true') : failed.out
 // ...and leaves the previous good files
 hosts.each { host ->
-    assert sha256(new File(out, "cloud-config/${host}.yaml")) + sha256(new File(out, "cloud-config/${host}.ign")) == before[host]
+    assert digests(host) == before[host]
 }
 return true

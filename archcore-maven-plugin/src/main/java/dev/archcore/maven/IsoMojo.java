@@ -7,6 +7,7 @@ import dev.archcore.provision.ProvisionException;
 import dev.archcore.provision.cloudconfig.CloudConfigValidator.Finding;
 import dev.archcore.provision.cloudconfig.CloudConfigValidator.Severity;
 import dev.archcore.provision.cloudconfig.Loosening;
+import dev.archcore.provision.iso.IsoException;
 import dev.archcore.registry.Credentials;
 import org.apache.maven.execution.MavenSession;
 import org.apache.maven.plugin.AbstractMojo;
@@ -23,6 +24,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -191,9 +193,12 @@ public class IsoMojo extends AbstractMojo {
                     }
                 }
                 ClusterNodes.write(out.resolve("cloud-config"), files);
-                getLog().info("Node " + node.hostname() + ": cloud-config/" + node.hostname() + ".yaml and .ign");
+                Path iso = out.resolve("iso").resolve(node.hostname() + "-config.iso");
+                ClusterNodes.writeIso(iso, node, files, Instant.ofEpochSecond(epoch));
+                getLog().info("Node " + node.hostname() + ": cloud-config/" + node.hostname() + ".yaml and .ign, iso/"
+                        + iso.getFileName());
             }
-        } catch (ProvisionException e) {
+        } catch (ProvisionException | IsoException e) {
             throw new MojoFailureException(e.getMessage(), e);
         } catch (IOException e) {
             throw new MojoExecutionException("cannot write the node files under " + out + ": " + e.getMessage(), e);

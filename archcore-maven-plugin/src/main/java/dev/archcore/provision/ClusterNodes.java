@@ -3,6 +3,7 @@ package dev.archcore.provision;
 import dev.archcore.provision.cloudconfig.Loosening;
 import dev.archcore.provision.cloudconfig.SshPublicKeys;
 import dev.archcore.provision.cloudconfig.Template;
+import dev.archcore.provision.iso.ConfigDrive;
 import dev.archcore.provision.pki.ClusterPki;
 import dev.archcore.provision.pki.PkiException;
 import dev.archcore.util.AtomicFiles;
@@ -12,6 +13,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -139,6 +141,18 @@ public final class ClusterNodes {
         byte[] ign = node.ignition().getBytes(StandardCharsets.UTF_8);
         AtomicFiles.write(directory.resolve(node.hostname() + ".yaml"), mode, out -> out.write(yaml));
         AtomicFiles.write(directory.resolve(node.hostname() + ".ign"), mode, out -> out.write(ign));
+    }
+
+    /**
+     * Writes the node's config-drive ISO ({@code openstack/latest/user_data} = its cloud-config, meta_data.json
+     * with its host name and keys); 0600 when the user data holds a private key (the master's).
+     */
+    public static void writeIso(Path iso, NodeRequest request, NodeFiles node, Instant timestamp) throws IOException {
+        Template.Value keys = request.values().get("SSH_AUTHORIZED_KEYS");
+        byte[] image = ConfigDrive.bytes(node.hostname(), keys == null ? List.of() : keys.lines(),
+                node.cloudConfig().getBytes(StandardCharsets.UTF_8), timestamp);
+        String mode = node.cloudConfig().contains("PRIVATE KEY") ? "rw-------" : "rw-r--r--";
+        AtomicFiles.write(iso, mode, out -> out.write(image));
     }
 
     private static int port(String name, String value, Map<String, String> origins) throws ProvisionException {

@@ -1,6 +1,7 @@
 package dev.archcore.maven;
 
 import dev.archcore.provision.TestCluster;
+import dev.archcore.testing.Tools;
 import org.apache.maven.plugin.MojoFailureException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -9,6 +10,7 @@ import java.io.File;
 import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -47,6 +49,17 @@ class IsoMojoTest {
             assertThat(Files.readString(dir.resolve(host + ".yaml"))).startsWith("#cloud-config\n").contains("hostname: " + host);
             assertThat(Files.readString(dir.resolve(host + ".ign"))).startsWith("{\"ignition\":{\"version\":\"3.3.0\"}");
         }
+        // each ISO holds exactly the rendered user data, as the real isoinfo reads it back
+        for (String host : List.of("registry", "slave", "worker-2")) {
+            Path iso = tmp.resolve("target/archcore/iso/" + host + "-config.iso");
+            String userData = Tools.run(tmp, "isoinfo", "-R", "-i", iso.toString(), "-x", "/openstack/latest/user_data")
+                    .ok("isoinfo").text();
+            assertThat(userData).isEqualTo(Files.readString(dir.resolve(host + ".yaml")));
+            assertThat(Tools.run(tmp, "isoinfo", "-R", "-i", iso.toString(), "-x", "/openstack/latest/meta_data.json")
+                    .ok("isoinfo").text()).contains("\"hostname\":\"" + host + "\"", "ssh-ed25519 ");
+        }
+        assertThat(Files.getPosixFilePermissions(tmp.resolve("target/archcore/iso/registry-config.iso")))
+                .as("the master's ISO holds the registry's private key").isEqualTo(PosixFilePermissions.fromString("rw-------"));
         // the default registry is $REGISTRY_IP:$REGISTRY_PORT
         assertThat(Files.readString(dir.resolve("slave.yaml"))).contains("/etc/docker/certs.d/192.0.2.10:5443/ca.crt");
     }
