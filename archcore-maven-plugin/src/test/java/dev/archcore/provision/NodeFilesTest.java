@@ -50,7 +50,7 @@ class NodeFilesTest {
                     .contains("hostname: " + n.hostname(), "- \"" + key + "\"", "ListenStream=2222",
                             "/etc/docker/certs.d/registry.staging.example.invalid:5443/ca.crt",
                             "FLEET_ETCD_SERVERS=http://192.0.2.10:2479", "FLEET_PUBLIC_IP=$public_ipv4", "ARCHCORE_APP_PORT=8080")
-                    .doesNotContainPattern("\\$(?!public_ipv4)[A-Z]")
+                    .doesNotContainPattern("\\$\\{?(HOSTNAME|SSH_|ETCD_|REGISTRY|APP_|CA_CERT)")
                     .doesNotContain("# Locked down");
             // the CA is delivered byte for byte
             YamlNode root = YamlNode.parse(n.cloudConfig());
