@@ -106,7 +106,7 @@ public final class Deployer {
                     ? await(fleet, name, p.hash(), req, log) : new Convergence(true, List.of(), "");
             restored = back.ok() ? "The previous unit " + shortHash(p.hash()) + " was restored and runs on every machine again."
                     : "The previous unit " + shortHash(p.hash()) + " was restored, but it does not run everywhere either: "
-                    + back.problem();
+                    + back.problem() + ".";
         } else {
             restored = "There was no previous unit: " + name + " was destroyed again.";
         }

@@ -129,7 +129,7 @@ public final class FleetSimulator implements AutoCloseable {
         try {
             FleetSimulator sim = new FleetSimulator(socket, stepMillis);
             for (int i = 0; i < machines; i++) {
-                sim.addMachine(i == 0 ? Map.of("role", "registry") : Map.of());
+                sim.join(i == 0 ? Map.of("role", "registry") : Map.of(), now() - 100 * stepMillis);
             }
             return sim;
         } catch (IOException e) {
@@ -139,11 +139,21 @@ public final class FleetSimulator implements AutoCloseable {
 
     // ---- test controls ----
 
+    /** A machine joins now: its agent starts the global units from now on. */
     public synchronized String addMachine(Map<String, String> metadata) {
+        return join(metadata, now());
+    }
+
+    private String join(Map<String, String> metadata, long at) {
         int n = ++nextMachine;
         String id = String.format("%08x%024x", n * 2654435761L & 0xffffffffL, n);
-        machines.put(id, new SimMachine(id, "10.0." + (n / 250) + "." + (n % 250 + 1), Map.copyOf(metadata), now(), n % 4));
+        machines.put(id, new SimMachine(id, "10.0." + (n / 250) + "." + (n % 250 + 1), Map.copyOf(metadata), at, n % 4));
         return id;
+    }
+
+    /** {@code shortId (ip)}, as archcore prints a machine. */
+    public synchronized String describe(String id) {
+        return id.substring(0, 8) + " (" + machines.get(id).ip + ")";
     }
 
     public synchronized void removeMachine(String id) {
