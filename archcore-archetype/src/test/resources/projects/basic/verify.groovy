@@ -123,9 +123,10 @@ def plugin = pom.build.plugins.plugin.find { it.artifactId.text() == 'archcore-m
 check(plugin.groupId.text() == 'dev.archcore', 'archcore plugin groupId')
 check(plugin.version.text() == '${archcore.version}', "archcore plugin version ${plugin.version}")
 def executions = plugin.executions.execution
-check(executions*.id*.text() == ['pkg', 'image', 'push'] && executions*.phase*.text() == ['package', 'package', 'deploy']
-      && executions*.goals*.goal*.text().flatten() == ['pkg', 'image', 'push'],
-      'archcore plugin: executions pkg then image in package, push in deploy')
+check(executions*.id*.text() == ['pkg', 'image', 'push', 'deploy']
+      && executions*.phase*.text() == ['package', 'package', 'deploy', 'deploy']
+      && executions*.goals*.goal*.text().flatten() == ['pkg', 'image', 'push', 'deploy'],
+      'archcore plugin: executions pkg then image in package, push then deploy in deploy')
 def pinned = pom.build.pluginManagement.plugins.plugin.collectEntries { [(it.artifactId.text()): it.version.text()] }
 check(pinned == ['maven-clean-plugin': '3.5.0', 'maven-resources-plugin': '3.5.0', 'maven-install-plugin': '3.2.0',
                  'maven-deploy-plugin': '3.2.0', 'maven-site-plugin': '3.22.0'], "pinned plugins: $pinned")

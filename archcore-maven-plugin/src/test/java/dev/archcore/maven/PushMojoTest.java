@@ -55,7 +55,12 @@ class PushMojoTest {
     }
 
     static void set(Object o, String name, Object value) throws Exception {
-        Field f = PushMojo.class.getDeclaredField(name);
+        // shared parameters (buildDirectory, skip, session) live in AbstractClusterMojo
+        Class<?> c = PushMojo.class;
+        while (java.util.Arrays.stream(c.getDeclaredFields()).noneMatch(d -> d.getName().equals(name))) {
+            c = c.getSuperclass();
+        }
+        Field f = c.getDeclaredField(name);
         f.setAccessible(true);
         f.set(o, value);
     }
