@@ -48,6 +48,7 @@ class PushMojoTest {
         PushMojo mojo = new PushMojo();
         set(mojo, "buildDirectory", target.toFile());
         set(mojo, "retrySeconds", 3);
+        set(mojo, "parallelUploads", 3);
         for (int i = 0; i < fields.length; i += 2) {
             set(mojo, (String) fields[i], fields[i + 1]);
         }
