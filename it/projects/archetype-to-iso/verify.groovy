@@ -29,7 +29,7 @@ hosts.each { host ->
     assert text.contains("hostname: ${host}")
     assert text.contains("- \"${key}\"")
     // the staging profile's registry and master address, the pom's ports
-    assert text.contains('/etc/docker/certs.d/registry.staging.example.invalid:5443/ca.crt')
+    assert text.contains('/etc/docker/certs.d/192.0.2.10:5443/ca.crt')
     assert text.contains('FLEET_ETCD_SERVERS=http://192.0.2.10:2479')
     assert text.contains('ListenStream=2222')
     assert text.contains('ARCHCORE_APP=cluster')

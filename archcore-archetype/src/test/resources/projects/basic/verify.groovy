@@ -123,9 +123,10 @@ def plugin = pom.build.plugins.plugin.find { it.artifactId.text() == 'archcore-m
 check(plugin.groupId.text() == 'dev.archcore', 'archcore plugin groupId')
 check(plugin.version.text() == '${archcore.version}', "archcore plugin version ${plugin.version}")
 def executions = plugin.executions.execution
-check(executions*.id*.text() == ['pkg', 'image', 'push'] && executions*.phase*.text() == ['package', 'package', 'deploy']
-      && executions*.goals*.goal*.text().flatten() == ['pkg', 'image', 'push'],
-      'archcore plugin: executions pkg then image in package, push in deploy')
+check(executions*.id*.text() == ['pkg', 'image', 'push', 'deploy']
+      && executions*.phase*.text() == ['package', 'package', 'deploy', 'deploy']
+      && executions*.goals*.goal*.text().flatten() == ['pkg', 'image', 'push', 'deploy'],
+      'archcore plugin: executions pkg then image in package, push then deploy in deploy')
 def pinned = pom.build.pluginManagement.plugins.plugin.collectEntries { [(it.artifactId.text()): it.version.text()] }
 check(pinned == ['maven-clean-plugin': '3.5.0', 'maven-resources-plugin': '3.5.0', 'maven-install-plugin': '3.2.0',
                  'maven-deploy-plugin': '3.2.0', 'maven-site-plugin': '3.22.0'], "pinned plugins: $pinned")
@@ -161,7 +162,7 @@ check(xfleet == ['[X-Fleet]', 'Global=true'], "[X-Fleet] must hold only Global=t
     check(yaml.startsWith('#cloud-config\n'), "$path: first line must be #cloud-config")
     ['$SSH_PORT', '$ETCD_PORT', '$REGISTRY_IP', '$REGISTRY', '$APP_NAME', '$APP_PORT', '$public_ipv4', 'hostname: $HOSTNAME',
      '- $SSH_AUTHORIZED_KEYS', 'ListenStream=$SSH_PORT', 'PasswordAuthentication no', 'PermitRootLogin no',
-     'systemd-timesyncd.service', 'FLEET_ETCD_SERVERS=http://$REGISTRY_IP:$ETCD_PORT', '/etc/docker/certs.d/$REGISTRY/ca.crt',
+     'systemd-timesyncd.service', 'FLEET_ETCD_SERVERS=http://$REGISTRY_IP:$ETCD_PORT', '/etc/docker/certs.d/$REGISTRY_IP:$REGISTRY_PORT/ca.crt',
      '      $CA_CERT'].each {
         check(yaml.contains(it), "$path lost: $it")
     }

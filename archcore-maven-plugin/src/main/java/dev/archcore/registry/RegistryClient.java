@@ -707,7 +707,8 @@ public final class RegistryClient {
         return String.format(Locale.ROOT, "%.1f MB", bytes / (1024.0 * 1024));
     }
 
-    private static X509TrustManager trustManager(Path caFile) {
+    /** The system trust store plus the CA certificates in {@code caFile} (PEM). */
+    public static X509TrustManager trustManager(Path caFile) {
         try {
             TrustManagerFactory system = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             system.init((KeyStore) null);

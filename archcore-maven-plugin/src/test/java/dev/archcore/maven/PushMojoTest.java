@@ -48,6 +48,7 @@ class PushMojoTest {
         PushMojo mojo = new PushMojo();
         set(mojo, "buildDirectory", target.toFile());
         set(mojo, "retrySeconds", 3);
+        set(mojo, "parallelUploads", 3);
         for (int i = 0; i < fields.length; i += 2) {
             set(mojo, (String) fields[i], fields[i + 1]);
         }
@@ -55,7 +56,12 @@ class PushMojoTest {
     }
 
     static void set(Object o, String name, Object value) throws Exception {
-        Field f = PushMojo.class.getDeclaredField(name);
+        // shared parameters (buildDirectory, skip, session) live in AbstractClusterMojo
+        Class<?> c = PushMojo.class;
+        while (java.util.Arrays.stream(c.getDeclaredFields()).noneMatch(d -> d.getName().equals(name))) {
+            c = c.getSuperclass();
+        }
+        Field f = c.getDeclaredField(name);
         f.setAccessible(true);
         f.set(o, value);
     }

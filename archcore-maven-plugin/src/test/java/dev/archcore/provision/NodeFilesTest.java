@@ -48,7 +48,7 @@ class NodeFilesTest {
             assertThat(n.findings()).as(n.hostname()).isEmpty();
             assertThat(n.cloudConfig()).startsWith("#cloud-config\n")
                     .contains("hostname: " + n.hostname(), "- \"" + key + "\"", "ListenStream=2222",
-                            "/etc/docker/certs.d/registry.staging.example.invalid:5443/ca.crt",
+                            "/etc/docker/certs.d/192.0.2.10:5443/ca.crt",
                             "FLEET_ETCD_SERVERS=http://192.0.2.10:2479", "FLEET_PUBLIC_IP=$public_ipv4", "ARCHCORE_APP_PORT=8080")
                     .doesNotContainPattern("\\$\\{?(HOSTNAME|SSH_|ETCD_|REGISTRY|APP_|CA_CERT)")
                     .doesNotContain("# Locked down");
@@ -81,7 +81,7 @@ class NodeFilesTest {
             assertThat(decode(files.get("/etc/hostname"))).isEqualTo(n.hostname() + "\n");
             assertThat(files.get("/etc/ssh/sshd_config").get("mode").asInt()).isEqualTo(0600);
             assertThat(decode(files.get("/etc/ssh/sshd_config"))).contains("PasswordAuthentication no");
-            assertThat(decode(files.get("/etc/docker/certs.d/registry.staging.example.invalid:5443/ca.crt"))).isEqualTo(ca);
+            assertThat(decode(files.get("/etc/docker/certs.d/192.0.2.10:5443/ca.crt"))).isEqualTo(ca);
             boolean master = n.hostname().equals("registry");
             assertThat(units.containsKey("etcd-member.service")).isEqualTo(master);
             assertThat(units.containsKey("archcore-registry.service")).isEqualTo(master);
