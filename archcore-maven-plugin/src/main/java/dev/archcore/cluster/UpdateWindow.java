@@ -66,7 +66,7 @@ public final class UpdateWindow {
                     throw new ClusterException("started " + names(waiting) + " on " + ssh.endpoint() + " but "
                             + (waiting.size() == 1 ? "it does" : "they do") + " not answer after " + timeout.toSeconds()
                             + " s (archcore.window.timeoutSeconds); look at the service's log on the master "
-                            + "(journalctl -u etcd2 -u archcore-registry)");
+                            + "(journalctl -u etcd-member -u archcore-registry)");
                 }
                 sleep(poll);
             }
