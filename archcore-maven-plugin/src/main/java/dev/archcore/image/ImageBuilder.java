@@ -61,7 +61,9 @@ public final class ImageBuilder {
         PackageIndexer indexer = new PackageIndexer(work);
         List<PackageIndex.Loaded> packages = request.packages().parallelStream().map(indexer::load).toList();
         Platform platform = Platform.of(packages, "amd64");
-        RootfsPlan plan = RootfsPlan.of(packages, new NoExtract(request.noExtract()), log);
+        List<String> noExtract = new ArrayList<>(request.recipe().noExtract());
+        noExtract.addAll(request.noExtract()); // the user's patterns come last, so they win
+        RootfsPlan plan = RootfsPlan.of(packages, new NoExtract(noExtract), log);
         Map<String, List<LayerEntry>> database = new LinkedHashMap<>();
         List<List<LayerEntry>> databaseEntries = packages.parallelStream().map(LocalDatabase::entries).toList();
         for (int i = 0; i < packages.size(); i++) {
@@ -84,7 +86,9 @@ public final class ImageBuilder {
             return spec(g.label(), g.packages(), entries, plan, request.compressionLevel(),
                     "archcore: install " + String.join(" ", g.packages().stream().map(p -> p.info().id()).toList()));
         }).toList());
-        List<LayerEntry> config = ConfigLayer.entries(plan, platform, request.buildTimestamp(), log);
+        List<LayerEntry> config = ConfigLayer.entries(plan, RecipeFiles.sysusers(request.recipe(), plan), platform,
+                request.buildTimestamp(), log);
+        config.addAll(RecipeFiles.entries(request.recipe(), plan, packages, request.buildTimestamp(), log));
         specs.add(spec("config", List.of(), config, plan, request.compressionLevel(),
                 "archcore: generate " + ConfigLayer.describe(config)));
 

@@ -351,6 +351,16 @@ public final class RegistryClient {
         byte[] bytes = layout.manifest();
         String mediaType = layout.manifestMediaType();
         String digest = layout.manifestDigest();
+        for (OciLayout.Child child : layout.children()) {
+            // an index may only name manifests the registry has
+            try (Response r = call(new Request.Builder().url(url("v2/" + target.name() + "/manifests/" + child.digest()))
+                    .put(RequestBody.create(child.manifest(), MediaType.get(child.mediaType()))), true)) {
+                if (r.code() != 201) {
+                    throw failure(r, "PUT manifest " + target.repository() + "@" + shortDigest(child.digest()));
+                }
+            }
+            log.info("Pushed manifest " + shortDigest(child.digest()) + " of the index");
+        }
         boolean first = true;
         for (String tag : target.tags()) {
             while (true) {
