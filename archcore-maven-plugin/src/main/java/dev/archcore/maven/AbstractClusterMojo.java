@@ -4,14 +4,19 @@ import dev.archcore.cluster.ClusterConnection;
 import dev.archcore.cluster.SshEndpoint;
 import dev.archcore.cluster.SshOptions;
 import dev.archcore.cluster.UpdateWindow;
+import dev.archcore.registry.Credentials;
 import org.apache.maven.execution.MavenSession;
 import org.apache.maven.plugin.AbstractMojo;
+import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.Component;
 import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.settings.crypto.SettingsDecrypter;
 
 import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -72,6 +77,18 @@ abstract class AbstractClusterMojo extends AbstractMojo {
     @Parameter(property = "archcore.window.timeoutSeconds", defaultValue = "120")
     int windowTimeoutSeconds;
 
+    /**
+     * The cluster PKI that archcore:iso made (the same folder): its {@code ca.crt} is trusted for the registry and
+     * its {@code registry.password} is the last resort for the registry's credentials, so a cluster made by
+     * archcore needs no settings.xml entry to push to.
+     */
+    @Parameter(property = "archcore.pkiDirectory", defaultValue = "${user.home}/.archcore/${project.artifactId}/pki")
+    File pkiDirectory;
+
+    /** The registry user of the cluster PKI (archcore:iso's default). */
+    @Parameter(property = "archcore.registryUser", defaultValue = "archcore")
+    String registryUser;
+
     @Parameter(property = "archcore.skip", defaultValue = "false")
     boolean skip;
 
@@ -120,6 +137,37 @@ abstract class AbstractClusterMojo extends AbstractMojo {
             return o.withIdentity(Path.of(key.privateKey()), passphrase);
         }
         return o.withPassphrase(passphrase);
+    }
+
+    /** The CA file given, else the cluster PKI's CA when archcore:iso made one (and the registry is not plain HTTP). */
+    File caFile(File given, boolean insecure) {
+        if (given != null || insecure || pkiDirectory == null) {
+            return given;
+        }
+        File ca = new File(pkiDirectory, "ca.crt");
+        if (!ca.isFile()) {
+            return null;
+        }
+        getLog().info("Trusting the cluster CA " + ca + " for the registry (archcore:iso made it; "
+                + "archcore.registry.caFile chooses another)");
+        return ca;
+    }
+
+    /** The cluster PKI's registry user and generated password, or null when there is none. */
+    Credentials pkiCredentials() throws MojoExecutionException {
+        if (pkiDirectory == null) {
+            return null;
+        }
+        Path file = pkiDirectory.toPath().resolve("registry.password");
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        try {
+            String password = Files.readString(file, StandardCharsets.UTF_8).strip();
+            return password.isEmpty() ? null : new Credentials(registryUser, password, "the cluster PKI's " + file);
+        } catch (IOException e) {
+            throw new MojoExecutionException("cannot read " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /** etcd, and the registry when {@code registry} is given (probed from here as archcore:push reaches it). */

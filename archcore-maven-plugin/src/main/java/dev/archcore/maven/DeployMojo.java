@@ -107,7 +107,7 @@ public class DeployMojo extends AbstractClusterMojo {
             }
             String name = unitName != null && !unitName.isBlank() ? unitName : unit.getName();
             DeployRequest request = new DeployRequest(endpoint, sshOptions(endpoint), fleetSocket, name, template,
-                    unit.toString(), image(), window(registry, insecure, caFile), handedOver, windowTimeout(),
+                    unit.toString(), image(), window(registry, insecure, caFile(caFile, insecure)), handedOver, windowTimeout(),
                     Duration.ofSeconds(Math.max(1, timeoutSeconds)), Duration.ofMillis(Math.max(10, pollMillis)), dryRun,
                     new MavenLog(getLog()));
             DeployResult result = Deployer.deploy(request);

@@ -141,6 +141,10 @@ public class PushMojo extends AbstractClusterMojo {
             servers.put(host, server);
         }
         Credentials credentials = Credentials.lookup(host, username, password, servers, System.getenv(), warnings);
+        if (credentials == null) {
+            credentials = pkiCredentials();
+        }
+        File trustedCa = caFile(caFile, insecure);
         warnings.forEach(log::warn);
         getLog().info((dryRun ? "Dry run: " : "Pushing ") + target + (credentials == null ? " (anonymous)"
                 : " as " + credentials.username() + " (credentials from " + credentials.source() + ")"));
@@ -160,7 +164,7 @@ public class PushMojo extends AbstractClusterMojo {
             if (clusterConfigured()) {
                 endpoint = endpoint();
                 ssh = sshOptions(endpoint);
-                window = window(host, insecure, caFile);
+                window = window(host, insecure, trustedCa);
                 opened = UpdateWindow.open(endpoint, ssh, window, windowTimeout(), java.time.Duration.ofSeconds(1), log);
             }
         } catch (ClusterException e) {
@@ -170,7 +174,7 @@ public class PushMojo extends AbstractClusterMojo {
         }
         boolean handedOver = false;
         try {
-            push(info, target, credentials, archcore, log);
+            push(info, target, credentials, trustedCa, archcore, log);
             if (!opened.isEmpty() && deployFollows()) {
                 new UpdateWindowRecord(cluster, opened, buildId()).write(windowFile);
                 handedOver = true;
@@ -200,13 +204,13 @@ public class PushMojo extends AbstractClusterMojo {
                 .anyMatch(e -> e.getGoals().contains("deploy"));
     }
 
-    private void push(ImageInfo info, RegistryReference target, Credentials credentials, Path archcore, MavenLog log)
+    private void push(ImageInfo info, RegistryReference target, Credentials credentials, File trustedCa, Path archcore, MavenLog log)
             throws MojoFailureException, MojoExecutionException {
         PushRequest request = new PushRequest(Path.of(info.ociLayout()), target)
                 .image(info.manifestDigest())
                 .credentials(credentials)
                 .insecure(insecure)
-                .caFile(caFile == null ? null : caFile.toPath())
+                .caFile(trustedCa == null ? null : trustedCa.toPath())
                 .mountFrom(mountFrom)
                 .dryRun(dryRun)
                 .parallelUploads(parallelUploads)

@@ -95,6 +95,30 @@ class PushMojoTest {
     }
 
     @Test
+    void aClusterMadeByArchcoreIsoNeedsNoCredentialsOrCaToPushTo() throws Exception {
+        // the PKI archcore:iso makes: a CA, the registry's certificate, htpasswd and a generated password
+        Path pki = tmp.resolve("home/.archcore/demo/pki");
+        dev.archcore.provision.pki.ClusterPki.ensure(new dev.archcore.provision.pki.ClusterPki.Request(pki, "demo",
+                List.of("127.0.0.1"), "archcore", null, dev.archcore.util.Log.NONE));
+        try (RegistryServer secure = RegistryServer.secure(tmp.resolve("secure-registry"), pki.resolve("ca.crt"),
+                pki.resolve("registry.crt"), pki.resolve("registry.key"), pki.resolve("htpasswd"))) {
+            PushMojo mojo = mojo("registry", secure.host(), "pkiDirectory", pki.toFile(), "registryUser", "archcore");
+            mojo.execute();
+            assertThat(Files.readString(target.resolve("archcore/push.digest")).strip()).isEqualTo(digest);
+            String password = Files.readString(pki.resolve("registry.password")).strip();
+            String out = Tools.run(tmp, "skopeo", "inspect", "--cert-dir", secure.certDir.toString(),
+                    "--creds", "archcore:" + password, "docker://" + secure.host() + "/archcore/demo-app:1.0")
+                    .ok("skopeo inspect").text();
+            assertThat(new ObjectMapper().readTree(out).path("Digest").asText()).isEqualTo(digest);
+
+            // without the PKI folder: no CA, no credentials, one clear failure
+            PushMojo bare = mojo("registry", secure.host(), "pkiDirectory", tmp.resolve("no-pki").toFile());
+            assertThatThrownBy(bare::execute).isInstanceOf(MojoFailureException.class)
+                    .hasMessageNotContaining(password);
+        }
+    }
+
+    @Test
     void splitsBuiltReferences() {
         assertThat(PushMojo.splitReference("archcore/demo:1.0")).containsExactly("archcore/demo", "1.0");
         assertThat(PushMojo.splitReference("localhost:5000/demo:1.0")).containsExactly("demo", "1.0");
