@@ -99,7 +99,12 @@ class ImageMojoRecipeTest {
     }
 
     private static void set(Object o, String name, Object value) throws Exception {
-        Field f = o.getClass().getDeclaredField(name);
+        // the push goal's shared parameters (buildDirectory, skip) live in AbstractClusterMojo
+        Class<?> c = o.getClass();
+        while (java.util.Arrays.stream(c.getDeclaredFields()).noneMatch(d -> d.getName().equals(name))) {
+            c = c.getSuperclass();
+        }
+        Field f = c.getDeclaredField(name);
         f.setAccessible(true);
         f.set(o, value);
     }
@@ -127,6 +132,7 @@ class ImageMojoRecipeTest {
         set(push, "registry", registry.host());
         set(push, "insecure", true);
         set(push, "retrySeconds", 3);
+        set(push, "parallelUploads", 3);
         push.execute();
         JsonNode raw = json.readTree(Tools.run(tmp, "skopeo", "inspect", "--tls-verify=false", "--raw",
                 "docker://" + registry.host() + "/hello-base:2026.09.21").ok("skopeo inspect --raw").text());
