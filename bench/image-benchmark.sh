@@ -15,6 +15,7 @@
 #   --idle-wait S      before each measurement wait up to S seconds (default 60, 0 = never) for the machine to be
 #                      idle (< 15% CPU busy over one second): others' builds on a shared box skew timings.
 #   BENCH_JAVA_OPTS    extra JVM options for the archcore runs (e.g. -XX:StartFlightRecording=...).
+#   BENCH_LEVEL        gzip level of archcore's layers and of the floor (default 1, archcore:image's default).
 #   MVN                the Maven command (default mvn, else the project's mvnw).
 #   -h, --help
 #
@@ -37,10 +38,10 @@
 #        archcore-warm the same with the caches of the cold run kept and only the app changed: app N-1, new content,
 #                      same depends (written untimed before the run, as archcore:pkg would have)
 #        archcore-load docker load -i of archcore's docker-archive, when docker is available (for comparison)
-#        floor-shell   zstdcat repo/*.pkg.tar.zst | gzip -6 > /dev/null (every input read once, output compressed
+#        floor-shell   zstdcat repo/*.pkg.tar.zst | gzip -LEVEL > /dev/null (every input read once, output compressed
 #                      once; two processes, so decompression overlaps gzip)
 #      then once: `ImageClosureBenchmark floor WORKDIR N --detail`: the floor in one JVM thread (zstd decompression
-#      of every package and one gzip -6 stream of all the bytes, the JDK zlib the layer writer uses), with the parts
+#      of every package and one gzip -LEVEL stream of all the bytes, the JDK zlib the layer writer uses), with the parts
 #      and a 2-thread split.
 #   4. Prints a summary: medians, (a) = seed-pacman + seed-bsdtar (per round), (b) = resolve+fetch+image cold and
 #      warm, the ratios against the targets (a/cold >= 3, a/warm >= 20, cold/floor <= 2), the machine's load, and a
@@ -57,6 +58,7 @@ if [[ -z ${MVN:-} ]]; then
     if command -v mvn >/dev/null; then MVN=mvn; else MVN=$REPO/mvnw; fi
 fi
 RUNS=${BENCH_RUNS:-5}
+LEVEL=${BENCH_LEVEL:-1}
 PHASES=0
 PHASE_RUNS=3
 DOCKER=1
@@ -219,7 +221,7 @@ fresh_seed_root() {
     mkdir -p "$ROOT/var/lib/pacman" "$PCACHE"
 }
 archcore_build() { # CACHE OUT APP
-    "${BENCH[@]}" build "$WORK" "$1" "$2" "$3" --log
+    "${BENCH[@]}" build "$WORK" "$1" "$2" "$3" --log --level "$LEVEL"
 }
 # internal LABEL RUN: appends "resolve_ms image_ms total_ms cpu_ms" from the run's log to results/LABEL.internal
 internal() {
@@ -251,7 +253,7 @@ round() { # RUN (0 = warm-up: logs only)
         docker rmi -f "bench/app:$((i + 2))-1" >/dev/null
     fi
     wait_idle "floor-shell $i"
-    timed floor-shell "$i" bash -c 'zstdcat "$@" | gzip -6 > /dev/null' _ "$WORK"/repo/*.pkg.tar.zst
+    timed floor-shell "$i" bash -c 'zstdcat "${@:2}" | gzip -"$1" > /dev/null' _ "$LEVEL" "$WORK"/repo/*.pkg.tar.zst
 }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -266,9 +268,9 @@ for ((i = 1; i <= RUNS; i++)); do
     round "$i"
 done
 
-say "the floor in one JVM: every package decompressed once, one gzip -6 stream ($RUNS runs, with parts)"
+say "the floor in one JVM: every package decompressed once, one gzip -$LEVEL stream ($RUNS runs, with parts)"
 wait_idle "floor-jvm"
-timed floor-jvm 1 "${BENCH[@]}" floor "$WORK" "$RUNS" --detail
+timed floor-jvm 1 "${BENCH[@]}" floor "$WORK" "$RUNS" --detail --level "$LEVEL"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 if ((PHASES)); then
@@ -323,8 +325,8 @@ warm_jvm=$(col 1 "$RES/archcore-warm.times" | median)
     if ((DOCKER)); then
         printf '%-52s %s\n' "    docker load of archcore's docker-archive" "$(col 1 "$RES/archcore-load.times" | stats)"
     fi
-    printf '%-52s %8s\n' "floor, one JVM thread (zstd -d + gzip -6 stream)" "$floor_jvm"
-    printf '%-52s %s\n' "floor, shell: zstdcat | gzip -6 (2 processes)" "$(col 1 "$RES/floor-shell.times" | stats)"
+    printf '%-52s %8s\n' "floor, one JVM thread (zstd -d + gzip -$LEVEL stream)" "$floor_jvm"
+    printf '%-52s %s\n' "floor, shell: zstdcat | gzip -$LEVEL (2 processes)" "$(col 1 "$RES/floor-shell.times" | stats)"
     echo "(archcore cpu s, median: cold $(col_s 4 "$RES/archcore-cold.internal" | median), warm $(col_s 4 "$RES/archcore-warm.internal" | median))"
     echo
     echo "floor details (one JVM, medians of $RUNS):"

@@ -109,7 +109,7 @@ assert sha256(cloneBuilt[0]) == sha256(gitBuilt[0]) : 'a clean clone of the same
 assert new File(clone, 'target/archcore/image.digest').text == new File(demo, 'target/archcore/image.digest').text :
         'a clean clone of the same commit built a different image'
 
-// 4. mvn deploy pushes the image to a real registry (the staging profile's registry, overridden to a local one)
+// 4. archcore:push sends the image to a real registry (the staging profile's registry, overridden to a local one)
 File registryDir = new File(basedir, 'registry')
 registryDir.mkdirs()
 int registryPort = new ServerSocket(0).withCloseable { it.localPort }
@@ -130,7 +130,9 @@ try {
     }
     def deploy = ["${System.getProperty('maven.home')}/bin/mvn".toString(), '-B', '-q',
                   "-Dmaven.repo.local=${localRepositoryPath}".toString(), '-Pstaging',
-                  "-Darchcore.registry=127.0.0.1:${registryPort}".toString(), '-Darchcore.registry.insecure=true', 'deploy']
+                  "-Darchcore.registry=127.0.0.1:${registryPort}".toString(), '-Darchcore.registry.insecure=true',
+                  // no cluster here (it/projects/cluster-deploy has one): push only, without the update window
+                  '-Darchcore.cluster=', 'package', 'archcore:push']
     def settings = new File(basedir.parentFile, 'interpolated-it-settings.xml')
     if (settings.exists()) {
         deploy += ['-s', settings.path]

@@ -123,9 +123,10 @@ def plugin = pom.build.plugins.plugin.find { it.artifactId.text() == 'archcore-m
 check(plugin.groupId.text() == 'dev.archcore', 'archcore plugin groupId')
 check(plugin.version.text() == '${archcore.version}', "archcore plugin version ${plugin.version}")
 def executions = plugin.executions.execution
-check(executions*.id*.text() == ['pkg', 'image', 'push'] && executions*.phase*.text() == ['package', 'package', 'deploy']
-      && executions*.goals*.goal*.text().flatten() == ['pkg', 'image', 'push'],
-      'archcore plugin: executions pkg then image in package, push in deploy')
+check(executions*.id*.text() == ['pkg', 'image', 'push', 'deploy']
+      && executions*.phase*.text() == ['package', 'package', 'deploy', 'deploy']
+      && executions*.goals*.goal*.text().flatten() == ['pkg', 'image', 'push', 'deploy'],
+      'archcore plugin: executions pkg then image in package, push then deploy in deploy')
 def pinned = pom.build.pluginManagement.plugins.plugin.collectEntries { [(it.artifactId.text()): it.version.text()] }
 check(pinned == ['maven-clean-plugin': '3.5.0', 'maven-resources-plugin': '3.5.0', 'maven-install-plugin': '3.2.0',
                  'maven-deploy-plugin': '3.2.0', 'maven-site-plugin': '3.22.0'], "pinned plugins: $pinned")
@@ -159,15 +160,21 @@ check(xfleet == ['[X-Fleet]', 'Global=true'], "[X-Fleet] must hold only Global=t
     def path = "cloud-config/user_data.${role}.yaml"
     def yaml = text(path)
     check(yaml.startsWith('#cloud-config\n'), "$path: first line must be #cloud-config")
-    ['$SSH_PORT', '$ETCD_PORT', '$REGISTRY_PORT', '$REGISTRY_IP', '$public_ipv4', 'hostname: $HOSTNAME',
+    ['$SSH_PORT', '$ETCD_PORT', '$REGISTRY_IP', '$REGISTRY', '$APP_NAME', '$APP_PORT', '$public_ipv4', 'hostname: $HOSTNAME',
      '- $SSH_AUTHORIZED_KEYS', 'ListenStream=$SSH_PORT', 'PasswordAuthentication no', 'PermitRootLogin no',
-     'systemd-timesyncd.service', 'etcd_servers: http://$REGISTRY_IP:$ETCD_PORT'].each {
+     'systemd-timesyncd.service', 'FLEET_ETCD_SERVERS=http://$REGISTRY_IP:$ETCD_PORT', '/etc/docker/certs.d/$REGISTRY_IP:$REGISTRY_PORT/ca.crt',
+     '      $CA_CERT'].each {
         check(yaml.contains(it), "$path lost: $it")
     }
+    check(!yaml.contains('"insecure-registries"'), "$path: Docker must check the registry's certificate")
     if (role == 'registry') {
-        check(yaml.contains('etcd2:') && yaml.contains('archcore-registry.service'), "$path: etcd2 or registry missing")
+        ['etcd-member.service', 'archcore-registry.service', '$REGISTRY_PORT', '      $REGISTRY_KEY', '      $REGISTRY_HTPASSWD',
+         'REGISTRY_AUTH=htpasswd', 'REGISTRY_HTTP_TLS_CERTIFICATE'].each {
+            check(yaml.contains(it), "$path lost: $it")
+        }
     } else {
-        check(!yaml.contains('etcd2:') && !yaml.contains('archcore-registry'), "$path: a worker runs no etcd or registry")
+        check(!yaml.contains('etcd-member') && !yaml.contains('archcore-registry') && !yaml.contains('REGISTRY_KEY'),
+              "$path: a worker runs no etcd or registry and holds no registry key")
     }
 }
 if (onPath('python3') && run(['python3', '-c', 'import yaml'], dir).code == 0) {
@@ -181,12 +188,12 @@ for path in sys.argv[1:]:
     assert units["systemd-timesyncd.service"].get("command") == "start", path + ": timesyncd"
     assert units["fleet.service"].get("command") == "start", path + ": fleet"
     for name, u in units.items():
-        assert name.startswith("etcd") is False, path + ": etcd must not be a started unit"
-        if name == "archcore-registry.service":
-            assert "command" not in u, path + ": the registry must not start at boot"
-            assert "[Install]" not in u["content"], path + ": the registry must not be enabled"
-    assert "listen_peer_urls" not in c.get("etcd2", {}) or "127.0.0.1" in c["etcd2"]["listen_peer_urls"], path
-    assert c["fleet"]["public_ip"] == "$public_ipv4", path
+        if name.startswith("etcd") or name == "archcore-registry.service":
+            assert "command" not in u and not u.get("enable"), path + ": " + name + " must not start at boot"
+            assert "[Install]" not in u.get("content", ""), path + ": " + name + " must not be enabled"
+    for u in units.values():
+        for d_ in u.get("drop_ins", []):
+            assert "PEER_URLS=http://127.0.0.1:" in d_["content"] or "PEER_URLS" not in d_["content"], path
     assert d["ssh_authorized_keys"] == ["$SSH_AUTHORIZED_KEYS"], path
     for f in d["write_files"]:
         assert not f["path"].startswith("/usr"), path + ": write_files under /usr"
@@ -199,7 +206,7 @@ for path in sys.argv[1:]:
 def gitignore = text('.gitignore')
 ['target/', '/src/', '/pkg/', '/build/', '*.pkg.tar.*'].each { check(gitignore.readLines().contains(it), ".gitignore lacks $it") }
 def readme = text('README.md')
-['# it-app', 'It\'s a "test" app & $HOME stays', 'make DESTDIR=', '"$pkgdir"', 'units/it-app.service', 'APP_PORT=9090'].each {
+['# it-app', '-Darchcore.arch=i686', '-Darchcore.recipe=builder', 'pacman-i686.conf', 'It\'s a "test" app & $HOME stays', 'make DESTDIR=', '"$pkgdir"', 'units/it-app.service', 'APP_PORT=9090'].each {
     check(readme.contains(it), "README.md lacks: $it")
 }
 

@@ -16,9 +16,13 @@ final class ConfigLayer {
     private ConfigLayer() {
     }
 
-    static List<LayerEntry> entries(RootfsPlan plan, Platform platform, long timestamp, Log log) {
+    /** @param moreSysusers sysusers.d files that no package ships (a recipe's users), by path */
+    static List<LayerEntry> entries(RootfsPlan plan, java.util.Map<String, byte[]> moreSysusers, Platform platform,
+                                    long timestamp, Log log) {
         List<LayerEntry> out = new ArrayList<>();
-        SystemUsers.Output users = SystemUsers.generate(plan.captured(), timestamp, log);
+        java.util.Map<String, byte[]> captured = new java.util.TreeMap<>(plan.captured());
+        captured.putAll(moreSysusers);
+        SystemUsers.Output users = SystemUsers.generate(captured, timestamp, log);
         users.files().forEach((path, content) -> out.add(LayerEntry.file(path, path.endsWith("shadow") ? 0600 : 0644,
                 timestamp, content)));
         if (!users.created().isEmpty()) {

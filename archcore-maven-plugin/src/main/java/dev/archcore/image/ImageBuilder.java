@@ -61,27 +61,34 @@ public final class ImageBuilder {
         PackageIndexer indexer = new PackageIndexer(work);
         List<PackageIndex.Loaded> packages = request.packages().parallelStream().map(indexer::load).toList();
         Platform platform = Platform.of(packages, "amd64");
-        RootfsPlan plan = RootfsPlan.of(packages, new NoExtract(request.noExtract()), log);
+        List<String> noExtract = new ArrayList<>(request.recipe().noExtract());
+        noExtract.addAll(request.noExtract()); // the user's patterns come last, so they win
+        RootfsPlan plan = RootfsPlan.of(packages, new NoExtract(noExtract), log);
         Map<String, List<LayerEntry>> database = new LinkedHashMap<>();
-        for (PackageIndex.Loaded p : packages) {
-            List<LayerEntry> db = LocalDatabase.entries(p);
+        List<List<LayerEntry>> databaseEntries = packages.parallelStream().map(LocalDatabase::entries).toList();
+        for (int i = 0; i < packages.size(); i++) {
+            PackageIndex.Loaded p = packages.get(i);
+            List<LayerEntry> db = databaseEntries.get(i);
             db.forEach(e -> plan.claim(e, "the local database entry of '" + p.name() + "'"));
             database.put(p.name(), db);
         }
         reportSkipped(packages, plan, log);
 
-        List<LayerSpec> specs = new ArrayList<>();
-        for (Layering.Group g : request.layering().assign(packages)) {
+        // sorting and fingerprinting every entry is most of a warm build: the layers share the cores (the plan
+        // is only read from here on)
+        List<LayerSpec> specs = new ArrayList<>(request.layering().assign(packages).parallelStream().map(g -> {
             List<LayerEntry> entries = new ArrayList<>();
             g.packages().forEach(p -> {
                 entries.addAll(plan.entries(p));
                 entries.addAll(database.get(p.name()));
             });
             entries.add(LocalDatabase.versionFile());
-            specs.add(spec(g.label(), g.packages(), entries, plan, request.compressionLevel(),
-                    "archcore: install " + String.join(" ", g.packages().stream().map(p -> p.info().id()).toList())));
-        }
-        List<LayerEntry> config = ConfigLayer.entries(plan, platform, request.buildTimestamp(), log);
+            return spec(g.label(), g.packages(), entries, plan, request.compressionLevel(),
+                    "archcore: install " + String.join(" ", g.packages().stream().map(p -> p.info().id()).toList()));
+        }).toList());
+        List<LayerEntry> config = ConfigLayer.entries(plan, RecipeFiles.sysusers(request.recipe(), plan), platform,
+                request.buildTimestamp(), log);
+        config.addAll(RecipeFiles.entries(request.recipe(), plan, packages, request.buildTimestamp(), log));
         specs.add(spec("config", List.of(), config, plan, request.compressionLevel(),
                 "archcore: generate " + ConfigLayer.describe(config)));
 

@@ -20,10 +20,18 @@ import java.util.Objects;
  * @param digestFile       file to write the manifest digest to (like Jib's {@code jib-image.digest}), or null
  * @param cacheDir         package index and layer cache; null builds everything in a temporary directory
  * @param compressionLevel gzip level of the layers (1-9)
+ * @param recipe           what the image is for beyond its packages (an app's minimal image by default)
  */
 public record ImageRequest(List<ImagePackage> packages, List<String> noExtract, ImageConfig config, long buildTimestamp,
                            String name, String tag, Path ociLayout, Path dockerArchive, Path sbom, Path digestFile,
-                           Path cacheDir, Layering layering, int compressionLevel, Log log) {
+                           Path cacheDir, Layering layering, int compressionLevel, Log log, Recipe recipe) {
+    public ImageRequest(List<ImagePackage> packages, List<String> noExtract, ImageConfig config, long buildTimestamp,
+                        String name, String tag, Path ociLayout, Path dockerArchive, Path sbom, Path digestFile,
+                        Path cacheDir, Layering layering, int compressionLevel, Log log) {
+        this(packages, noExtract, config, buildTimestamp, name, tag, ociLayout, dockerArchive, sbom, digestFile, cacheDir,
+                layering, compressionLevel, log, Recipe.APP);
+    }
+
     public ImageRequest {
         packages = List.copyOf(packages);
         if (packages.isEmpty()) {
@@ -46,6 +54,7 @@ public record ImageRequest(List<ImagePackage> packages, List<String> noExtract, 
             throw new ImageBuildException("gzip level must be 1-9, not " + compressionLevel);
         }
         log = log == null ? Log.NONE : log;
+        recipe = recipe == null ? Recipe.APP : recipe;
     }
 
     /** Defaults: no NoExtract, the default layering, gzip level 6, no outputs beyond what is set later. */

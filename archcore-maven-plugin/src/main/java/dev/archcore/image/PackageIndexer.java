@@ -1,7 +1,5 @@
 package dev.archcore.image;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.archcore.util.AtomicFiles;
 import dev.archcore.util.Compressed;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -29,13 +27,12 @@ import java.util.regex.Pattern;
  */
 final class PackageIndexer {
     /** Bump when {@link PackageIndex} or what it captures changes, so old cached indexes are not read. */
-    private static final String FORMAT = "index-v1";
+    private static final String FORMAT = "index-v2";
     private static final int CAPTURE_LIMIT = 1 << 20;
     private static final Pattern CAPTURED = Pattern.compile(
             "(usr/lib|etc)/sysusers\\.d/[^/]+\\.conf|(etc|usr/lib)/os-release|etc/(passwd|group|shadow|gshadow)");
 
     private final Path cacheDir;
-    private final ObjectMapper json = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     /** {@code cacheDir} may be null: then every package is read. */
     PackageIndexer(Path cacheDir) {
@@ -61,14 +58,14 @@ final class PackageIndexer {
         if (cacheDir == null) {
             return null;
         }
-        Path path = cacheDir.resolve(sha256 + ".json");
+        Path path = cacheDir.resolve(sha256 + ".idx");
         if (!Files.isRegularFile(path)) {
             return null;
         }
-        try {
-            PackageIndex index = json.readValue(path.toFile(), PackageIndex.class);
-            return sha256.equals(index.sha256()) ? index : null;
-        } catch (IOException e) {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(path), 1 << 16)) {
+            PackageIndex index = PackageIndexCodec.read(in);
+            return index != null && sha256.equals(index.sha256()) ? index : null;
+        } catch (IOException | RuntimeException e) {
             return null; // a damaged cache entry is rebuilt
         }
     }
@@ -78,7 +75,7 @@ final class PackageIndexer {
             return;
         }
         try {
-            AtomicFiles.write(cacheDir.resolve(index.sha256() + ".json"), out -> json.writeValue(out, index));
+            AtomicFiles.write(cacheDir.resolve(index.sha256() + ".idx"), out -> PackageIndexCodec.write(index, out));
         } catch (IOException e) {
             // the cache is an optimisation: a read-only or full cache directory must not fail the build
         }

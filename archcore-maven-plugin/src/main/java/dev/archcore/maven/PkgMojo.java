@@ -78,6 +78,12 @@ public class PkgMojo extends SigningMojo {
             getLog().info("archcore.skip is set: no package built");
             return;
         }
+        if (arch != null && arch.contains(",")) {
+            // archcore:image takes a list (one multi-architecture image); a package is built for one CARCH
+            throw new MojoFailureException("archcore.arch=" + arch + " names several architectures, but archcore:pkg "
+                    + "builds one package for one CARCH: build the app once per architecture (-Darchcore.arch=i686), "
+                    + "or use the list only with archcore:image -Darchcore.recipe=base|builder");
+        }
         Map<String, String> env = System.getenv();
         PackageRequest request = new PackageRequest(pkgbuild.toPath(), buildDirectory.toPath(),
                 outputDirectory.toPath(), arch != null ? arch : PacmanConf.machineArchitecture(), parseCompression(),

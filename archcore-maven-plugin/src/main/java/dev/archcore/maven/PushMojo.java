@@ -1,5 +1,9 @@
 package dev.archcore.maven;
 
+import dev.archcore.cluster.ClusterException;
+import dev.archcore.cluster.SshEndpoint;
+import dev.archcore.cluster.SshOptions;
+import dev.archcore.cluster.UpdateWindow;
 import dev.archcore.registry.Credentials;
 import dev.archcore.registry.PushRequest;
 import dev.archcore.registry.PushResult;
@@ -7,19 +11,17 @@ import dev.archcore.registry.RegistryClient;
 import dev.archcore.registry.RegistryException;
 import dev.archcore.registry.RegistryReference;
 import dev.archcore.util.AtomicFiles;
-import org.apache.maven.execution.MavenSession;
-import org.apache.maven.plugin.AbstractMojo;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
-import org.apache.maven.plugins.annotations.Component;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
-import org.apache.maven.settings.crypto.SettingsDecrypter;
+import org.apache.maven.project.MavenProject;
 
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -39,7 +41,7 @@ import java.util.Set;
  * variables {@code ARCHCORE_REGISTRY_USERNAME}/{@code ARCHCORE_REGISTRY_PASSWORD}; else anonymous.
  */
 @Mojo(name = "push", defaultPhase = LifecyclePhase.DEPLOY, threadSafe = true)
-public class PushMojo extends AbstractMojo {
+public class PushMojo extends AbstractClusterMojo {
 
     /** The registry, {@code host[:port]}; also the settings.xml server id of its credentials. */
     @Parameter(property = "archcore.registry")
@@ -88,17 +90,12 @@ public class PushMojo extends AbstractMojo {
     @Parameter(property = "archcore.push.retrySeconds", defaultValue = "60")
     private int retrySeconds;
 
-    @Parameter(property = "archcore.skip", defaultValue = "false")
-    private boolean skip;
+    /** How many blobs go up at once (docker push uses 5). */
+    @Parameter(property = "archcore.push.parallel", defaultValue = "3")
+    private int parallelUploads;
 
-    @Parameter(defaultValue = "${project.build.directory}", readonly = true)
-    private File buildDirectory;
-
-    @Parameter(defaultValue = "${session}", readonly = true)
-    private MavenSession session;
-
-    @Component
-    private SettingsDecrypter settingsDecrypter;
+    @Parameter(defaultValue = "${project}", readonly = true)
+    private MavenProject project;
 
     @Override
     public void execute() throws MojoExecutionException, MojoFailureException {
@@ -144,6 +141,10 @@ public class PushMojo extends AbstractMojo {
             servers.put(host, server);
         }
         Credentials credentials = Credentials.lookup(host, username, password, servers, System.getenv(), warnings);
+        if (credentials == null) {
+            credentials = pkiCredentials();
+        }
+        File trustedCa = caFile(caFile, insecure);
         warnings.forEach(log::warn);
         getLog().info((dryRun ? "Dry run: " : "Pushing ") + target + (credentials == null ? " (anonymous)"
                 : " as " + credentials.username() + " (credentials from " + credentials.source() + ")"));
@@ -152,13 +153,67 @@ public class PushMojo extends AbstractMojo {
                     + "(<server><id>" + host + "</id>) or ARCHCORE_REGISTRY_PASSWORD instead");
         }
 
+        // the registry runs on the master only during an update: open the window first when a cluster is set
+        SshEndpoint endpoint = null;
+        SshOptions ssh = null;
+        List<UpdateWindow.Service> window = List.of();
+        List<String> opened = List.of();
+        Path windowFile = UpdateWindowRecord.file(buildDirectory.toPath());
+        try {
+            Files.deleteIfExists(windowFile);
+            if (clusterConfigured()) {
+                endpoint = endpoint();
+                ssh = sshOptions(endpoint);
+                window = window(host, insecure, trustedCa);
+                opened = UpdateWindow.open(endpoint, ssh, window, windowTimeout(), java.time.Duration.ofSeconds(1), log);
+            }
+        } catch (ClusterException e) {
+            throw new MojoFailureException(e.getMessage(), e);
+        } catch (IOException e) {
+            throw new MojoExecutionException("cannot remove " + windowFile + ": " + e.getMessage(), e);
+        }
+        boolean handedOver = false;
+        try {
+            push(info, target, credentials, trustedCa, archcore, log);
+            if (!opened.isEmpty() && deployFollows()) {
+                new UpdateWindowRecord(cluster, opened, buildId()).write(windowFile);
+                handedOver = true;
+                getLog().info("Update window left open for archcore:deploy, which closes it (" + windowFile + ")");
+            }
+        } catch (IOException e) {
+            throw new MojoExecutionException("cannot write " + windowFile + ": " + e.getMessage(), e);
+        } finally {
+            if (!handedOver && !opened.isEmpty()) {
+                try {
+                    UpdateWindow.close(endpoint, ssh, window, opened, log);
+                } catch (ClusterException e) {
+                    getLog().warn("could not close the update window: " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    /** archcore:deploy runs later in this build: it is bound in the pom and the build goes to the deploy phase. */
+    private boolean deployFollows() {
+        if (session == null || project == null || !session.getGoals().contains("deploy")) {
+            return false;
+        }
+        return project.getBuildPlugins().stream()
+                .filter(p -> "archcore-maven-plugin".equals(p.getArtifactId()))
+                .flatMap(p -> p.getExecutions().stream())
+                .anyMatch(e -> e.getGoals().contains("deploy"));
+    }
+
+    private void push(ImageInfo info, RegistryReference target, Credentials credentials, File trustedCa, Path archcore, MavenLog log)
+            throws MojoFailureException, MojoExecutionException {
         PushRequest request = new PushRequest(Path.of(info.ociLayout()), target)
                 .image(info.manifestDigest())
                 .credentials(credentials)
                 .insecure(insecure)
-                .caFile(caFile == null ? null : caFile.toPath())
+                .caFile(trustedCa == null ? null : trustedCa.toPath())
                 .mountFrom(mountFrom)
                 .dryRun(dryRun)
+                .parallelUploads(parallelUploads)
                 .retries(java.time.Duration.ofSeconds(Math.max(1, retrySeconds)), java.time.Duration.ofMillis(500))
                 .log(log);
         PushResult result;

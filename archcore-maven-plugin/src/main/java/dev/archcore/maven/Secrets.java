@@ -41,4 +41,22 @@ final class Secrets {
         return new dev.archcore.registry.Credentials(decrypted.getUsername(), decrypted.getPassword(),
                 "settings.xml server " + serverId);
     }
+
+    /** An SSH private key file and its passphrase from a settings.xml server ({@code <privateKey>}, {@code <passphrase>}). */
+    record SshKey(String privateKey, String passphrase, String username) {
+        @Override
+        public String toString() {
+            return "SshKey[" + privateKey + "]";
+        }
+    }
+
+    /** The SSH key of settings.xml server {@code serverId} (the cluster's {@code host:port}), or null. */
+    static SshKey sshKey(Settings settings, SettingsDecrypter decrypter, String serverId) {
+        Server server = serverId == null || settings == null ? null : settings.getServer(serverId);
+        if (server == null) {
+            return null;
+        }
+        Server decrypted = decrypter.decrypt(new DefaultSettingsDecryptionRequest(server)).getServer();
+        return new SshKey(decrypted.getPrivateKey(), decrypted.getPassphrase(), decrypted.getUsername());
+    }
 }

@@ -2,12 +2,10 @@ package dev.archcore.pacman;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -51,8 +49,29 @@ public final class PackageTree {
         return entries.stream().filter(e -> e.type() == Type.FILE).mapToLong(Entry::size).sum();
     }
 
+    /**
+     * The order of the names' UTF-8 bytes (bsdtar's and makepkg's), without encoding them: UTF-8 orders by code
+     * point, and UTF-16 code units order the same way except that a surrogate (half of a code point above
+     * U+FFFF) sorts below U+E000-U+FFFF in UTF-16 but above them as a code point.
+     */
     public static Comparator<String> byteOrder() {
-        return (a, b) -> Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+        return PackageTree::compareUtf8;
+    }
+
+    static int compareUtf8(String a, String b) {
+        int n = Math.min(a.length(), b.length());
+        for (int i = 0; i < n; i++) {
+            char x = a.charAt(i);
+            char y = b.charAt(i);
+            if (x != y) {
+                boolean sx = Character.isSurrogate(x);
+                if (sx != Character.isSurrogate(y)) {
+                    return sx ? 1 : -1;
+                }
+                return x - y;
+            }
+        }
+        return a.length() - b.length();
     }
 
     public static PackageTree scan(Path pkgdir) {

@@ -10,12 +10,20 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The one image manifest a push sends, read from an OCI image layout directory. */
-record OciLayout(Path dir, String manifestDigest, String manifestMediaType, byte[] manifest, List<Blob> blobs) {
+/**
+ * The image a push sends, read from an OCI image layout directory: one manifest, or an image index with the
+ * manifests it names ({@code children}, pushed by digest before the index).
+ */
+record OciLayout(Path dir, String manifestDigest, String manifestMediaType, byte[] manifest, List<Blob> blobs,
+                 List<Child> children) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A config or layer blob; {@code file} is in {@code blobs/<alg>/<hex>}. */
     record Blob(String digest, long size, String mediaType, Path file) {
+    }
+
+    /** A manifest of an index. */
+    record Child(String digest, String mediaType, byte[] manifest) {
     }
 
     /**
@@ -46,26 +54,58 @@ record OciLayout(Path dir, String manifestDigest, String manifestMediaType, byte
                         + "/index.json (it has " + seen + ")");
             }
             String digest = chosen.path("digest").asText();
-            byte[] manifest = Files.readAllBytes(blob(dir, digest));
-            if (!Digests.sha256(manifest).equals(digest)) {
-                throw new RegistryException("manifest blob " + digest + " in " + dir + " is corrupt (its bytes hash differently)");
-            }
+            byte[] manifest = manifest(dir, digest);
             JsonNode m = JSON.readTree(manifest);
             String mediaType = m.path("mediaType").asText(chosen.path("mediaType").asText());
-            if (mediaType.endsWith("index.v1+json") || mediaType.endsWith("manifest.list.v2+json")) {
-                throw new RegistryException(digest + " in " + dir + " is an index; pushing indexes is not supported yet");
-            }
             List<Blob> blobs = new ArrayList<>();
-            blobs.add(descriptor(dir, m.path("config")));
-            for (JsonNode l : m.path("layers")) {
-                blobs.add(descriptor(dir, l));
+            List<Child> children = new ArrayList<>();
+            if (isIndex(mediaType)) {
+                for (JsonNode d : m.path("manifests")) {
+                    String childDigest = d.path("digest").asText();
+                    byte[] child = manifest(dir, childDigest);
+                    JsonNode c = JSON.readTree(child);
+                    String childType = c.path("mediaType").asText(d.path("mediaType").asText());
+                    if (isIndex(childType)) {
+                        throw new RegistryException(childDigest + " in " + dir + " is an index inside an index; push "
+                                + "its images one by one");
+                    }
+                    blobs(dir, c, blobs);
+                    children.add(new Child(childDigest, childType, child));
+                }
+            } else {
+                blobs(dir, m, blobs);
             }
-            return new OciLayout(dir, digest, mediaType, manifest, List.copyOf(blobs));
+            return new OciLayout(dir, digest, mediaType, manifest, List.copyOf(blobs), List.copyOf(children));
         } catch (NoSuchFileException e) {
             throw new RegistryException(dir + " is not a complete OCI image layout: " + e.getFile() + " is missing"
                     + " (run archcore:image first)", e);
         } catch (IOException e) {
             throw new RegistryException("cannot read the OCI layout " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean isIndex(String mediaType) {
+        return mediaType.endsWith("index.v1+json") || mediaType.endsWith("manifest.list.v2+json");
+    }
+
+    private static byte[] manifest(Path dir, String digest) throws IOException {
+        byte[] manifest = Files.readAllBytes(blob(dir, digest));
+        if (!Digests.sha256(manifest).equals(digest)) {
+            throw new RegistryException("manifest blob " + digest + " in " + dir + " is corrupt (its bytes hash differently)");
+        }
+        return manifest;
+    }
+
+    /** The config and layers of a manifest, each blob once. */
+    private static void blobs(Path dir, JsonNode manifest, List<Blob> blobs) throws IOException {
+        List<JsonNode> all = new ArrayList<>();
+        all.add(manifest.path("config"));
+        manifest.path("layers").forEach(all::add);
+        for (JsonNode d : all) {
+            String digest = d.path("digest").asText();
+            if (blobs.stream().noneMatch(b -> b.digest().equals(digest))) {
+                blobs.add(descriptor(dir, d));
+            }
         }
     }
 

@@ -21,6 +21,9 @@ public final class PushRequest {
     // 64 MiB keeps resumable uploads for big layers with few round trips
     long chunkThreshold = 64L << 20;
     int chunkSize = 64 << 20;
+    // blobs go up side by side, as docker push (5) and skopeo do: one upload leaves the registry's hashing and
+    // the loopback or network idle between requests
+    int parallelUploads = 3;
     Duration retryBudget = Duration.ofSeconds(60);
     Duration initialBackoff = Duration.ofMillis(250);
     Duration timeout = Duration.ofSeconds(60);
@@ -70,6 +73,15 @@ public final class PushRequest {
     public PushRequest chunking(long threshold, int chunkSize) {
         this.chunkThreshold = threshold;
         this.chunkSize = chunkSize;
+        return this;
+    }
+
+    /** How many blobs are checked and uploaded at once (1 = one after the other). */
+    public PushRequest parallelUploads(int parallel) {
+        if (parallel < 1 || parallel > 16) {
+            throw new IllegalArgumentException("parallel uploads must be 1-16, not " + parallel);
+        }
+        this.parallelUploads = parallel;
         return this;
     }
 

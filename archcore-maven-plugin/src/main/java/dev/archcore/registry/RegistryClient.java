@@ -41,7 +41,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -70,8 +75,9 @@ public final class RegistryClient {
     private String scheme; // null: anonymous works; "basic" or "bearer"
     private Map<String, String> challenge = Map.of();
     private final Map<String, String> tokens = new HashMap<>();
-    private int requests;
-    private long deadline;
+    private final AtomicInteger requests = new AtomicInteger();
+    // the retry budget runs per step, and steps run on several threads
+    private final ThreadLocal<Long> deadline = ThreadLocal.withInitial(System::nanoTime);
 
     private RegistryClient(PushRequest req) {
         this.req = req;
@@ -119,24 +125,20 @@ public final class RegistryClient {
         int mounted = 0;
         long bytes = 0;
         List<String> missing = new ArrayList<>();
-        for (OciLayout.Blob blob : layout.blobs()) {
-            restartClock();
-            if (exists(blob.digest())) {
-                skipped++;
-                log.debug("Exists " + shortDigest(blob.digest()) + " (" + size(blob.size()) + ") in " + where);
-                continue;
-            }
-            missing.add(blob.digest());
-            if (req.dryRun) {
-                log.info("Would upload " + shortDigest(blob.digest()) + " (" + size(blob.size()) + ") to " + where);
-                bytes += blob.size();
-                continue;
-            }
-            if (upload(blob)) {
-                mounted++;
-            } else {
-                sent++;
-                bytes += blob.size();
+        List<Outcome> outcomes = forEachBlob(layout.blobs(), this::send);
+        for (int i = 0; i < outcomes.size(); i++) {
+            OciLayout.Blob blob = layout.blobs().get(i);
+            switch (outcomes.get(i)) {
+                case EXISTS -> skipped++;
+                case MOUNTED -> {
+                    missing.add(blob.digest());
+                    mounted++;
+                }
+                case SENT, WOULD_SEND -> {
+                    missing.add(blob.digest());
+                    sent += outcomes.get(i) == Outcome.SENT ? 1 : 0;
+                    bytes += blob.size();
+                }
             }
         }
         long millis = (System.nanoTime() - start) / 1_000_000;
@@ -144,26 +146,92 @@ public final class RegistryClient {
             log.info(String.format(Locale.ROOT, "Dry run: %d of %d blobs missing on %s (%s would be sent), %d present; nothing pushed",
                     missing.size(), layout.blobs().size(), where, size(bytes), skipped));
             return new PushResult(layout.manifestDigest(), layout.manifestMediaType(), List.of(), 0, skipped, 0,
-                    List.copyOf(missing), bytes, millis, requests, true);
+                    List.copyOf(missing), bytes, millis, requests.get(), true);
         }
         restartClock();
         String[] pushed = putManifests(layout);
         millis = (System.nanoTime() - start) / 1_000_000;
         log.info(String.format(Locale.ROOT, "Pushed %s@%s: %d blobs sent (%s), %d skipped, %d mounted, %d requests in %.1f s",
-                where, pushed[0], sent, size(bytes), skipped, mounted, requests, millis / 1000.0));
+                where, pushed[0], sent, size(bytes), skipped, mounted, requests.get(), millis / 1000.0));
         List<String> refs = new ArrayList<>();
         for (String tag : target.tags()) {
             refs.add(where + ":" + tag + "@" + pushed[0]);
         }
         return new PushResult(pushed[0], pushed[1], List.copyOf(refs), sent, skipped, mounted, List.copyOf(missing),
-                bytes, millis, requests, false);
+                bytes, millis, requests.get(), false);
+    }
+
+    private enum Outcome { EXISTS, MOUNTED, SENT, WOULD_SEND }
+
+    /** One blob: skipped when the registry has it, else mounted or uploaded (or only reported in a dry run). */
+    private Outcome send(OciLayout.Blob blob) {
+        restartClock();
+        if (exists(blob.digest())) {
+            log.debug("Exists " + shortDigest(blob.digest()) + " (" + size(blob.size()) + ") in " + target.repository());
+            return Outcome.EXISTS;
+        }
+        if (req.dryRun) {
+            log.info("Would upload " + shortDigest(blob.digest()) + " (" + size(blob.size()) + ") to " + target.repository());
+            return Outcome.WOULD_SEND;
+        }
+        return upload(blob) ? Outcome.MOUNTED : Outcome.SENT;
+    }
+
+    /** {@code step} for every blob, {@code req.parallelUploads} at a time; the first failure stops the rest. */
+    private <T> List<T> forEachBlob(List<OciLayout.Blob> blobs, java.util.function.Function<OciLayout.Blob, T> step) {
+        int threads = Math.min(req.parallelUploads, blobs.size());
+        if (threads <= 1) {
+            return blobs.stream().map(step).toList();
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "archcore-push");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<T>> futures = new ArrayList<>();
+            // biggest first: the longest upload starts at once instead of last
+            List<Integer> order = new ArrayList<>();
+            for (int i = 0; i < blobs.size(); i++) {
+                order.add(i);
+            }
+            order.sort((a, b) -> Long.compare(blobs.get(b).size(), blobs.get(a).size()));
+            Map<Integer, Future<T>> byIndex = new HashMap<>();
+            for (int i : order) {
+                byIndex.put(i, pool.submit(() -> step.apply(blobs.get(i))));
+            }
+            for (int i = 0; i < blobs.size(); i++) {
+                futures.add(byIndex.get(i));
+            }
+            List<T> results = new ArrayList<>();
+            for (Future<T> f : futures) {
+                results.add(await(f));
+            }
+            return results;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static <T> T await(Future<T> future) {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RegistryException("interrupted");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new RegistryException(String.valueOf(e.getCause()), e.getCause());
+        }
     }
 
     // ---- registry API steps
 
     /** The retry budget counts per step (the probe, each blob, the manifests), so a long push never runs out of it. */
     private void restartClock() {
-        deadline = System.nanoTime() + req.retryBudget.toNanos();
+        deadline.set(System.nanoTime() + req.retryBudget.toNanos());
     }
 
     private void probe() {
@@ -208,12 +276,14 @@ public final class RegistryClient {
                 location = location(r);
             }
             log.info("Uploading " + shortDigest(blob.digest()) + " (" + size(blob.size()) + ") to " + target.repository());
+            UploadProgress progress = new UploadProgress(log, shortDigest(blob.digest()), blob.size());
             try {
                 if (blob.size() < req.chunkThreshold) {
-                    putWhole(blob, location);
+                    putWhole(blob, location, progress);
                 } else {
-                    putChunked(blob, location);
+                    putChunked(blob, location, progress);
                 }
+                progress.done();
                 return false;
             } catch (Transient e) {
                 backoff = pause(backoff, e.getMessage() + " uploading " + shortDigest(blob.digest()) + "; starting the upload again", e);
@@ -221,22 +291,22 @@ public final class RegistryClient {
         }
     }
 
-    private void putWhole(OciLayout.Blob blob, HttpUrl location) {
+    private void putWhole(OciLayout.Blob blob, HttpUrl location, UploadProgress progress) {
         HttpUrl put = location.newBuilder().addQueryParameter("digest", blob.digest()).build();
-        try (Response r = call(new Request.Builder().url(put).put(new FileRegion(blob.file(), 0, blob.size())), false)) {
+        try (Response r = call(new Request.Builder().url(put).put(new FileRegion(blob.file(), 0, blob.size(), progress)), false)) {
             if (r.code() != 201) {
                 throw failure(r, "PUT blob " + shortDigest(blob.digest()));
             }
         }
     }
 
-    private void putChunked(OciLayout.Blob blob, HttpUrl location) {
+    private void putChunked(OciLayout.Blob blob, HttpUrl location, UploadProgress progress) {
         long offset = 0;
         long backoff = req.initialBackoff.toMillis();
         while (offset < blob.size()) {
             long len = Math.min(req.chunkSize, blob.size() - offset);
             Request.Builder patch = new Request.Builder().url(location)
-                    .method("PATCH", new FileRegion(blob.file(), offset, len))
+                    .method("PATCH", new FileRegion(blob.file(), offset, len, progress))
                     .header("Content-Range", offset + "-" + (offset + len - 1));
             try (Response r = call(patch, false)) {
                 if (r.code() == 202) {
@@ -281,6 +351,16 @@ public final class RegistryClient {
         byte[] bytes = layout.manifest();
         String mediaType = layout.manifestMediaType();
         String digest = layout.manifestDigest();
+        for (OciLayout.Child child : layout.children()) {
+            // an index may only name manifests the registry has
+            try (Response r = call(new Request.Builder().url(url("v2/" + target.name() + "/manifests/" + child.digest()))
+                    .put(RequestBody.create(child.manifest(), MediaType.get(child.mediaType()))), true)) {
+                if (r.code() != 201) {
+                    throw failure(r, "PUT manifest " + target.repository() + "@" + shortDigest(child.digest()));
+                }
+            }
+            log.info("Pushed manifest " + shortDigest(child.digest()) + " of the index");
+        }
         boolean first = true;
         for (String tag : target.tags()) {
             while (true) {
@@ -354,6 +434,7 @@ public final class RegistryClient {
             // credentials only go to the registry itself, never to a storage host a Location points to
             boolean sameOrigin = peek.url().host().equals(base.host()) && peek.url().port() == base.port();
             String auth = sameOrigin ? authorization() : null;
+            String sent = auth;
             if (auth != null) {
                 builder.header("Authorization", auth);
             } else {
@@ -362,7 +443,7 @@ public final class RegistryClient {
             Request request = builder.build();
             Response r;
             try {
-                requests++;
+                requests.incrementAndGet();
                 r = http.newCall(request).execute();
             } catch (SSLHandshakeException | SSLPeerUnverifiedException e) {
                 throw tlsFailure(e);
@@ -387,8 +468,7 @@ public final class RegistryClient {
                 if (header == null) {
                     throw new RegistryException(target.registry() + " answered 401 without a WWW-Authenticate challenge");
                 }
-                parseChallenge(header);
-                tokens.clear();
+                answerChallenge(header, sent);
                 continue;
             }
             if ((r.code() >= 500 || r.code() == 429)) {
@@ -408,7 +488,7 @@ public final class RegistryClient {
 
     private long pause(long backoff, String what, Throwable cause) {
         long now = System.nanoTime();
-        if (now + TimeUnit.MILLISECONDS.toNanos(backoff) > deadline) {
+        if (now + TimeUnit.MILLISECONDS.toNanos(backoff) > deadline.get()) {
             throw new RegistryException("giving up on " + base.host() + ":" + base.port() + " after retrying for "
                     + req.retryBudget.toSeconds() + " s: " + what
                     + (cause instanceof ConnectException ? "; is the registry running at " + base + "?" : ""), cause);
@@ -429,6 +509,19 @@ public final class RegistryClient {
             return Long.parseLong(h) * 1000;
         }
         return 0;
+    }
+
+    /**
+     * A 401: take the challenge, unless another thread already answered it. Only a request that carried Basic
+     * credentials proves them wrong; a Bearer token is dropped only if it is the one this request carried.
+     */
+    private synchronized void answerChallenge(String header, String sent) {
+        if (sent != null && sent.startsWith("Bearer ") && sent.equals("Bearer " + tokens.get(scope))) {
+            tokens.clear();
+        } else if (sent == null && scheme != null) {
+            return; // challenged before another thread set up authentication: just send it now
+        }
+        parseChallenge(header);
     }
 
     private void parseChallenge(String header) {
@@ -455,7 +548,7 @@ public final class RegistryClient {
         challenge = params;
     }
 
-    private String authorization() {
+    private synchronized String authorization() {
         if (scheme == null) {
             return null;
         }
@@ -493,7 +586,7 @@ public final class RegistryClient {
         long backoff = req.initialBackoff.toMillis();
         while (true) {
             try (Response r = http.newCall(b.build()).execute()) {
-                requests++;
+                requests.incrementAndGet();
                 if (r.code() >= 500 || r.code() == 429) {
                     backoff = pause(backoff, "HTTP " + r.code() + " from the token service " + realmUrl.host(), null);
                     continue;
@@ -624,7 +717,8 @@ public final class RegistryClient {
         return String.format(Locale.ROOT, "%.1f MB", bytes / (1024.0 * 1024));
     }
 
-    private static X509TrustManager trustManager(Path caFile) {
+    /** The system trust store plus the CA certificates in {@code caFile} (PEM). */
+    public static X509TrustManager trustManager(Path caFile) {
         try {
             TrustManagerFactory system = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             system.init((KeyStore) null);
@@ -665,11 +759,13 @@ public final class RegistryClient {
         private final Path file;
         private final long offset;
         private final long length;
+        private final UploadProgress progress;
 
-        FileRegion(Path file, long offset, long length) {
+        FileRegion(Path file, long offset, long length, UploadProgress progress) {
             this.file = file;
             this.offset = offset;
             this.length = length;
+            this.progress = progress;
         }
 
         @Override
@@ -698,6 +794,7 @@ public final class RegistryClient {
                     buf.flip();
                     sink.write(buf);
                     pos += n;
+                    progress.sent(n);
                 }
             }
         }

@@ -31,7 +31,7 @@ public final class DatabaseFetcher {
     private final boolean offline;
 
     public DatabaseFetcher(Keyring keyring, Log log) {
-        this(keyring, log, Downloads.defaultClient(), false);
+        this(keyring, log, null, false);
     }
 
     private DatabaseFetcher(Keyring keyring, Log log, OkHttpClient client, boolean offline) {

@@ -45,13 +45,30 @@ public final class DependencyClosure {
         }
         Log log = request.log();
         PacmanConf conf = request.conf();
-        // one client for databases and packages: connections (and TLS sessions) are reused across both
-        OkHttpClient client = Downloads.defaultClient();
         Map<String, PacmanConf.Repository> repositories = new LinkedHashMap<>();
         conf.repositories().forEach(r -> repositories.put(r.name(), r));
-        List<SyncDatabase> databases = databases(request, client);
+        PackageCache cache = new PackageCache(request.cacheDir().resolve("packages"), log);
 
         LockFile lock = readLock(request);
+        if (lock != null && allCached(lock, repositories, cache)) {
+            // as cargo with a Cargo.lock and every crate at hand: the lock decides, the cache has every file (and
+            // its signature), so no database is fetched; the fetcher still checks each file's SHA-256 and signature
+            List<RepoPackage> packages = lock.packages().stream().map(DependencyClosure::lockedOnly).toList();
+            try {
+                List<PackageFetcher.Fetched> fetched = new PackageFetcher(cache, request.keyring(), log)
+                        .fetchCached(requests(packages, repositories, request));
+                log.info("Using the " + lock.packages().size() + " packages locked in " + request.lockFile()
+                        + ", all in the package cache (-Darchcore.updateLock to resolve again)");
+                return new Result(fetched, explicitNames(request.targets(), packages), List.of(), lock, true);
+            } catch (FetchException e) {
+                // a damaged entry was dropped, or a signature no longer verifies: the full path says which
+                log.debug("The package cache cannot serve the lock alone: " + e.getMessage());
+            }
+        }
+        // one client for databases and packages: connections (and TLS sessions) are reused across both
+        OkHttpClient client = Downloads.defaultClient();
+        List<SyncDatabase> databases = databases(request, client);
+
         List<RepoPackage> packages;
         Set<String> explicit;
         List<String> notes;
@@ -71,24 +88,49 @@ public final class DependencyClosure {
             lock = LockFile.of(request.targets(), packages);
         }
 
-        List<PackageFetcher.Request> fetches = new ArrayList<>();
-        for (RepoPackage pkg : packages) {
-            PacmanConf.Repository repo = repositories.get(pkg.repository());
-            if (repo == null) {
-                throw new FetchException(request.lockFile() + " locks " + pkg + " from repository [" + pkg.repository()
-                        + "], which " + conf.source() + " no longer has; add it back or resolve again with "
-                        + "-Darchcore.updateLock");
-            }
-            fetches.add(new PackageFetcher.Request(pkg, repo.servers(), repo.sigLevel()));
-        }
-        PackageFetcher fetcher = new PackageFetcher(new PackageCache(request.cacheDir().resolve("packages"), log),
-                request.keyring(), log).client(client).offline(request.offline());
-        List<PackageFetcher.Fetched> fetched = fetcher.fetch(fetches);
+        PackageFetcher fetcher = new PackageFetcher(cache, request.keyring(), log).client(client)
+                .offline(request.offline());
+        List<PackageFetcher.Fetched> fetched = fetcher.fetch(requests(packages, repositories, request));
         if (!reused) {
             // only a closure that could be fetched and verified is locked
             writeLock(lock, request.lockFile());
         }
         return new Result(fetched, explicit, notes, lock, reused);
+    }
+
+    private static List<PackageFetcher.Request> requests(List<RepoPackage> packages,
+                                                         Map<String, PacmanConf.Repository> repositories,
+                                                         ClosureRequest request) {
+        List<PackageFetcher.Request> fetches = new ArrayList<>();
+        for (RepoPackage pkg : packages) {
+            PacmanConf.Repository repo = repositories.get(pkg.repository());
+            if (repo == null) {
+                throw new FetchException(request.lockFile() + " locks " + pkg + " from repository [" + pkg.repository()
+                        + "], which " + request.conf().source() + " no longer has; add it back or resolve again with "
+                        + "-Darchcore.updateLock");
+            }
+            fetches.add(new PackageFetcher.Request(pkg, repo.servers(), repo.sigLevel()));
+        }
+        return fetches;
+    }
+
+    /** Every locked file is in the cache with its locked size, and its signature where its repository wants one. */
+    private static boolean allCached(LockFile lock, Map<String, PacmanConf.Repository> repositories, PackageCache cache) {
+        for (LockFile.Entry e : lock.packages()) {
+            PacmanConf.Repository repo = repositories.get(e.repository());
+            if (repo == null || !cache.contains(e.sha256(), e.csize())
+                    || PackageFetcher.wantsSignature(repo.sigLevel()) && cache.signature(e.sha256()).isEmpty()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static RepoPackage lockedOnly(LockFile.Entry entry) {
+        return new RepoPackage(entry.repository(), Map.of(
+                "NAME", List.of(entry.name()), "VERSION", List.of(entry.version()),
+                "FILENAME", List.of(entry.filename()), "SHA256SUM", List.of(entry.sha256()),
+                "CSIZE", List.of(Long.toString(entry.csize()))));
     }
 
     private static List<SyncDatabase> databases(ClosureRequest request, OkHttpClient client) {
@@ -143,10 +185,7 @@ public final class DependencyClosure {
                 request.log().warn(entry.repository() + "/" + entry.name() + " " + entry.version()
                         + " is locked but no longer in the repository database; fetching the locked file itself "
                         + "(use a snapshot date, or -Darchcore.updateLock, if the servers no longer have it)");
-                packages.add(new RepoPackage(entry.repository(), Map.of(
-                        "NAME", List.of(entry.name()), "VERSION", List.of(entry.version()),
-                        "FILENAME", List.of(entry.filename()), "SHA256SUM", List.of(entry.sha256()),
-                        "CSIZE", List.of(Long.toString(entry.csize())))));
+                packages.add(lockedOnly(entry));
             }
         }
         return packages;

@@ -32,10 +32,19 @@ final class Downloads {
 
     static final String USER_AGENT = "archcore (pacman-compatible fetcher)";
 
-    private final OkHttpClient client;
+    private final OkHttpClient given;
+    private OkHttpClient client;
 
+    /** {@code client} null: the default client, made on the first HTTP request (file:// servers never need it). */
     Downloads(OkHttpClient client) {
-        this.client = client;
+        this.given = client;
+    }
+
+    private synchronized OkHttpClient client() {
+        if (client == null) {
+            client = given != null ? given : defaultClient();
+        }
+        return client;
     }
 
     /** Timeouts for mirrors: a connect that hangs or a stream that stalls moves on to the next server. */
@@ -59,7 +68,7 @@ final class Downloads {
         }
         Request.Builder request = new Request.Builder().url(url).header("User-Agent", USER_AGENT);
         headers.forEach(request::header);
-        try (Response response = client.newCall(request.build()).execute()) {
+        try (Response response = client().newCall(request.build()).execute()) {
             if (response.code() != 200) {
                 return new Got(response.code(), 0, -1, null, null);
             }

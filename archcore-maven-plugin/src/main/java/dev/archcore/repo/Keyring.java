@@ -75,7 +75,10 @@ public final class Keyring {
     private static final Pattern FINGERPRINT = Pattern.compile("[0-9A-F]{40}|[0-9A-F]{64}");
     private static final Pattern ARMOR_BLOCK = Pattern.compile(
             "-----BEGIN PGP (PUBLIC|PRIVATE) KEY BLOCK-----.*?-----END PGP \\1 KEY BLOCK-----", Pattern.DOTALL);
-    private static final BcPGPContentVerifierBuilderProvider VERIFIERS = new BcPGPContentVerifierBuilderProvider();
+    /** Holds Bouncy Castle's verifier: a build that checks no signature never loads (and verifies) BC's jars. */
+    private static final class Verifiers {
+        static final BcPGPContentVerifierBuilderProvider INSTANCE = new BcPGPContentVerifierBuilderProvider();
+    }
     private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy-MM-dd").withZone(ZoneOffset.UTC);
 
     private record Candidate(PGPPublicKeyRing ring, PGPPublicKey key) {
@@ -228,7 +231,7 @@ public final class Keyring {
                 continue;
             }
             try {
-                sig.init(VERIFIERS, signer.key());
+                sig.init(Verifiers.INSTANCE, signer.key());
             } catch (PGPException | RuntimeException e) {
                 results.add(bad(signer, "cannot be checked (" + e.getMessage() + ")"));
                 continue;

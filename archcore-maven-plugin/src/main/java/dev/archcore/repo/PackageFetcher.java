@@ -63,7 +63,7 @@ public final class PackageFetcher {
     private final int concurrency;
 
     public PackageFetcher(PackageCache cache, Keyring keyring, Log log) {
-        this(cache, keyring, log, Downloads.defaultClient(), false, 6);
+        this(cache, keyring, log, null, false, 6);
     }
 
     private PackageFetcher(PackageCache cache, Keyring keyring, Log log, OkHttpClient client, boolean offline,
@@ -113,7 +113,7 @@ public final class PackageFetcher {
             throw failure(problems, requests.size());
         }
         if (offline) {
-            return fetchOffline(requests);
+            return fromCache(requests, true);
         }
         long start = System.nanoTime();
         Stats stats = new Stats();
@@ -152,24 +152,29 @@ public final class PackageFetcher {
         return results;
     }
 
-    private List<Fetched> fetchOffline(List<Request> requests) {
+    /**
+     * The packages from the cache alone, each checked (SHA-256, and the cached signature where the repository
+     * wants one), for a caller that knows they are all there; nothing is downloaded.
+     */
+    public List<Fetched> fetchCached(List<Request> requests) {
+        return fromCache(requests, false);
+    }
+
+    private List<Fetched> fromCache(List<Request> requests, boolean offline) {
         List<Fetched> results = new ArrayList<>();
         List<String> missing = new ArrayList<>();
         List<String> problems = new ArrayList<>();
-        for (Request r : requests) {
-            Optional<Path> hit = cache.get(r.pkg().sha256());
-            if (hit.isEmpty()) {
-                missing.add(name(r) + " (" + r.pkg().filename() + ")");
-                continue;
-            }
-            try {
-                byte[] sig = dbSignature(r);
-                if (sig == null) {
-                    sig = cache.signature(r.pkg().sha256()).orElse(null);
-                }
-                results.add(new Fetched(r.pkg(), hit.get(), "cache", check(r, hit.get(), sig, "the package cache")));
-            } catch (PackageProblem p) {
+        // hashing every cached file is most of the work: both cores share it
+        List<Object> outcomes = requests.parallelStream().map(this::fromCache).toList();
+        for (int i = 0; i < requests.size(); i++) {
+            Object outcome = outcomes.get(i);
+            if (outcome instanceof Fetched f) {
+                results.add(f);
+            } else if (outcome instanceof PackageProblem p) {
                 problems.add(p.getMessage());
+            } else {
+                Request r = requests.get(i);
+                missing.add(name(r) + " (" + r.pkg().filename() + ")");
             }
         }
         if (!missing.isEmpty()) {
@@ -180,8 +185,26 @@ public final class PackageFetcher {
         if (!problems.isEmpty()) {
             throw new FetchException(problems.size() == 1 ? "" : "cannot use the package cache offline:", problems);
         }
-        log.info("All " + requests.size() + " packages from the package cache " + cache.root() + " (offline)");
+        log.info("All " + requests.size() + " packages from the package cache " + cache.root()
+                + (offline ? " (offline)" : ""));
         return results;
+    }
+
+    /** The checked cache entry, a {@link PackageProblem}, or null when the cache does not have it. */
+    private Object fromCache(Request r) {
+        Optional<Path> hit = cache.get(r.pkg().sha256());
+        if (hit.isEmpty()) {
+            return null;
+        }
+        try {
+            byte[] sig = dbSignature(r);
+            if (sig == null) {
+                sig = cache.signature(r.pkg().sha256()).orElse(null);
+            }
+            return new Fetched(r.pkg(), hit.get(), "cache", check(r, hit.get(), sig, "the package cache"));
+        } catch (PackageProblem p) {
+            return p;
+        }
     }
 
     private Fetched fetchSafely(Request r, Stats stats) {
@@ -310,7 +333,11 @@ public final class PackageFetcher {
     }
 
     private static boolean wantsSignature(Request r) {
-        return r.sigLevel().packages() != SigLevel.Check.NEVER;
+        return wantsSignature(r.sigLevel());
+    }
+
+    static boolean wantsSignature(SigLevel level) {
+        return level.packages() != SigLevel.Check.NEVER;
     }
 
     private static byte[] dbSignature(Request r) {

@@ -19,11 +19,16 @@ public final class AtomicFiles {
     }
 
     public static void write(Path target, Writer writer) throws IOException {
+        // temp files are created 0600; outputs are meant to be served and shared, as a plain file would be
+        write(target, "rw-r--r--", writer);
+    }
+
+    /** As {@link #write(Path, Writer)} with the given mode (e.g. {@code rw-------} for a private key) from the start. */
+    public static void write(Path target, String permissions, Writer writer) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        // temp files are created 0600; outputs are meant to be served and shared, as a plain file would be
         Path temp = Files.createTempFile(dir, "." + target.getFileName(), ".part",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(permissions)));
         try {
             try (OutputStream out = Files.newOutputStream(temp)) {
                 writer.write(out);

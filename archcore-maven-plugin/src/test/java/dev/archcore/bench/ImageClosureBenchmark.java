@@ -118,7 +118,7 @@ public final class ImageClosureBenchmark {
             case "app" -> System.out.println(writeApp(work, Integer.parseInt(args[2])));
             case "build" -> build(work, Path.of(args[2]), Path.of(args[3]), Path.of(args[4]), List.of(args).subList(5, args.length));
             case "floor" -> floor(work, args.length > 2 && !args[2].startsWith("--") ? Integer.parseInt(args[2]) : 5,
-                    List.of(args).contains("--detail"));
+                    List.of(args).contains("--detail"), level(List.of(args)));
             case "phases" -> phases(work, Path.of(args[2]), args.length > 3 ? Integer.parseInt(args[3]) : 3);
             default -> throw new IllegalArgumentException("unknown command " + args[0]);
         }
@@ -460,12 +460,7 @@ public final class ImageClosureBenchmark {
     }
 
     static void build(Path work, Path cache, Path out, Path appPkg, List<String> options) {
-        int level = 6;
-        for (int i = 0; i < options.size(); i++) {
-            if (options.get(i).equals("--level")) {
-                level = Integer.parseInt(options.get(++i));
-            }
-        }
+        int level = level(options);
         boolean buckets = options.contains("--buckets");
         boolean printLog = options.contains("--log");
         Timing t = runImage(work, cache, out, appPkg, level, buckets);
@@ -473,6 +468,12 @@ public final class ImageClosureBenchmark {
             t.log().forEach(System.out::println);
         }
         print(t);
+    }
+
+    /** {@code --level N}, else archcore:image's default gzip level. */
+    static int level(List<String> options) {
+        int i = options.indexOf("--level");
+        return i >= 0 ? Integer.parseInt(options.get(i + 1)) : 1;
     }
 
     static void print(Timing t) {
@@ -535,16 +536,16 @@ public final class ImageClosureBenchmark {
         }
     }
 
-    static void floor(Path work, int runs, boolean detail) throws Exception {
+    static void floor(Path work, int runs, boolean detail, int floorLevel) throws Exception {
         List<Path> pkgs = imagePackages(work);
         long inBytes = 0;
         for (Path p : pkgs) {
             inBytes += Files.size(p);
         }
-        long[] counts = decompressAndGzip(pkgs, 6); // warm-up
-        System.out.printf(Locale.ROOT, "floor packages=%d input_bytes=%d tar_bytes=%d gzip6_bytes=%d%n", pkgs.size(),
+        long[] counts = decompressAndGzip(pkgs, floorLevel); // warm-up
+        System.out.printf(Locale.ROOT, "floor level=" + floorLevel + " packages=%d input_bytes=%d tar_bytes=%d gzip_bytes=%d%n", pkgs.size(),
                 inBytes, counts[0], counts[1]);
-        timeRuns("floor", runs, () -> decompressAndGzip(pkgs, 6));
+        timeRuns("floor", runs, () -> decompressAndGzip(pkgs, floorLevel));
         if (!detail) {
             return;
         }

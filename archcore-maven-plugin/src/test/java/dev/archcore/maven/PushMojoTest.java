@@ -48,6 +48,7 @@ class PushMojoTest {
         PushMojo mojo = new PushMojo();
         set(mojo, "buildDirectory", target.toFile());
         set(mojo, "retrySeconds", 3);
+        set(mojo, "parallelUploads", 3);
         for (int i = 0; i < fields.length; i += 2) {
             set(mojo, (String) fields[i], fields[i + 1]);
         }
@@ -55,7 +56,12 @@ class PushMojoTest {
     }
 
     static void set(Object o, String name, Object value) throws Exception {
-        Field f = PushMojo.class.getDeclaredField(name);
+        // shared parameters (buildDirectory, skip, session) live in AbstractClusterMojo
+        Class<?> c = PushMojo.class;
+        while (java.util.Arrays.stream(c.getDeclaredFields()).noneMatch(d -> d.getName().equals(name))) {
+            c = c.getSuperclass();
+        }
+        Field f = c.getDeclaredField(name);
         f.setAccessible(true);
         f.set(o, value);
     }
@@ -86,6 +92,30 @@ class PushMojoTest {
         PushMojo noImage = mojo("registry", registry.host(), "insecure", true);
         set(noImage, "buildDirectory", new File(tmp.toFile(), "empty-target"));
         assertThatThrownBy(noImage::execute).isInstanceOf(MojoFailureException.class).hasMessageContaining("no image to push");
+    }
+
+    @Test
+    void aClusterMadeByArchcoreIsoNeedsNoCredentialsOrCaToPushTo() throws Exception {
+        // the PKI archcore:iso makes: a CA, the registry's certificate, htpasswd and a generated password
+        Path pki = tmp.resolve("home/.archcore/demo/pki");
+        dev.archcore.provision.pki.ClusterPki.ensure(new dev.archcore.provision.pki.ClusterPki.Request(pki, "demo",
+                List.of("127.0.0.1"), "archcore", null, dev.archcore.util.Log.NONE));
+        try (RegistryServer secure = RegistryServer.secure(tmp.resolve("secure-registry"), pki.resolve("ca.crt"),
+                pki.resolve("registry.crt"), pki.resolve("registry.key"), pki.resolve("htpasswd"))) {
+            PushMojo mojo = mojo("registry", secure.host(), "pkiDirectory", pki.toFile(), "registryUser", "archcore");
+            mojo.execute();
+            assertThat(Files.readString(target.resolve("archcore/push.digest")).strip()).isEqualTo(digest);
+            String password = Files.readString(pki.resolve("registry.password")).strip();
+            String out = Tools.run(tmp, "skopeo", "inspect", "--cert-dir", secure.certDir.toString(),
+                    "--creds", "archcore:" + password, "docker://" + secure.host() + "/archcore/demo-app:1.0")
+                    .ok("skopeo inspect").text();
+            assertThat(new ObjectMapper().readTree(out).path("Digest").asText()).isEqualTo(digest);
+
+            // without the PKI folder: no CA, no credentials, one clear failure
+            PushMojo bare = mojo("registry", secure.host(), "pkiDirectory", tmp.resolve("no-pki").toFile());
+            assertThatThrownBy(bare::execute).isInstanceOf(MojoFailureException.class)
+                    .hasMessageNotContaining(password);
+        }
     }
 
     @Test

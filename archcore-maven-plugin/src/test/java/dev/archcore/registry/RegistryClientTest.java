@@ -61,14 +61,19 @@ class RegistryClientTest {
 
     static Log collector(List<String> lines) {
         return new Log() {
+            // blobs go up on several threads
             @Override
             public void info(String message) {
-                lines.add(message);
+                synchronized (lines) {
+                    lines.add(message);
+                }
             }
 
             @Override
             public void warn(String message) {
-                lines.add("WARN " + message);
+                synchronized (lines) {
+                    lines.add("WARN " + message);
+                }
             }
         };
     }
@@ -135,6 +140,30 @@ class RegistryClientTest {
         PushResult again = RegistryClient.push(request(v2, repo + ":1.1", new ArrayList<>()));
         assertThat(again.sent()).isZero();
         assertThat(again.skipped()).isEqualTo(4);
+    }
+
+    @Test
+    void largeBlobsReportProgressAndParallelUploadsGiveTheSameImage() throws IOException {
+        Path big = tmp.resolve("big");
+        String digest = TestLayouts.write(big, "1.0", List.of(new TestLayouts.Layer("usr/lib/big.bin", 40 << 20, 5),
+                BASE, DEPS, APP1));
+        List<String> serial = new ArrayList<>();
+        PushResult one = RegistryClient.push(request(big, registry.host() + "/archcore/serial:1.0", serial).parallelUploads(1));
+        List<String> parallel = new ArrayList<>();
+        PushResult four = RegistryClient.push(request(big, registry.host() + "/archcore/parallel:1.0", parallel).parallelUploads(4));
+        parallel.forEach(l -> System.out.println("  " + l));
+
+        assertThat(one.digest()).isEqualTo(digest).isEqualTo(four.digest());
+        assertThat(four.sent()).isEqualTo(one.sent()).isEqualTo(5);
+        assertThat(four.bytesSent()).isEqualTo(one.bytesSent());
+        assertThat(inspectDigest(registry.host() + "/archcore/parallel:1.0")).isEqualTo(digest);
+        for (List<String> log : List.of(serial, parallel)) {
+            // Maven's transfer style: start, quarters of the large blob only, end with size and rate
+            assertThat(log.stream().filter(l -> l.startsWith("Progress sha256:")).map(l -> l.replaceAll(".*\\((\\d+)%\\)$", "$1")))
+                    .containsExactly("25", "50", "75");
+            assertThat(log.stream().filter(l -> l.matches("Uploaded sha256:[0-9a-f]{12}… \\([0-9.]+ [kM]?B at [0-9.]+ [kM]?B/s\\)")))
+                    .hasSize(5);
+        }
     }
 
     @Test

@@ -96,6 +96,57 @@ class DependencyClosureTest {
     }
 
     @Test
+    void aLockWithEveryPackageCachedNeedsNoDatabase(@TempDir Path tmp) throws IOException {
+        Path core = tmp.resolve("srv/core");
+        Files.createDirectories(core);
+        new RepoWriter(core, "core", 1).add(List.of(
+                SyntheticPackages.write(Spec.of("glibc", "2.40-1"), core),
+                SyntheticPackages.write(Spec.of("libfoo", "1.3-1").depends("glibc"), core)));
+        Path cache = tmp.resolve("cache");
+        Path lock = tmp.resolve("lock.json");
+        List<String> log = new ArrayList<>();
+        Log collect = new Log() {
+            @Override
+            public void info(String message) {
+                log.add(message);
+            }
+
+            @Override
+            public void warn(String message) {
+                log.add(message);
+            }
+        };
+        PacmanConf conf;
+        try (RepoServer server = new RepoServer(tmp.resolve("srv"))) {
+            Path confFile = tmp.resolve("pacman.conf");
+            Files.writeString(confFile, "[options]\nArchitecture = x86_64\nSigLevel = Never\n[core]\nServer = "
+                    + server.url() + "/$repo\n");
+            conf = PacmanConf.read(confFile);
+            DependencyClosure.resolve(new ClosureRequest(conf, List.of("libfoo"), Keyring.EMPTY, cache, lock, false,
+                    false, collect));
+        }
+        // the server is gone, and this is not offline mode: the lock and the cache are enough
+        log.clear();
+        DependencyClosure.Result again = DependencyClosure.resolve(new ClosureRequest(conf, List.of("libfoo"),
+                Keyring.EMPTY, cache, lock, false, false, collect));
+        assertThat(names(again)).containsExactly("glibc 2.40-1", "libfoo 1.3-1");
+        assertThat(again.lockReused()).isTrue();
+        assertThat(log).anyMatch(l -> l.contains("all in the package cache")).noneMatch(l -> l.contains("database"));
+
+        // a cached file damaged on disk (same size) is not trusted: its SHA-256 is checked on every use, the
+        // entry is dropped, and the database is needed again to fetch it (here the server is gone)
+        PackageFetcher.Fetched glibc = again.packages().get(0);
+        byte[] bytes = Files.readAllBytes(glibc.file());
+        bytes[bytes.length / 2] ^= 1;
+        Files.write(glibc.file(), bytes);
+        Throwable damaged = catchThrowable(() -> DependencyClosure.resolve(new ClosureRequest(conf,
+                List.of("libfoo"), Keyring.EMPTY, cache, lock, false, false, collect)));
+        assertThat(damaged).isInstanceOf(FetchException.class).hasMessageContaining("core")
+                .hasMessageNotContaining("offline");
+        assertThat(log).anyMatch(l -> l.contains("damaged"));
+    }
+
+    @Test
     void anUnresolvableTargetNamesTheChain(@TempDir Path tmp) throws IOException {
         Path core = tmp.resolve("srv/core");
         Files.createDirectories(core);

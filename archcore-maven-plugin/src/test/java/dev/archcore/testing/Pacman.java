@@ -64,9 +64,10 @@ public final class Pacman {
      * Debian's makepkg on a copy of {@code dir}: as the unprivileged user {@code builder} when we are root
      * (makepkg refuses root), zstd packages, the given SOURCE_DATE_EPOCH.
      */
-    public static Path makepkg(Path dir, long sourceDateEpoch) {
-        List<String> command = List.of("env", "PKGEXT=.pkg.tar.zst", "SOURCE_DATE_EPOCH=" + sourceDateEpoch,
-                "makepkg", "--nodeps", "--noconfirm", "-f");
+    public static Path makepkg(Path dir, long sourceDateEpoch, String... makepkgArgs) {
+        List<String> command = new java.util.ArrayList<>(List.of("env", "PKGEXT=.pkg.tar.zst",
+                "SOURCE_DATE_EPOCH=" + sourceDateEpoch, "makepkg", "--nodeps", "--noconfirm", "-f"));
+        command.addAll(List.of(makepkgArgs));
         if (Tools.isRoot()) {
             Tools.run(dir, "sh", "-c", "id -u builder >/dev/null 2>&1 || useradd -m builder").ok("useradd builder");
             Tools.run(dir, "chown", "-R", "builder:", dir.toString()).ok("chown");

@@ -48,11 +48,20 @@ public final class RegistryServer implements AutoCloseable {
         return start(dir, true);
     }
 
+    /** TLS and htpasswd from the given files (e.g. a cluster PKI archcore made), CA {@code ca}. */
+    public static RegistryServer secure(Path dir, Path ca, Path certificate, Path key, Path htpasswd) {
+        return start(dir, true, new Path[]{ca, certificate, key, htpasswd});
+    }
+
     public String host() {
         return "127.0.0.1:" + port;
     }
 
     private static RegistryServer start(Path dir, boolean secure) {
+        return start(dir, secure, null);
+    }
+
+    private static RegistryServer start(Path dir, boolean secure, Path[] given) {
         Tools.require("docker-registry", "skopeo");
         try {
             Files.createDirectories(dir);
@@ -62,7 +71,13 @@ public final class RegistryServer implements AutoCloseable {
                     + "http:\n  addr: 127.0.0.1:" + port + "\n  secret: archcore-test-secret\n");
             Path ca = null;
             Path certDir = null;
-            if (secure) {
+            if (secure && given != null) {
+                ca = given[0];
+                config.append("  tls: {certificate: ").append(given[1]).append(", key: ").append(given[2]).append("}\n")
+                        .append("auth: {htpasswd: {realm: archcore-test, path: ").append(given[3]).append("}}\n");
+                certDir = Files.createDirectories(dir.resolve("certs"));
+                Files.copy(ca, certDir.resolve("ca.crt"));
+            } else if (secure) {
                 Tools.require("openssl", "htpasswd");
                 ca = dir.resolve("ca.crt");
                 Tools.run(dir, "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",

@@ -1,0 +1,210 @@
+package dev.archcore.cluster;
+
+import dev.archcore.util.Log;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * Redeploys a global fleet unit, as {@code fleetctl destroy && fleetctl start} did, but checked: the previous unit
+ * is kept, the new one must run (active/running, with its own hash) on every machine fleet lists within the
+ * timeout, else the previous unit is restored and the deploy fails naming the machines and their states.
+ */
+public final class Deployer {
+    /** Above this many machines, per-machine progress goes to debug and info gets one line per change of counts. */
+    private static final int LOG_EACH_MACHINE = 50;
+
+    private Deployer() {
+    }
+
+    public static DeployResult deploy(DeployRequest req) {
+        Log log = req.log();
+        // everything that can be checked here is checked before touching the cluster
+        UnitFile unit = UnitFile.render(req.unitTemplate(), req.image(), req.unitSource());
+        checkUnitName(req.unitName(), req.unitSource());
+        List<String> open = new ArrayList<>(req.windowOpen());
+        ClusterConnection cluster;
+        try {
+            cluster = ClusterConnection.open(req.endpoint(), req.ssh(), req.fleetSocket(), log);
+        } catch (ClusterException e) {
+            if (!open.isEmpty()) {
+                throw new ClusterException(e.getMessage() + ". The update window archcore:push opened (" + String.join(
+                        " and ", open) + " on " + req.endpoint() + ") could not be closed: stop them there by hand", e);
+            }
+            throw e;
+        }
+        try (cluster) {
+            try {
+                List<UpdateWindow.Service> toOpen = req.window().stream().filter(s -> !open.contains(s.name())).toList();
+                open.addAll(UpdateWindow.open(cluster.ssh(), toOpen, req.windowTimeout(), req.poll(), log));
+                return run(cluster.fleet(), unit, req);
+            } finally {
+                UpdateWindow.close(cluster.ssh(), req.window(), open, log);
+            }
+        }
+    }
+
+    private static DeployResult run(FleetClient fleet, UnitFile unit, DeployRequest req) {
+        Log log = req.log();
+        String name = req.unitName();
+        String hash = unit.hash();
+        List<Machine> machines = fleet.machines();
+        Optional<FleetUnit> previous = fleet.unit(name);
+        Map<String, UnitState> states = byMachine(fleet.states(null, name));
+
+        log.info("Deploy " + name + " " + shortHash(hash) + " to " + machines.size() + " machine(s) through "
+                + req.endpoint() + ", image " + req.image());
+        log.info("  previous unit: " + previous.map(p -> shortHash(p.hash()) + " (" + p.desiredState() + ")").orElse("none"));
+        if (req.dryRun()) {
+            log.info("Dry run: nothing changes. The plan: destroy " + name + (previous.isPresent() ? " "
+                    + shortHash(previous.get().hash()) : " (not there)") + ", then create and launch " + shortHash(hash)
+                    + " on these machines:");
+            for (Machine m : machines) {
+                UnitState s = states.get(m.id());
+                log.info("  " + m + " " + metadata(m) + " now: " + (s == null ? "no " + name : shortHash(s.hash()) + " "
+                        + s.describe()));
+            }
+            log.info("The new unit:\n" + unit.serialize());
+            return new DeployResult(name, hash, machines, false, fleet.requests());
+        }
+        if (machines.isEmpty()) {
+            throw new ClusterException("fleet on " + req.endpoint() + " lists no machines, so there is nothing to run "
+                    + name + " on: check that fleet runs on the machines (systemctl status fleet) and reaches etcd");
+        }
+        if (previous.isPresent() && previous.get().hash().equals(hash) && "launched".equals(previous.get().desiredState())
+                && machines.stream().allMatch(m -> runs(states.get(m.id()), hash))) {
+            log.info(name + " " + shortHash(hash) + " already runs on all " + machines.size() + " machines: nothing to do");
+            return new DeployResult(name, hash, machines, false, fleet.requests());
+        }
+
+        if (previous.isPresent()) {
+            fleet.destroy(name);
+            log.info("Destroyed " + name + " " + shortHash(previous.get().hash()));
+        }
+        fleet.create(name, unit.options(), "launched");
+        log.info("Created and launched " + name + " " + shortHash(hash));
+        Convergence outcome = await(fleet, name, hash, req, log);
+        if (outcome.ok()) {
+            log.info(name + " " + shortHash(hash) + " runs on all " + outcome.machines().size() + " machines");
+            return new DeployResult(name, hash, outcome.machines(), true, fleet.requests());
+        }
+
+        // restore what ran before, and report both
+        String restored;
+        fleet.destroy(name);
+        if (previous.isPresent()) {
+            FleetUnit p = previous.get();
+            log.warn("Rolling back: restoring " + name + " " + shortHash(p.hash()));
+            fleet.create(name, p.options(), p.desiredState() == null ? "launched" : p.desiredState());
+            Convergence back = "launched".equals(p.desiredState()) || p.desiredState() == null
+                    ? await(fleet, name, p.hash(), req, log) : new Convergence(true, List.of(), "");
+            restored = back.ok() ? "The previous unit " + shortHash(p.hash()) + " was restored and runs on every machine again."
+                    : "The previous unit " + shortHash(p.hash()) + " was restored, but it does not run everywhere either: "
+                    + back.problem() + ".";
+        } else {
+            restored = "There was no previous unit: " + name + " was destroyed again.";
+        }
+        throw new ClusterException("archcore:deploy: " + name + " " + shortHash(hash) + " (image " + req.image()
+                + ") did not run on every machine: " + outcome.problem() + ". " + restored
+                + " Look at the unit's log on those machines (journalctl -u " + name + ").");
+    }
+
+    private record Convergence(boolean ok, List<Machine> machines, String problem) {
+    }
+
+    /** Polls machines and unit states (each a paged list) until every machine runs {@code hash}, one fails, or time is up. */
+    private static Convergence await(FleetClient fleet, String name, String hash, DeployRequest req, Log log) {
+        long until = System.nanoTime() + req.timeout().toNanos();
+        Map<String, String> shown = new HashMap<>();
+        int lastDone = -1;
+        while (true) {
+            List<Machine> machines = fleet.machines();
+            Map<String, UnitState> states = byMachine(fleet.states(null, name));
+            boolean each = machines.size() <= LOG_EACH_MACHINE;
+            int done = 0;
+            Map<Machine, String> failed = new LinkedHashMap<>();
+            Map<Machine, String> pending = new LinkedHashMap<>();
+            for (Machine m : machines) {
+                UnitState s = states.get(m.id());
+                String now = s == null ? "no state reported" : !hash.equals(s.hash())
+                        ? "still " + shortHash(s.hash()) + " " + s.describe() : s.describe();
+                if (!now.equals(shown.put(m.id(), now))) {
+                    if (each) {
+                        log.info("  " + m + ": " + now);
+                    } else {
+                        log.debug("  " + m + ": " + now);
+                    }
+                }
+                if (runs(s, hash)) {
+                    done++;
+                } else if (s != null && hash.equals(s.hash()) && s.failed()) {
+                    failed.put(m, now);
+                } else {
+                    pending.put(m, now);
+                }
+            }
+            shown.keySet().retainAll(machines.stream().map(Machine::id).collect(Collectors.toSet()));
+            if (done != lastDone) {
+                log.info(name + " " + shortHash(hash) + ": " + done + "/" + machines.size() + " machines running");
+                lastDone = done;
+            }
+            if (!failed.isEmpty()) {
+                return new Convergence(false, machines, failed.size() + " of " + machines.size() + " machines failed ("
+                        + list(failed) + ")" + (pending.isEmpty() ? "" : ", " + pending.size() + " not running yet ("
+                        + list(pending) + ")"));
+            }
+            if (!machines.isEmpty() && done == machines.size()) {
+                return new Convergence(true, machines, "");
+            }
+            if (System.nanoTime() > until) {
+                return new Convergence(false, machines, "after " + req.timeout().toSeconds() + " s (archcore.deploy."
+                        + "timeoutSeconds) " + pending.size() + " of " + machines.size() + " machines do not run it ("
+                        + list(pending) + ")");
+            }
+            UpdateWindow.sleep(req.poll());
+        }
+    }
+
+    private static boolean runs(UnitState s, String hash) {
+        return s != null && hash.equals(s.hash()) && s.running();
+    }
+
+    private static Map<String, UnitState> byMachine(List<UnitState> states) {
+        Map<String, UnitState> map = new HashMap<>();
+        for (UnitState s : states) {
+            map.put(s.machineID(), s);
+        }
+        return map;
+    }
+
+    /** Up to 10 machines with their states, then how many more. */
+    private static String list(Map<Machine, String> machines) {
+        String shown = machines.entrySet().stream().limit(10).map(e -> e.getKey() + ": " + e.getValue())
+                .collect(Collectors.joining("; "));
+        return machines.size() > 10 ? shown + "; and " + (machines.size() - 10) + " more" : shown;
+    }
+
+    static String metadata(Machine m) {
+        return m.metadata().isEmpty() ? "-" : m.metadata().entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(","));
+    }
+
+    static String shortHash(String hash) {
+        return hash == null ? "-" : hash.length() > 7 ? hash.substring(0, 7) : hash;
+    }
+
+    /** fleet's (systemd's) unit name rules, checked before anything is sent. */
+    static void checkUnitName(String name, String source) {
+        if (name == null || !name.matches("[A-Za-z0-9:_.\\\\@-]+\\.(service|socket|timer|path|target|mount|automount)")
+                || name.startsWith("@") || name.length() > 256) {
+            throw new ClusterException("'" + name + "' (from " + source + ") is not a unit name fleet accepts: letters, "
+                    + "digits and :-_.\\@, ending in .service (or another unit type)");
+        }
+    }
+}

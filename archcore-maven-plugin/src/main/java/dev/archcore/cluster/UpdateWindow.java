@@ -1,0 +1,175 @@
+package dev.archcore.cluster;
+
+import dev.archcore.registry.RegistryClient;
+import dev.archcore.util.Log;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.X509TrustManager;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * The update window: etcd (fleet's store) and the cluster registry run on the master only while an update is
+ * under way. {@link #open} starts, over SSH, each service that does not answer yet and waits until all answer;
+ * {@link #close} stops only the services that {@code open} started, in reverse order.
+ */
+public final class UpdateWindow {
+    private UpdateWindow() {
+    }
+
+    /** Does the service answer now? (through the tunnel to the master, or directly) */
+    @FunctionalInterface
+    public interface Probe {
+        boolean answers(SshTunnel ssh);
+    }
+
+    /** A service of the window, the commands (run on the master) that start and stop it, and its probe. */
+    public record Service(String name, String startCommand, String stopCommand, Probe probe) {
+    }
+
+    /** @return the names of the services this call started (to hand to {@link #close}) */
+    public static List<String> open(SshTunnel ssh, List<Service> services, Duration timeout, Duration poll, Log log) {
+        List<String> started = new ArrayList<>();
+        List<Service> waiting = new ArrayList<>();
+        try {
+            for (Service s : services) {
+                if (s.probe().answers(ssh)) {
+                    log.info("Update window: " + s.name() + " already runs on " + ssh.endpoint() + " (left as it is)");
+                    continue;
+                }
+                log.info("Update window: starting " + s.name() + " on " + ssh.endpoint() + ": " + s.startCommand());
+                SshTunnel.ExecResult r = ssh.exec(s.startCommand(), timeout);
+                if (r.exitCode() != 0) {
+                    throw new ClusterException("could not start " + s.name() + " on " + ssh.endpoint() + ": '"
+                            + s.startCommand() + "' exited " + r.exitCode() + (r.output().isEmpty() ? "" : ":\n" + r.output())
+                            + "\nCheck the command (archcore.window." + s.name() + "Start) and that the user may run it "
+                            + "(sudo without a password)");
+                }
+                started.add(s.name());
+                waiting.add(s);
+            }
+            long until = System.nanoTime() + timeout.toNanos();
+            while (!waiting.isEmpty()) {
+                waiting.removeIf(s -> s.probe().answers(ssh));
+                if (waiting.isEmpty()) {
+                    break;
+                }
+                if (System.nanoTime() > until) {
+                    throw new ClusterException("started " + names(waiting) + " on " + ssh.endpoint() + " but "
+                            + (waiting.size() == 1 ? "it does" : "they do") + " not answer after " + timeout.toSeconds()
+                            + " s (archcore.window.timeoutSeconds); look at the service's log on the master "
+                            + "(journalctl -u etcd-member -u archcore-registry)");
+                }
+                sleep(poll);
+            }
+            if (!started.isEmpty()) {
+                log.info("Update window open: " + String.join(" and ", started) + " answer");
+            }
+            return started;
+        } catch (RuntimeException e) {
+            close(ssh, services, started, log);
+            throw e;
+        }
+    }
+
+    /** Connects to the master, opens the window and disconnects; the services stay up for the next step. */
+    public static List<String> open(SshEndpoint endpoint, SshOptions options, List<Service> services, Duration timeout,
+                                    Duration poll, Log log) {
+        try (SshTunnel ssh = SshTunnel.connect(endpoint, options, log)) {
+            return open(ssh, services, timeout, poll, log);
+        }
+    }
+
+    /** Connects to the master and stops the services that were started there. */
+    public static void close(SshEndpoint endpoint, SshOptions options, List<Service> services, Collection<String> started,
+                             Log log) {
+        if (started.isEmpty()) {
+            return;
+        }
+        try (SshTunnel ssh = SshTunnel.connect(endpoint, options, log)) {
+            close(ssh, services, started, log);
+        }
+    }
+
+    /** Stops the named services (those {@link #open} started), last started first; failures are warnings. */
+    public static void close(SshTunnel ssh, List<Service> services, Collection<String> started, Log log) {
+        List<Service> reversed = new ArrayList<>(services);
+        java.util.Collections.reverse(reversed);
+        for (Service s : reversed) {
+            if (!started.contains(s.name())) {
+                continue;
+            }
+            try {
+                SshTunnel.ExecResult r = ssh.exec(s.stopCommand(), Duration.ofMinutes(2));
+                if (r.exitCode() == 0) {
+                    log.info("Update window: stopped " + s.name() + " on " + ssh.endpoint());
+                } else {
+                    log.warn("Update window: '" + s.stopCommand() + "' exited " + r.exitCode() + " on " + ssh.endpoint()
+                            + "; " + s.name() + " may still run there: " + r.output());
+                }
+            } catch (ClusterException e) {
+                log.warn("Update window: could not stop " + s.name() + " on " + ssh.endpoint() + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** etcd answers its v2 keys API (what fleet uses) on {@code port} of the master, reached through the tunnel. */
+    public static Probe etcd(int port) {
+        return ssh -> {
+            try (StreamHttpClient http = new StreamHttpClient(() -> ssh.openTcp("127.0.0.1", port), "127.0.0.1:" + port)) {
+                return http.send("GET", "/v2/keys/", null, null).status() == 200;
+            } catch (IOException e) {
+                return false;
+            }
+        };
+    }
+
+    /**
+     * The registry answers {@code GET /v2/} (200, or 401 before credentials) at {@code host[:port]}, from here, the
+     * way archcore:push reaches it: HTTPS trusting the system's CAs and {@code caFile}, or plain HTTP when insecure.
+     */
+    public static Probe registry(String hostPort, boolean insecure, Path caFile) {
+        OkHttpClient.Builder b = new OkHttpClient.Builder().connectTimeout(Duration.ofSeconds(5))
+                .readTimeout(Duration.ofSeconds(10)).retryOnConnectionFailure(false);
+        if (caFile != null && !insecure) {
+            X509TrustManager tm = RegistryClient.trustManager(caFile);
+            try {
+                SSLContext ssl = SSLContext.getInstance("TLS");
+                ssl.init(null, new javax.net.ssl.TrustManager[]{tm}, null);
+                b.sslSocketFactory(ssl.getSocketFactory(), tm);
+            } catch (GeneralSecurityException e) {
+                throw new ClusterException("cannot set up TLS with " + caFile + ": " + e.getMessage(), e);
+            }
+        }
+        OkHttpClient client = b.build();
+        String url = (insecure ? "http://" : "https://") + hostPort + "/v2/";
+        return ssh -> {
+            try (Response r = client.newCall(new Request.Builder().url(url).build()).execute()) {
+                return r.code() == 200 || r.code() == 401;
+            } catch (IOException e) {
+                return false;
+            }
+        };
+    }
+
+    private static String names(List<Service> services) {
+        return String.join(" and ", services.stream().map(Service::name).toList());
+    }
+
+    static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClusterException("interrupted", e);
+        }
+    }
+}

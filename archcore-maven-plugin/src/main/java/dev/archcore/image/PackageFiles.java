@@ -1,0 +1,39 @@
+package dev.archcore.image;
+
+import dev.archcore.util.Compressed;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/** A few named files read out of a package archive, for what the recipes derive from package contents. */
+final class PackageFiles {
+    private PackageFiles() {
+    }
+
+    /** @return the content of each member of {@code names} the archive has, by member name */
+    static Map<String, byte[]> read(Path pkg, Set<String> names) {
+        Map<String, byte[]> out = new TreeMap<>();
+        if (names.isEmpty()) {
+            return out;
+        }
+        try (InputStream in = Compressed.open(new BufferedInputStream(Files.newInputStream(pkg), 1 << 16));
+             TarArchiveInputStream tar = new TarArchiveInputStream(in, "UTF-8")) {
+            for (TarArchiveEntry e; (e = tar.getNextEntry()) != null && out.size() < names.size(); ) {
+                if (e.isFile() && names.contains(e.getName())) {
+                    out.put(e.getName(), tar.readAllBytes());
+                }
+            }
+        } catch (IOException e) {
+            throw new ImageBuildException("cannot read package " + pkg + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+}

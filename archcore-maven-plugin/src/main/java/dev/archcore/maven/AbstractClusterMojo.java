@@ -1,0 +1,192 @@
+package dev.archcore.maven;
+
+import dev.archcore.cluster.ClusterConnection;
+import dev.archcore.cluster.SshEndpoint;
+import dev.archcore.cluster.SshOptions;
+import dev.archcore.cluster.UpdateWindow;
+import dev.archcore.registry.Credentials;
+import org.apache.maven.execution.MavenSession;
+import org.apache.maven.plugin.AbstractMojo;
+import org.apache.maven.plugin.MojoExecutionException;
+import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugins.annotations.Component;
+import org.apache.maven.plugins.annotations.Parameter;
+import org.apache.maven.settings.crypto.SettingsDecrypter;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the cluster goals share: the master's SSH endpoint and how to log in, fleet's socket, and the update window
+ * (etcd and the registry, started on the master only for an update).
+ */
+abstract class AbstractClusterMojo extends AbstractMojo {
+    static final String ETCD = "etcd";
+    static final String REGISTRY = "registry";
+
+    /** The master's SSH endpoint, {@code user@host:port} (set by the staging/production profiles). */
+    @Parameter(property = "archcore.cluster")
+    String cluster;
+
+    /** The known_hosts file the master's host key is checked against. */
+    @Parameter(property = "archcore.ssh.knownHosts", defaultValue = "${user.home}/.ssh/known_hosts")
+    File knownHosts;
+
+    /** Accept a master that is not in known_hosts yet, and record it there (a changed key is still refused). */
+    @Parameter(property = "archcore.ssh.trustOnFirstUse", defaultValue = "false")
+    boolean trustOnFirstUse;
+
+    /** A private key to log in with (then only it is used); default: the settings.xml server, ssh-agent, ~/.ssh/id_*. */
+    @Parameter(property = "archcore.ssh.identity")
+    File identity;
+
+    /**
+     * The settings.xml server with the SSH key ({@code <privateKey>}, {@code <passphrase>}, optionally
+     * {@code <username>}); default: the cluster's {@code host:port}.
+     */
+    @Parameter(property = "archcore.ssh.serverId")
+    String sshServerId;
+
+    /** fleet's API socket on the master. */
+    @Parameter(property = "archcore.fleet.socket", defaultValue = ClusterConnection.DEFAULT_FLEET_SOCKET)
+    String fleetSocket;
+
+    /** etcd's client port on the master (reached through the tunnel at 127.0.0.1). */
+    @Parameter(property = "archcore.etcdPort", defaultValue = "2479")
+    int etcdPort;
+
+    @Parameter(property = "archcore.window.etcdStart", defaultValue = "sudo systemctl start etcd-member.service")
+    String etcdStart;
+
+    @Parameter(property = "archcore.window.etcdStop", defaultValue = "sudo systemctl stop etcd-member.service")
+    String etcdStop;
+
+    @Parameter(property = "archcore.window.registryStart", defaultValue = "sudo systemctl start archcore-registry.service")
+    String registryStart;
+
+    @Parameter(property = "archcore.window.registryStop", defaultValue = "sudo systemctl stop archcore-registry.service")
+    String registryStop;
+
+    /** How long etcd and the registry may take to answer once started. */
+    @Parameter(property = "archcore.window.timeoutSeconds", defaultValue = "120")
+    int windowTimeoutSeconds;
+
+    /**
+     * The cluster PKI that archcore:iso made (the same folder): its {@code ca.crt} is trusted for the registry and
+     * its {@code registry.password} is the last resort for the registry's credentials, so a cluster made by
+     * archcore needs no settings.xml entry to push to.
+     */
+    @Parameter(property = "archcore.pkiDirectory", defaultValue = "${user.home}/.archcore/${project.artifactId}/pki")
+    File pkiDirectory;
+
+    /** The registry user of the cluster PKI (archcore:iso's default). */
+    @Parameter(property = "archcore.registryUser", defaultValue = "archcore")
+    String registryUser;
+
+    @Parameter(property = "archcore.skip", defaultValue = "false")
+    boolean skip;
+
+    @Parameter(defaultValue = "${project.build.directory}", readonly = true)
+    File buildDirectory;
+
+    @Parameter(defaultValue = "${session}", readonly = true)
+    MavenSession session;
+
+    @Component
+    SettingsDecrypter settingsDecrypter;
+
+    boolean clusterConfigured() {
+        return cluster != null && !cluster.isBlank();
+    }
+
+    SshEndpoint endpoint() throws MojoFailureException {
+        if (!clusterConfigured()) {
+            throw new MojoFailureException("no cluster: choose one with a profile (mvn deploy -Pstaging) or set "
+                    + "archcore.cluster to the master's SSH endpoint, user@host:port (e.g. -Darchcore.cluster=core@master.example.com:2222)");
+        }
+        try {
+            SshEndpoint e = SshEndpoint.parse(cluster);
+            Secrets.SshKey key = key(e);
+            return key != null && key.username() != null && !cluster.contains("@") ? new SshEndpoint(key.username(), e.host(), e.port()) : e;
+        } catch (dev.archcore.cluster.ClusterException ex) {
+            throw new MojoFailureException(ex.getMessage());
+        }
+    }
+
+    private Secrets.SshKey key(SshEndpoint e) {
+        String id = sshServerId != null && !sshServerId.isBlank() ? sshServerId : e.hostPort();
+        return session == null ? null : Secrets.sshKey(session.getSettings(), settingsDecrypter, id);
+    }
+
+    /** Key, passphrase and known_hosts: settings.xml server, then -Darchcore.ssh.identity, agent, ~/.ssh. */
+    SshOptions sshOptions(SshEndpoint e) {
+        SshOptions o = SshOptions.defaults(Path.of(System.getProperty("user.home")), System.getenv("SSH_AUTH_SOCK"))
+                .withKnownHosts(knownHosts.toPath(), trustOnFirstUse);
+        Secrets.SshKey key = key(e);
+        String passphrase = key != null && key.passphrase() != null ? key.passphrase() : System.getenv("ARCHCORE_SSH_PASSPHRASE");
+        if (identity != null) {
+            return o.withIdentity(identity.toPath(), passphrase);
+        }
+        if (key != null && key.privateKey() != null) {
+            return o.withIdentity(Path.of(key.privateKey()), passphrase);
+        }
+        return o.withPassphrase(passphrase);
+    }
+
+    /** The CA file given, else the cluster PKI's CA when archcore:iso made one (and the registry is not plain HTTP). */
+    File caFile(File given, boolean insecure) {
+        if (given != null || insecure || pkiDirectory == null) {
+            return given;
+        }
+        File ca = new File(pkiDirectory, "ca.crt");
+        if (!ca.isFile()) {
+            return null;
+        }
+        getLog().info("Trusting the cluster CA " + ca + " for the registry (archcore:iso made it; "
+                + "archcore.registry.caFile chooses another)");
+        return ca;
+    }
+
+    /** The cluster PKI's registry user and generated password, or null when there is none. */
+    Credentials pkiCredentials() throws MojoExecutionException {
+        if (pkiDirectory == null) {
+            return null;
+        }
+        Path file = pkiDirectory.toPath().resolve("registry.password");
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        try {
+            String password = Files.readString(file, StandardCharsets.UTF_8).strip();
+            return password.isEmpty() ? null : new Credentials(registryUser, password, "the cluster PKI's " + file);
+        } catch (IOException e) {
+            throw new MojoExecutionException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** etcd, and the registry when {@code registry} is given (probed from here as archcore:push reaches it). */
+    List<UpdateWindow.Service> window(String registry, boolean insecure, File caFile) {
+        List<UpdateWindow.Service> services = new ArrayList<>();
+        services.add(new UpdateWindow.Service(ETCD, etcdStart, etcdStop, UpdateWindow.etcd(etcdPort)));
+        if (registry != null && !registry.isBlank()) {
+            services.add(new UpdateWindow.Service(REGISTRY, registryStart, registryStop, UpdateWindow.registry(
+                    registry.trim().replaceFirst("^[a-z]+://", "").replaceFirst("/+$", ""), insecure,
+                    caFile == null ? null : caFile.toPath())));
+        }
+        return services;
+    }
+
+    Duration windowTimeout() {
+        return Duration.ofSeconds(Math.max(1, windowTimeoutSeconds));
+    }
+
+    long buildId() {
+        return session == null || session.getRequest().getStartTime() == null ? 0 : session.getRequest().getStartTime().getTime();
+    }
+}

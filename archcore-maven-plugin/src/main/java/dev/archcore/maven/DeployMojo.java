@@ -1,0 +1,176 @@
+package dev.archcore.maven;
+
+import dev.archcore.cluster.ClusterException;
+import dev.archcore.cluster.DeployRequest;
+import dev.archcore.cluster.DeployResult;
+import dev.archcore.cluster.Deployer;
+import dev.archcore.cluster.SshEndpoint;
+import org.apache.maven.plugin.MojoExecutionException;
+import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugins.annotations.LifecyclePhase;
+import org.apache.maven.plugins.annotations.Mojo;
+import org.apache.maven.plugins.annotations.Parameter;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Deploys the app's global fleet unit to every machine of {@code archcore.cluster}, through an SSH tunnel to fleet's
+ * socket on the master: renders {@code units/<app>.service} with the pushed image pinned by digest, destroys the
+ * old unit, creates and launches the new one, waits until every machine runs it, and restores the old unit if one
+ * does not. Closes the update window (etcd and the registry on the master) that archcore:push or this goal opened.
+ */
+@Mojo(name = "deploy", defaultPhase = LifecyclePhase.DEPLOY, threadSafe = true)
+public class DeployMojo extends AbstractClusterMojo {
+
+    /** The unit template; {@code @image@} is replaced by the image, pinned by digest. */
+    @Parameter(property = "archcore.deploy.unit", defaultValue = "${project.basedir}/units/${project.artifactId}.service")
+    private File unit;
+
+    /** The unit's name in fleet; default: the template's file name. */
+    @Parameter(property = "archcore.deploy.unitName")
+    private String unitName;
+
+    /**
+     * The image the machines run, {@code host[:port]/name@sha256:...}; default: what archcore:push pushed
+     * ({@code target/archcore/push.digest}) under {@code pullRegistry}.
+     */
+    @Parameter(property = "archcore.deploy.image")
+    private String image;
+
+    /**
+     * The registry as the machines reach it; default {@code archcore.registryIp:archcore.registryPort} (the master's
+     * address inside the cluster), else {@code archcore.registry}.
+     */
+    @Parameter(property = "archcore.deploy.pullRegistry")
+    private String pullRegistry;
+
+    @Parameter(property = "archcore.registryIp")
+    private String registryIp;
+
+    @Parameter(property = "archcore.registryPort", defaultValue = "5443")
+    private int registryPort;
+
+    /** The registry archcore:push pushes to (host[:port]): the update window waits until it answers. */
+    @Parameter(property = "archcore.registry")
+    private String registry;
+
+    @Parameter(property = "archcore.registry.insecure", defaultValue = "false")
+    private boolean insecure;
+
+    @Parameter(property = "archcore.registry.caFile")
+    private File caFile;
+
+    /** The repository name; default: the name archcore:image built (as archcore:push uses). */
+    @Parameter(property = "archcore.push.imageName")
+    private String imageName;
+
+    /** How long every machine has to run the new unit before it is rolled back. */
+    @Parameter(property = "archcore.deploy.timeoutSeconds", defaultValue = "300")
+    private int timeoutSeconds;
+
+    /** How often fleet is asked for the machines' states. */
+    @Parameter(property = "archcore.deploy.pollMillis", defaultValue = "2000")
+    private int pollMillis;
+
+    /** Print the plan (machines, old and new unit, image) and change nothing. */
+    @Parameter(property = "archcore.deploy.dryRun", defaultValue = "false")
+    private boolean dryRun;
+
+    @Override
+    public void execute() throws MojoExecutionException, MojoFailureException {
+        Path windowFile = UpdateWindowRecord.file(buildDirectory.toPath());
+        List<String> handedOver = handedOver(windowFile);
+        try {
+            if (skip) {
+                getLog().info("archcore.skip is set: nothing deployed");
+                return;
+            }
+            if (session != null && session.isOffline()) {
+                throw new MojoFailureException("archcore:deploy needs the network to reach the cluster, and Maven is offline (-o)");
+            }
+            SshEndpoint endpoint = endpoint();
+            String template;
+            try {
+                template = Files.readString(unit.toPath(), StandardCharsets.UTF_8);
+            } catch (NoSuchFileException e) {
+                throw new MojoFailureException("the unit file " + unit + " does not exist: write the app's fleet unit there "
+                        + "(the archetype's units/<app>.service is an example) or point archcore.deploy.unit at it");
+            } catch (IOException e) {
+                throw new MojoExecutionException("cannot read " + unit + ": " + e.getMessage(), e);
+            }
+            String name = unitName != null && !unitName.isBlank() ? unitName : unit.getName();
+            DeployRequest request = new DeployRequest(endpoint, sshOptions(endpoint), fleetSocket, name, template,
+                    unit.toString(), image(), window(registry, insecure, caFile(caFile, insecure)), handedOver, windowTimeout(),
+                    Duration.ofSeconds(Math.max(1, timeoutSeconds)), Duration.ofMillis(Math.max(10, pollMillis)), dryRun,
+                    new MavenLog(getLog()));
+            DeployResult result = Deployer.deploy(request);
+            getLog().info((result.changed() ? "Deployed " : dryRun ? "Would deploy " : "Unchanged: ") + name + " "
+                    + result.hash().substring(0, 7) + " on " + result.machines().size() + " machine(s)");
+        } catch (ClusterException e) {
+            throw new MojoFailureException(e.getMessage(), e);
+        } finally {
+            try {
+                Files.deleteIfExists(windowFile);
+            } catch (IOException e) {
+                getLog().warn("cannot remove " + windowFile + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** The services archcore:push started for this very build, which this goal must close. */
+    private List<String> handedOver(Path file) throws MojoExecutionException {
+        try {
+            UpdateWindowRecord record = UpdateWindowRecord.read(file);
+            if (record == null) {
+                return List.of();
+            }
+            if (record.build() != buildId() || !record.cluster().equals(cluster)) {
+                getLog().warn("ignoring " + file + ": it is from another build (" + record.cluster() + ")");
+                return List.of();
+            }
+            return record.started();
+        } catch (IOException e) {
+            throw new MojoExecutionException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private String image() throws MojoFailureException, MojoExecutionException {
+        if (image != null && !image.isBlank()) {
+            return image.trim();
+        }
+        Path archcore = buildDirectory.toPath().resolve("archcore");
+        String digest;
+        ImageInfo info;
+        try {
+            Path pushed = archcore.resolve("push.digest");
+            if (!Files.exists(pushed)) {
+                throw new MojoFailureException("nothing pushed yet: " + pushed + " does not exist. archcore:push runs before "
+                        + "archcore:deploy in the deploy phase (mvn deploy -Pstaging), or name the image with "
+                        + "-Darchcore.deploy.image=host:port/name@sha256:...");
+            }
+            digest = Files.readString(pushed).trim();
+            info = ImageInfo.read(archcore.resolve("image.json"));
+        } catch (IOException e) {
+            throw new MojoExecutionException("cannot read what archcore:push pushed: " + e.getMessage(), e);
+        }
+        String name = imageName != null && !imageName.isBlank() ? imageName
+                : info == null ? null : PushMojo.splitReference(info.reference())[0];
+        if (name == null) {
+            throw new MojoFailureException("cannot tell the image's name: no target/archcore/image.json; set archcore.push.imageName");
+        }
+        String host = pullRegistry != null && !pullRegistry.isBlank() ? pullRegistry
+                : registryIp != null && !registryIp.isBlank() ? registryIp + ":" + registryPort : registry;
+        if (host == null || host.isBlank()) {
+            throw new MojoFailureException("cannot tell where the machines pull the image from: set archcore.registryIp "
+                    + "(the staging and production profiles do) or archcore.deploy.pullRegistry");
+        }
+        return host.trim() + "/" + name + "@" + digest;
+    }
+}

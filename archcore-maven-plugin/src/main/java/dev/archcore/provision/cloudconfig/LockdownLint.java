@@ -1,0 +1,316 @@
+package dev.archcore.provision.cloudconfig;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Checks a rendered cloud-config keeps the seed's lock-down: every way of loosening it is one {@link Loosening},
+ * reported with its line unless the user allowed it by name.
+ */
+public final class LockdownLint {
+    /** One loosening found, with the line it is on. */
+    public record Finding(Loosening loosening, int line, String message) {
+        @Override
+        public String toString() {
+            return "line " + line + ": " + message + " (to allow it anyway: archcore." + loosening.parameter() + "=true)";
+        }
+    }
+
+    private static final Pattern URL_HOST = Pattern.compile("^[a-z+]+://(\\[[^]]*]|[^:/,]*)");
+    private static final Set<String> STARTING = Set.of("start", "restart", "try-restart", "reload-or-restart",
+            "reload-or-try-restart");
+
+    private final List<Finding> findings = new ArrayList<>();
+    private final YamlNode root;
+    private final int sshPort;
+
+    private LockdownLint(YamlNode root, int sshPort) {
+        this.root = root;
+        this.sshPort = sshPort;
+    }
+
+    /** The loosenings of {@code root} not in {@code allowed}; {@code sshPort} is the configured SSH port. */
+    public static List<Finding> check(YamlNode root, int sshPort, Set<Loosening> allowed) {
+        LockdownLint lint = new LockdownLint(root, sshPort);
+        lint.ssh();
+        lint.time();
+        lint.etcd();
+        lint.fleet();
+        lint.updateOnlyServices();
+        lint.registry();
+        return lint.findings.stream().filter(f -> !allowed.contains(f.loosening())).toList();
+    }
+
+    private void add(Loosening l, int line, String message) {
+        findings.add(new Finding(l, line, message));
+    }
+
+    private List<YamlNode> units() {
+        return root.get("coreos").get("units").items();
+    }
+
+    private record TextLine(int line, String text) {
+    }
+
+    /** Every line of a unit's content and its drop-ins. */
+    private static List<TextLine> unitLines(YamlNode unit) {
+        List<TextLine> lines = new ArrayList<>(lines(unit.get("content")));
+        for (YamlNode d : unit.get("drop_ins").items()) {
+            lines.addAll(lines(d.get("content")));
+        }
+        return lines;
+    }
+
+    private static List<TextLine> lines(YamlNode scalar) {
+        List<TextLine> out = new ArrayList<>();
+        if (scalar.exists() && scalar.value != null) {
+            String[] split = scalar.value.split("\n", -1);
+            for (int k = 0; k < split.length; k++) {
+                out.add(new TextLine(scalar.textLine(k), split[k].strip()));
+            }
+        }
+        return out;
+    }
+
+    private void ssh() {
+        boolean passwordOff = false;
+        boolean rootOff = false;
+        int firstConfigLine = 0;
+        for (YamlNode f : root.get("write_files").items()) {
+            String path = f.get("path").text("");
+            if (!path.equals("/etc/ssh/sshd_config") && !path.startsWith("/etc/ssh/sshd_config.d/")) {
+                continue;
+            }
+            firstConfigLine = firstConfigLine == 0 ? f.get("path").line : firstConfigLine;
+            for (TextLine t : lines(f.get("content"))) {
+                String[] kv = t.text().split("\\s+", 2);
+                if (kv.length < 2 || kv[0].startsWith("#")) {
+                    continue;
+                }
+                String key = kv[0].toLowerCase(Locale.ROOT);
+                String value = kv[1].strip().toLowerCase(Locale.ROOT);
+                switch (key) {
+                    case "passwordauthentication" -> {
+                        if (value.equals("no")) {
+                            passwordOff = true;
+                        } else {
+                            add(Loosening.PASSWORD_LOGIN, t.line(), path + " allows password login (" + t.text() + ")");
+                        }
+                    }
+                    case "kbdinteractiveauthentication", "challengeresponseauthentication", "permitemptypasswords" -> {
+                        if (!value.equals("no")) {
+                            add(Loosening.PASSWORD_LOGIN, t.line(), path + " allows password login (" + t.text() + ")");
+                        }
+                    }
+                    case "permitrootlogin" -> {
+                        if (value.equals("no")) {
+                            rootOff = true;
+                        } else {
+                            add(Loosening.ROOT_LOGIN, t.line(), path + " allows root login (" + t.text() + ")");
+                        }
+                    }
+                    case "port" -> {
+                        if (value.equals("22") && sshPort != 22) {
+                            add(Loosening.SSH_PORT_22, t.line(), path + " sets Port 22 but the SSH port is " + sshPort);
+                        }
+                    }
+                    default -> {
+                    }
+                }
+            }
+        }
+        if (!passwordOff) {
+            add(Loosening.PASSWORD_LOGIN, firstConfigLine == 0 ? 1 : firstConfigLine,
+                    "no sshd_config written by write_files says 'PasswordAuthentication no'");
+        }
+        if (!rootOff) {
+            add(Loosening.ROOT_LOGIN, firstConfigLine == 0 ? 1 : firstConfigLine,
+                    "no sshd_config written by write_files says 'PermitRootLogin no'");
+        }
+        for (YamlNode u : root.get("users").items()) {
+            YamlNode passwd = u.get("passwd");
+            if (passwd.exists()) {
+                add(Loosening.PASSWORD_LOGIN, passwd.line, "user " + u.get("name").text("?") + " gets a password");
+            }
+        }
+        if (sshPort == 22) {
+            return;
+        }
+        boolean moved = false;
+        boolean reset = false;
+        for (YamlNode u : units()) {
+            if (!u.get("name").text("").equals("sshd.socket")) {
+                continue;
+            }
+            for (TextLine t : unitLines(u)) {
+                if (!t.text().startsWith("ListenStream=")) {
+                    continue;
+                }
+                String listen = t.text().substring("ListenStream=".length()).strip();
+                if (listen.isEmpty()) {
+                    reset = true;
+                } else if (listen.equals("22") || listen.endsWith(":22")) {
+                    add(Loosening.SSH_PORT_22, t.line(), "sshd.socket listens on port 22 (" + t.text()
+                            + ") but the SSH port is " + sshPort);
+                } else if (listen.equals(String.valueOf(sshPort)) || listen.endsWith(":" + sshPort)) {
+                    moved = reset;
+                }
+            }
+        }
+        if (!moved) {
+            add(Loosening.SSH_PORT_22, 1, "sshd.socket keeps port 22: no drop-in resets 'ListenStream=' and then "
+                    + "sets 'ListenStream=" + sshPort + "'");
+        }
+    }
+
+    private void time() {
+        boolean masked = false;
+        boolean timesyncd = false;
+        for (YamlNode u : units()) {
+            String name = u.get("name").text("");
+            if (name.equals("ntpd.service")) {
+                masked = u.get("mask").isTrue();
+                String command = u.get("command").text("");
+                if (u.get("enable").isTrue() || STARTING.contains(command)) {
+                    add(Loosening.NTPD, u.get("name").line, "ntpd.service is started or enabled");
+                    masked = false;
+                } else if (!masked) {
+                    add(Loosening.NTPD, u.get("name").line, "ntpd.service is not masked (mask: true)");
+                }
+            } else if (name.equals("systemd-timesyncd.service")) {
+                timesyncd = u.get("enable").isTrue() || STARTING.contains(u.get("command").text(""));
+                if (!timesyncd) {
+                    add(Loosening.NTPD, u.get("name").line, "systemd-timesyncd.service is neither enabled nor started");
+                }
+            }
+        }
+        if (!masked && findings.stream().noneMatch(f -> f.loosening() == Loosening.NTPD)) {
+            add(Loosening.NTPD, 1, "ntpd.service is not masked: add the unit ntpd.service with mask: true and command: stop");
+        }
+        if (!timesyncd && findings.stream().noneMatch(f -> f.message().startsWith("systemd-timesyncd"))) {
+            add(Loosening.NTPD, 1, "systemd-timesyncd.service is not enabled: add it with enable: true and command: start");
+        }
+    }
+
+    private void etcd() {
+        for (String section : List.of("etcd2", "etcd")) {
+            YamlNode e = root.get("coreos").get(section);
+            for (String key : List.of("listen_peer_urls", "initial_advertise_peer_urls", "peer_addr", "peer_bind_addr")) {
+                YamlNode v = e.get(key);
+                if (v.exists()) {
+                    offHostPeers(v.line, "coreos." + section + "." + key, v.text(""));
+                }
+            }
+        }
+        for (YamlNode u : units()) {
+            if (!u.get("name").text("").startsWith("etcd")) {
+                continue;
+            }
+            for (TextLine t : unitLines(u)) {
+                Matcher m = Pattern.compile("(ETCD_LISTEN_PEER_URLS|ETCD_INITIAL_ADVERTISE_PEER_URLS|--listen-peer-urls"
+                        + "|--initial-advertise-peer-urls)[= ]\"?([^\"\\s]+)").matcher(t.text());
+                while (m.find()) {
+                    offHostPeers(t.line(), u.get("name").text("") + " " + m.group(1), m.group(2));
+                }
+            }
+        }
+    }
+
+    private void offHostPeers(int line, String what, String urls) {
+        for (String url : urls.split(",")) {
+            String u = url.strip();
+            if (u.startsWith("unix://") || u.startsWith("unixs://")) {
+                continue;
+            }
+            Matcher m = URL_HOST.matcher(u);
+            String host = m.find() ? m.group(1) : u.replaceFirst(":.*", "");
+            if (!(host.startsWith("127.") || host.equals("localhost") || host.equals("[::1]"))) {
+                add(Loosening.ETCD_PEER, line, what + " = " + u + " is reachable from other hosts");
+            }
+        }
+    }
+
+    private void fleet() {
+        for (YamlNode u : units()) {
+            if (!u.get("name").text("").equals("fleet.socket")) {
+                continue;
+            }
+            for (TextLine t : unitLines(u)) {
+                if (t.text().startsWith("ListenStream=")) {
+                    String listen = t.text().substring("ListenStream=".length()).strip();
+                    if (!listen.isEmpty() && !listen.startsWith("/") && !listen.startsWith("@")) {
+                        add(Loosening.FLEET_TCP, t.line(), "fleet.socket listens on TCP (" + t.text() + ")");
+                    }
+                }
+            }
+        }
+    }
+
+    static boolean updateOnly(String unitName) {
+        return unitName.startsWith("etcd") || (unitName.contains("registry") && !unitName.contains("-tls"));
+    }
+
+    private void updateOnlyServices() {
+        for (YamlNode u : units()) {
+            String name = u.get("name").text("");
+            if (!updateOnly(name)) {
+                continue;
+            }
+            String command = u.get("command").text("");
+            if (STARTING.contains(command)) {
+                add(Loosening.START_AT_BOOT, u.get("command").line, name + " is started at boot (command: " + command + ")");
+            }
+            if (u.get("enable").isTrue()) {
+                add(Loosening.START_AT_BOOT, u.get("enable").line, name + " is enabled (enable: true)");
+            }
+            boolean install = false;
+            for (TextLine t : lines(u.get("content"))) {
+                if (t.text().equals("[Install]")) {
+                    install = true;
+                } else if (t.text().startsWith("[")) {
+                    install = false;
+                } else if (install && t.text().matches("(WantedBy|RequiredBy|UpheldBy)=.+")) {
+                    add(Loosening.START_AT_BOOT, t.line(), name + " has an [Install] " + t.text());
+                }
+            }
+        }
+    }
+
+    private void registry() {
+        for (YamlNode f : root.get("write_files").items()) {
+            if (f.get("path").text("").equals("/etc/docker/daemon.json")) {
+                for (TextLine t : lines(f.get("content"))) {
+                    if (t.text().contains("insecure-registries")) {
+                        add(Loosening.INSECURE_REGISTRY, t.line(), "/etc/docker/daemon.json lists insecure-registries: "
+                                + "give Docker the cluster CA instead (/etc/docker/certs.d/<registry>/ca.crt)");
+                    }
+                }
+            }
+        }
+        for (YamlNode u : units()) {
+            String name = u.get("name").text("");
+            if (!name.contains("registry") || name.contains("-tls")) {
+                continue;
+            }
+            List<TextLine> lines = unitLines(u);
+            boolean runsRegistry = lines.stream().anyMatch(t -> t.text().startsWith("ExecStart=") && t.text().contains("registry"));
+            if (!runsRegistry) {
+                continue;
+            }
+            String all = String.join("\n", lines.stream().map(TextLine::text).toList());
+            int line = u.get("name").line;
+            if (!all.contains("REGISTRY_HTTP_TLS_CERTIFICATE") || !all.contains("REGISTRY_HTTP_TLS_KEY")) {
+                add(Loosening.INSECURE_REGISTRY, line, name + " runs the registry without TLS "
+                        + "(REGISTRY_HTTP_TLS_CERTIFICATE and REGISTRY_HTTP_TLS_KEY)");
+            }
+            if (!all.contains("REGISTRY_AUTH=htpasswd") || !all.contains("REGISTRY_AUTH_HTPASSWD_PATH")) {
+                add(Loosening.INSECURE_REGISTRY, line, name + " runs the registry without htpasswd authentication "
+                        + "(REGISTRY_AUTH=htpasswd and REGISTRY_AUTH_HTPASSWD_PATH)");
+            }
+        }
+    }
+}

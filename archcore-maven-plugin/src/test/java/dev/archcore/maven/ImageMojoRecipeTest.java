@@ -1,0 +1,154 @@
+package dev.archcore.maven;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.archcore.testing.RegistryServer;
+import dev.archcore.testing.TestKeys;
+import dev.archcore.testing.TestPackages;
+import dev.archcore.testing.Tools;
+import org.apache.maven.model.Model;
+import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.project.MavenProject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.lang.reflect.Field;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static dev.archcore.testing.TestPackages.dirs;
+import static dev.archcore.testing.TestPackages.file;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * archcore:image with {@code archcore.recipe=base} and {@code archcore.arch=i686,aarch64} on a project with a
+ * {@code pacman-<arch>.conf} per architecture (synthetic repositories with each distribution's keyring package),
+ * then archcore:push: the registry holds one index with both platforms (skopeo), and each platform unpacks (umoci).
+ */
+class ImageMojoRecipeTest {
+    @TempDir
+    static Path tmp;
+    static Path basedir;
+    static RegistryServer registry;
+
+    @BeforeAll
+    static void project() throws Exception {
+        Tools.require("repo-add", "skopeo", "umoci");
+        basedir = Files.createDirectories(tmp.resolve("project"));
+        for (String arch : List.of("i686", "aarch64")) {
+            Path repo = Files.createDirectories(tmp.resolve("repos/" + arch));
+            Path fs = tmp.resolve("src-fs-" + arch);
+            dirs(fs, "etc", "usr/bin", "var/lib");
+            file(fs, "usr/lib/os-release", "ID=arch\nARCH=" + arch + "\n", "rw-r--r--");
+            file(fs, "usr/lib/sysusers.d/root.conf", "u root 0 \"Super User\" /root /bin/sh\n", "rw-r--r--");
+            Path kr = tmp.resolve("src-kr-" + arch);
+            Path keyrings = Files.createDirectories(kr.resolve("usr/share/pacman/keyrings"));
+            try (Stream<Path> files = Files.list(TestKeys.get().keyringDir())) {
+                for (Path f : files.toList()) {
+                    Files.copy(f, keyrings.resolve(f.getFileName()));
+                }
+            }
+            String keyringPackage = arch.equals("i686") ? "archlinux32-keyring" : "archlinuxarm-keyring";
+            List<String> pkgs = new ArrayList<>(List.of(
+                    TestPackages.write(TestPackages.Spec.of("filesystem", "2026.01-1").arch(arch), fs, repo, 1_790_000_000L).toString(),
+                    TestPackages.write(TestPackages.Spec.of(keyringPackage, "20260101-1").arch("any"), kr, repo, 1_790_000_000L).toString(),
+                    TestPackages.write(TestPackages.Spec.of("base", "3-1").arch("any").depends("filesystem"),
+                            Files.createDirectories(tmp.resolve("empty-" + arch)), repo, 1_790_000_000L).toString()));
+            List<String> add = new ArrayList<>(List.of("repo-add", repo.resolve("core.db.tar.gz").toString()));
+            add.addAll(pkgs);
+            Tools.run(repo, add.toArray(String[]::new)).ok("repo-add " + arch);
+            Files.writeString(basedir.resolve("pacman-" + arch + ".conf"), "[options]\nArchitecture = " + arch
+                    + "\nSigLevel = Never\n\n[core]\nServer = file://" + tmp.resolve("repos") + "/$arch\n");
+        }
+        registry = RegistryServer.plain(tmp.resolve("registry"));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (registry != null) {
+            registry.close();
+        }
+    }
+
+    private static ImageMojo mojo(Object... fields) throws Exception {
+        Model model = new Model();
+        model.setGroupId("com.example");
+        model.setArtifactId("hello");
+        model.setVersion("1.0");
+        MavenProject project = new MavenProject(model);
+        project.setFile(basedir.resolve("pom.xml").toFile());
+        ImageMojo mojo = new ImageMojo();
+        set(mojo, "project", project);
+        set(mojo, "pacmanConf", basedir.resolve("pacman.conf").toFile());
+        set(mojo, "cacheDirectory", tmp.resolve("cache").toFile());
+        set(mojo, "lockFile", basedir.resolve("packages.lock.json").toFile());
+        set(mojo, "buildDirectory", basedir.resolve("target").toFile());
+        set(mojo, "outputTimestamp", "2026-09-21T00:00:00Z");
+        set(mojo, "layerCompressionLevel", 6);
+        set(mojo, "recipe", "app");
+        for (int i = 0; i < fields.length; i += 2) {
+            set(mojo, (String) fields[i], fields[i + 1]);
+        }
+        return mojo;
+    }
+
+    private static void set(Object o, String name, Object value) throws Exception {
+        // the push goal's shared parameters (buildDirectory, skip) live in AbstractClusterMojo
+        Class<?> c = o.getClass();
+        while (java.util.Arrays.stream(c.getDeclaredFields()).noneMatch(d -> d.getName().equals(name))) {
+            c = c.getSuperclass();
+        }
+        Field f = c.getDeclaredField(name);
+        f.setAccessible(true);
+        f.set(o, value);
+    }
+
+    @Test
+    void baseRecipeForTwoArchitecturesIsOneIndexThatPushGoalSends() throws Exception {
+        mojo("recipe", "base", "arch", "i686,aarch64").execute();
+        Path target = basedir.resolve("target");
+        Path layout = target.resolve("archcore/base-image");
+        ObjectMapper json = new ObjectMapper();
+        JsonNode local = json.readTree(Tools.run(tmp, "skopeo", "inspect", "--raw", "oci:" + layout + ":2026.09.21")
+                .ok("skopeo inspect --raw oci").text());
+        assertThat(local.path("manifests")).hasSize(2);
+        assertThat(basedir.resolve("packages-base-i686.lock.json")).exists();
+        assertThat(basedir.resolve("packages-base-aarch64.lock.json")).exists();
+        for (String arch : List.of("i686", "aarch64")) {
+            Path bundle = tmp.resolve("bundle-" + arch);
+            Tools.run(tmp, "umoci", "unpack", "--image", layout + ":2026.09.21-" + arch, bundle.toString()).ok("umoci unpack");
+            assertThat(Files.readString(bundle.resolve("rootfs/etc/os-release"))).contains("ARCH=" + arch);
+            assertThat(bundle.resolve("rootfs/etc/pacman.d/gnupg/trustdb.gpg")).exists();
+        }
+
+        PushMojo push = new PushMojo();
+        set(push, "buildDirectory", target.toFile());
+        set(push, "registry", registry.host());
+        set(push, "insecure", true);
+        set(push, "retrySeconds", 3);
+        set(push, "parallelUploads", 3);
+        push.execute();
+        JsonNode raw = json.readTree(Tools.run(tmp, "skopeo", "inspect", "--tls-verify=false", "--raw",
+                "docker://" + registry.host() + "/hello-base:2026.09.21").ok("skopeo inspect --raw").text());
+        assertThat(raw.path("mediaType").asText()).isEqualTo("application/vnd.oci.image.index.v1+json");
+        List<String> platforms = new ArrayList<>();
+        raw.path("manifests").forEach(m -> platforms.add(m.path("platform").path("architecture").asText()));
+        assertThat(platforms).containsExactly("386", "arm64");
+        assertThat(Files.readString(target.resolve("archcore/push.digest")).strip())
+                .isEqualTo(Files.readString(target.resolve("archcore/base-image.digest")).strip());
+    }
+
+    @Test
+    void unknownArchitectureAndRecipeAreClear() {
+        assertThatThrownBy(() -> mojo("recipe", "base", "arch", "sparc").execute()).isInstanceOf(MojoFailureException.class)
+                .hasMessageContaining("'sparc'").hasMessageContaining("x86_64, i686, aarch64");
+        assertThatThrownBy(() -> mojo("recipe", "tiny").execute()).isInstanceOf(MojoFailureException.class)
+                .hasMessageContaining("archcore.recipe='tiny'");
+    }
+}

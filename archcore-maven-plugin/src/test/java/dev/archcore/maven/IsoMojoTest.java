@@ -1,0 +1,85 @@
+package dev.archcore.maven;
+
+import dev.archcore.provision.TestCluster;
+import dev.archcore.testing.Tools;
+import org.apache.maven.plugin.MojoFailureException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.lang.reflect.Field;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** archcore:iso on the archetype's templates: the node files of every host, and clear failures. */
+class IsoMojoTest {
+    @TempDir
+    Path tmp;
+
+    IsoMojo mojo(Object... fields) throws Exception {
+        IsoMojo mojo = new IsoMojo();
+        Path key = TestCluster.sshKey(tmp.resolve("ssh"), "id_ed25519");
+        Object[] defaults = {"registryTemplate", TestCluster.TEMPLATES.resolve("user_data.registry.yaml").toFile(),
+                "workerTemplate", TestCluster.TEMPLATES.resolve("user_data.slave.yaml").toFile(),
+                "registryHostname", "registry", "workers", List.of("slave,worker-2"), "sshPort", "2222", "etcdPort", "2479",
+                "registryPort", "5443", "appPort", "8080", "registryIp", "192.0.2.10", "appName", "demo",
+                "sshPublicKeys", List.of(key.toFile()), "pkiDirectory", tmp.resolve("pki").toFile(),
+                "registryUser", "archcore", "outputDirectory", tmp.resolve("target/archcore").toFile(),
+                "outputTimestamp", "2026-01-01T00:00:00Z"};
+        for (Object[] pairs : List.of(defaults, fields)) {
+            for (int i = 0; i < pairs.length; i += 2) {
+                Field f = IsoMojo.class.getDeclaredField((String) pairs[i]);
+                f.setAccessible(true);
+                f.set(mojo, pairs[i + 1]);
+            }
+        }
+        return mojo;
+    }
+
+    @Test
+    void writesTheNodeFilesOfEveryHost() throws Exception {
+        mojo().execute();
+        Path dir = tmp.resolve("target/archcore/cloud-config");
+        for (String host : List.of("registry", "slave", "worker-2")) {
+            assertThat(Files.readString(dir.resolve(host + ".yaml"))).startsWith("#cloud-config\n").contains("hostname: " + host);
+            assertThat(Files.readString(dir.resolve(host + ".ign"))).startsWith("{\"ignition\":{\"version\":\"3.3.0\"}");
+        }
+        // each ISO holds exactly the rendered user data, as the real isoinfo reads it back
+        for (String host : List.of("registry", "slave", "worker-2")) {
+            Path iso = tmp.resolve("target/archcore/iso/" + host + "-config.iso");
+            String userData = Tools.run(tmp, "isoinfo", "-R", "-i", iso.toString(), "-x", "/openstack/latest/user_data")
+                    .ok("isoinfo").text();
+            assertThat(userData).isEqualTo(Files.readString(dir.resolve(host + ".yaml")));
+            assertThat(Tools.run(tmp, "isoinfo", "-R", "-i", iso.toString(), "-x", "/openstack/latest/meta_data.json")
+                    .ok("isoinfo").text()).contains("\"hostname\":\"" + host + "\"", "ssh-ed25519 ");
+        }
+        assertThat(Files.getPosixFilePermissions(tmp.resolve("target/archcore/iso/registry-config.iso")))
+                .as("the master's ISO holds the registry's private key").isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        // the default registry is $REGISTRY_IP:$REGISTRY_PORT
+        assertThat(Files.readString(dir.resolve("slave.yaml"))).contains("/etc/docker/certs.d/192.0.2.10:5443/ca.crt");
+    }
+
+    @Test
+    void aLooseningFailsTheBuildUnlessAllowedByName() throws Exception {
+        Path template = tmp.resolve("user_data.slave.yaml");
+        Files.writeString(template, Files.readString(TestCluster.TEMPLATES.resolve("user_data.slave.yaml"))
+                .replace("PermitRootLogin no", "PermitRootLogin yes"));
+        assertThatThrownBy(() -> mojo("workerTemplate", template.toFile()).execute())
+                .isInstanceOf(MojoFailureException.class).hasMessageContaining("archcore.allowRootLogin=true");
+        mojo("workerTemplate", template.toFile(), "allowRootLogin", true).execute();
+        assertThat(tmp.resolve("target/archcore/cloud-config/slave.yaml")).content().contains("PermitRootLogin yes");
+    }
+
+    @Test
+    void skipAndMissingValuesAreClear() throws Exception {
+        mojo("skip", true, "outputDirectory", new File(tmp.toFile(), "skipped")).execute();
+        assertThat(tmp.resolve("skipped")).doesNotExist();
+        assertThatThrownBy(() -> mojo("registryIp", null).execute()).isInstanceOf(MojoFailureException.class)
+                .hasMessageContaining("$REGISTRY_IP has no value").hasMessageContaining("archcore.registryIp");
+    }
+}

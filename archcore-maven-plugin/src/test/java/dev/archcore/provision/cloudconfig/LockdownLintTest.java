@@ -1,0 +1,150 @@
+package dev.archcore.provision.cloudconfig;
+
+import dev.archcore.provision.ClusterNodes;
+import dev.archcore.provision.NodeFiles;
+import dev.archcore.provision.NodeRequest;
+import dev.archcore.provision.ProvisionException;
+import dev.archcore.provision.TestCluster;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Each loosening of the archetype's lock-down, made in a copy of its master template, fails the render with the
+ * template line and the opt-out's name; the opt-out lets exactly that one through.
+ */
+class LockdownLintTest {
+    @TempDir
+    static Path tmp;
+    static NodeRequest master;
+    static String template;
+
+    @BeforeEach
+    void plan() throws Exception {
+        if (master == null) {
+            master = ClusterNodes.plan(TestCluster.request(tmp)).get(0);
+            template = master.templateText();
+        }
+    }
+
+    static NodeRequest edited(UnaryOperator<String> edit, Set<Loosening> allowed) {
+        String text = edit.apply(template);
+        assertThat(text).as("the edit applies").isNotEqualTo(template);
+        return new NodeRequest("cloud-config/user_data.registry.yaml", text, "registry", master.values(), allowed, null, null);
+    }
+
+    static int lineOf(String text, String needle) {
+        int at = text.indexOf(needle);
+        assertThat(at).as(needle).isNotNegative();
+        return (int) text.substring(0, at).chars().filter(c -> c == '\n').count() + 1;
+    }
+
+    /** The edit fails naming the line of {@code marker} in the edited template and the opt-out; allowing it passes. */
+    static void refused(Loosening loosening, UnaryOperator<String> edit, String marker) throws Exception {
+        String text = edit.apply(template);
+        assertThatThrownBy(() -> NodeFiles.render(edited(edit, Set.of())))
+                .isInstanceOf(ProvisionException.class)
+                .hasMessageContaining("cloud-config/user_data.registry.yaml (rendered for registry) loosens the lock-down")
+                .hasMessageContaining("line " + lineOf(text, marker) + ": ")
+                .hasMessageContaining("archcore." + loosening.parameter() + "=true");
+        assertThat(NodeFiles.render(edited(edit, Set.of(loosening))).cloudConfig()).isNotEmpty();
+    }
+
+    @Test
+    void theArchetypeTemplateItselfPasses() throws Exception {
+        assertThat(LockdownLint.check(YamlNode.parse(NodeFiles.render(master).cloudConfig()), 2222, Set.of())).isEmpty();
+    }
+
+    @Test
+    void passwordAuthentication() throws Exception {
+        refused(Loosening.PASSWORD_LOGIN, t -> t.replace("PasswordAuthentication no", "PasswordAuthentication yes"),
+                "PasswordAuthentication yes");
+    }
+
+    @Test
+    void aUserPassword() throws Exception {
+        refused(Loosening.PASSWORD_LOGIN, t -> t.replace("write_files:\n",
+                "users:\n  - name: core\n    passwd: $$6$$rounds=4096$$abc$$def\n\nwrite_files:\n"), "passwd:");
+    }
+
+    @Test
+    void rootLogin() throws Exception {
+        refused(Loosening.ROOT_LOGIN, t -> t.replace("PermitRootLogin no", "PermitRootLogin prohibit-password"),
+                "PermitRootLogin prohibit-password");
+    }
+
+    @Test
+    void port22WithACustomPort() throws Exception {
+        refused(Loosening.SSH_PORT_22, t -> t.replace("ListenStream=$SSH_PORT", "ListenStream=22"), "ListenStream=22");
+    }
+
+    @Test
+    void ntpdEnabled() throws Exception {
+        refused(Loosening.NTPD, t -> t.replace("    - name: ntpd.service\n      command: stop\n      mask: true\n",
+                "    - name: ntpd.service\n      command: start\n"), "- name: ntpd.service");
+    }
+
+    @Test
+    void etcdPeerUrlOffHost() throws Exception {
+        refused(Loosening.ETCD_PEER, t -> t.replace("ETCD_LISTEN_PEER_URLS=http://127.0.0.1:2380",
+                "ETCD_LISTEN_PEER_URLS=http://$REGISTRY_IP:2380"), "ETCD_LISTEN_PEER_URLS");
+    }
+
+    @Test
+    void fleetTcpListener() throws Exception {
+        refused(Loosening.FLEET_TCP, t -> t.replace("    - name: fleet.socket\n      command: start\n",
+                "    - name: fleet.socket\n      command: start\n      drop_ins:\n        - name: 30-tcp.conf\n"
+                        + "          content: |\n            [Socket]\n            ListenStream=0.0.0.0:49153\n"),
+                "ListenStream=0.0.0.0:49153");
+    }
+
+    @Test
+    void etcdStartedAtBoot() throws Exception {
+        refused(Loosening.START_AT_BOOT, t -> t.replace("    - name: etcd-member.service\n",
+                "    - name: etcd-member.service\n      command: start\n"), "command: start\n      drop_ins:\n        - name: 20-archcore.conf\n          content: |\n            [Service]\n            Environment=\"ETCD_NAME");
+    }
+
+    @Test
+    void registryEnabledAtBoot() throws Exception {
+        refused(Loosening.START_AT_BOOT, t -> t.replace("        ExecStop=/usr/bin/docker stop archcore-registry\n",
+                "        ExecStop=/usr/bin/docker stop archcore-registry\n\n        [Install]\n        WantedBy=multi-user.target\n"),
+                "WantedBy=multi-user.target");
+    }
+
+    @Test
+    void registryWithoutTls() throws Exception {
+        refused(Loosening.INSECURE_REGISTRY, t -> t.replace("-e REGISTRY_HTTP_TLS_CERTIFICATE=/certs/registry.crt "
+                + "-e REGISTRY_HTTP_TLS_KEY=/certs/registry.key ", ""), "- name: archcore-registry.service");
+    }
+
+    @Test
+    void registryWithoutAuth() throws Exception {
+        refused(Loosening.INSECURE_REGISTRY, t -> t.replace("-e REGISTRY_AUTH=htpasswd ", ""),
+                "- name: archcore-registry.service");
+    }
+
+    @Test
+    void dockerToldToSkipTls() throws Exception {
+        refused(Loosening.INSECURE_REGISTRY, t -> t.replace("write_files:\n", "write_files:\n  - path: /etc/docker/daemon.json\n"
+                + "    content: |\n      {\"insecure-registries\": [\"$REGISTRY\"]}\n"), "insecure-registries");
+    }
+
+    @Test
+    void allLooseningsAreReportedTogetherAndTheWorkerTemplatePasses() throws Exception {
+        assertThatThrownBy(() -> NodeFiles.render(edited(t -> t.replace("PasswordAuthentication no", "PasswordAuthentication yes")
+                .replace("PermitRootLogin no", "PermitRootLogin yes"), Set.of())))
+                .hasMessageContaining("allowPasswordLogin").hasMessageContaining("allowRootLogin");
+        List<NodeRequest> all = ClusterNodes.plan(TestCluster.request(tmp));
+        assertThat(NodeFiles.render(all.get(1)).cloudConfig()).contains("hostname: slave");
+        assertThat(Files.exists(tmp.resolve("pki/ca.crt"))).isTrue();
+    }
+}
