@@ -1,5 +1,8 @@
 package dev.archcore.maven;
 
+import dev.archcore.provision.ClusterNodes;
+import dev.archcore.provision.NodeFilesUserData;
+import dev.archcore.provision.ProvisionException;
 import dev.archcore.provision.digitalocean.CustomImage;
 import dev.archcore.provision.digitalocean.DigitalOceanClient;
 import dev.archcore.provision.digitalocean.DigitalOceanException;
@@ -15,12 +18,15 @@ import org.apache.maven.plugins.annotations.Component;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.settings.crypto.SettingsDecrypter;
+import dev.archcore.registry.Credentials;
 
 import java.io.File;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Creates the cluster's droplets on DigitalOcean with each node's rendered user data: the master first, then the
@@ -29,6 +35,7 @@ import java.util.Locale;
  * {@code target/archcore/nodes.json}. {@code -Darchcore.provision.dryRun} prints the requests and sends nothing;
  * {@code -Darchcore.provision.destroy} deletes the project's droplets after listing them.
  * <p>
+ * User data: the cloud-config templates rendered per node (as archcore:iso does), or files ({@code userDataFile}).
  * The API token comes from the settings.xml server {@code digitalocean} (its password; encrypted ones work) or
  * the environment variable {@code DIGITALOCEAN_TOKEN}, never from the pom.
  */
@@ -69,12 +76,62 @@ public class ProvisionMojo extends AbstractMojo {
     private ProvisionImage customImage;
 
     /**
-     * Each node's user data (cloud-config or Ignition JSON); {@code {name}} stands for the node's name. In a
-     * worker's, {@code $REGISTRY_IP} becomes the master's public IPv4.
+     * Files with each node's user data instead of rendering the templates ({@code {name}} stands for the node's
+     * name, e.g. {@code target/archcore/cloud-config/{name}.ign}); in a worker's, {@code $REGISTRY_IP} becomes
+     * the master's public IPv4. Unset: the templates are rendered as archcore:iso renders them.
      */
-    @Parameter(property = "archcore.provision.userDataFile",
-            defaultValue = "${project.build.directory}/archcore/cloud-config/{name}.yaml")
+    @Parameter(property = "archcore.provision.userDataFile")
     private String userDataFile;
+
+    /** {@code cloud-config} or {@code ignition} (Flatcar); default ignition with a customImage, else cloud-config. */
+    @Parameter(property = "archcore.provision.userDataFormat")
+    private String userDataFormat;
+
+    // the renderer's inputs: the same properties as archcore:iso, so one profile configures both
+
+    @Parameter(property = "archcore.registryTemplate", defaultValue = "${project.basedir}/cloud-config/user_data.registry.yaml")
+    private File registryTemplate;
+
+    @Parameter(property = "archcore.workerTemplate", defaultValue = "${project.basedir}/cloud-config/user_data.slave.yaml")
+    private File workerTemplate;
+
+    @Parameter(property = "archcore.sshPort", defaultValue = "2222")
+    private String sshPort;
+
+    @Parameter(property = "archcore.etcdPort", defaultValue = "2479")
+    private String etcdPort;
+
+    @Parameter(property = "archcore.registryPort", defaultValue = "5443")
+    private String registryPort;
+
+    @Parameter(property = "archcore.appPort", defaultValue = "8080")
+    private String appPort;
+
+    /**
+     * The master's address as planned (in its certificate and etcd URLs; a reserved IP you give the master, for
+     * instance); the workers get the master's actual public IPv4.
+     */
+    @Parameter(property = "archcore.registryIp")
+    private String registryIp;
+
+    @Parameter(property = "archcore.registry")
+    private String registry;
+
+    @Parameter(property = "archcore.appName", defaultValue = "${project.artifactId}")
+    private String appName;
+
+    @Parameter(property = "archcore.sshPublicKeys")
+    private List<File> sshPublicKeys;
+
+    @Parameter(property = "archcore.pkiDirectory", defaultValue = "${user.home}/.archcore/${project.artifactId}/pki")
+    private File pkiDirectory;
+
+    @Parameter(property = "archcore.registryUser", defaultValue = "archcore")
+    private String registryUser;
+
+    /** More placeholders for your own templates: {@code <values><NAME>value</NAME></values>}. */
+    @Parameter
+    private Map<String, String> values;
 
     /** The settings.xml server whose password is the API token; else {@code DIGITALOCEAN_TOKEN}. */
     @Parameter(property = "archcore.provision.serverId", defaultValue = "digitalocean")
@@ -132,7 +189,8 @@ public class ProvisionMojo extends AbstractMojo {
                     + serverId + " and the token as <password> to ~/.m2/settings.xml (mvn --encrypt-password works), "
                     + "or set " + TOKEN_ENV + ". Never put it in the pom.");
         }
-        ProvisionRequest request = new ProvisionRequest(destroy ? List.of() : nodeSpecs(), tag(), userData())
+        List<NodeSpec> specs = destroy ? List.of() : nodeSpecs();
+        ProvisionRequest request = new ProvisionRequest(specs, tag(), destroy ? null : userData(specs))
                 .api(apiUrl, token)
                 .customImage(customImage())
                 .dryRun(dryRun)
@@ -152,9 +210,36 @@ public class ProvisionMojo extends AbstractMojo {
         }
     }
 
-    /** The bridge to the node files: archcore:iso renders {@code target/archcore/cloud-config/<name>.yaml}. */
-    UserDataSource userData() {
-        return new RenderedFilesUserData(userDataFile);
+    /** Rendered files when {@code userDataFile} is set; else the templates, rendered per node. */
+    UserDataSource userData(List<NodeSpec> specs) throws MojoFailureException {
+        if (userDataFile != null && !userDataFile.isBlank()) {
+            return new RenderedFilesUserData(userDataFile);
+        }
+        String format = or(userDataFormat, customImage != null ? "ignition" : "cloud-config").toLowerCase(Locale.ROOT);
+        if (!format.equals("ignition") && !format.equals("cloud-config")) {
+            throw new MojoFailureException("archcore.provision.userDataFormat is '" + userDataFormat
+                    + "': use cloud-config (CoreOS-style images) or ignition (Flatcar)");
+        }
+        String master = specs.stream().filter(NodeSpec::master).map(NodeSpec::name).findFirst().orElse(null);
+        List<String> workers = specs.stream().filter(n -> !n.master()).map(NodeSpec::name).toList();
+        String registryServer = registry != null && !registry.isBlank() ? registry.strip()
+                : registryIp == null ? null : registryIp.strip() + ":" + registryPort;
+        Credentials server = session == null || registryServer == null ? null
+                : Secrets.server(session.getSettings(), settingsDecrypter, registryServer);
+        String user = server != null && server.username() != null && !server.username().isBlank()
+                ? server.username() : registryUser;
+        ClusterNodes.Request request = new ClusterNodes.Request(registryTemplate.toPath(), workerTemplate.toPath(),
+                master, workers, sshPort, etcdPort, registryPort, appPort, registryIp, registry, appName,
+                sshPublicKeys == null ? List.of() : sshPublicKeys.stream().map(File::toPath).toList(),
+                pkiDirectory.toPath(), user, server == null ? null : server.password(),
+                values == null ? Map.of() : values, Set.of(), Map.of("REGISTRY_IP", "archcore.registryIp",
+                "WORKERS", "the node names of archcore:provision"), new MavenLog(getLog()));
+        try {
+            return new NodeFilesUserData(ClusterNodes.plan(request),
+                    format.equals("ignition") ? NodeFilesUserData.Format.IGNITION : NodeFilesUserData.Format.CLOUD_CONFIG);
+        } catch (ProvisionException e) {
+            throw new MojoFailureException(e.getMessage(), e);
+        }
     }
 
     List<NodeSpec> nodeSpecs() throws MojoFailureException {

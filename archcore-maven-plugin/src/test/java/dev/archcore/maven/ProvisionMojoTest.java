@@ -1,6 +1,8 @@
 package dev.archcore.maven;
 
+import dev.archcore.provision.TestCluster;
 import dev.archcore.testing.DigitalOceanSimulator;
+import dev.archcore.testing.Tools;
 import org.apache.maven.execution.DefaultMavenExecutionRequest;
 import org.apache.maven.execution.DefaultMavenExecutionResult;
 import org.apache.maven.execution.MavenSession;
@@ -189,6 +191,50 @@ class ProvisionMojoTest {
                 .hasMessageContaining("no user data for node m: " + tmp.resolve("target/archcore/cloud-config/m.yaml"))
                 .hasMessageContaining("archcore:iso");
         assertThat(sim.calls("POST", "/v2/droplets")).isEmpty();
+    }
+
+    /** Without userDataFile: the archetype's templates, rendered per node; the workers get the master's address. */
+    ProvisionMojo rendering(String format) throws Exception {
+        Path key = TestCluster.sshKey(tmp.resolve("ssh"), "id_ed25519");
+        ProvisionMojo mojo = mojo("{enc}", "userDataFile", null, "userDataFormat", format,
+                "registryTemplate", TestCluster.TEMPLATES.resolve("user_data.registry.yaml").toFile(),
+                "workerTemplate", TestCluster.TEMPLATES.resolve("user_data.slave.yaml").toFile(),
+                "sshPort", "2222", "etcdPort", "2479", "registryPort", "5443", "appPort", "8080",
+                "registryIp", "192.0.2.10", "appName", "demo", "sshPublicKeys", List.of(key.toFile()),
+                "pkiDirectory", tmp.resolve("pki").toFile(), "registryUser", "archcore");
+        return mojo;
+    }
+
+    String masterIp() {
+        return sim.droplets().get(0).get("networks").get("v4").get(1).get("ip_address").asText();
+    }
+
+    @Test
+    void rendersTheTemplatesWithTheMastersAddressForTheWorkers() throws Exception {
+        rendering(null).execute();
+
+        var posts = sim.calls("POST", "/v2/droplets");
+        String master = posts.get(0).json().get("user_data").asText();
+        String worker = posts.get(1).json().get("user_data").asText();
+        assertThat(master).startsWith("#cloud-config\n").contains("hostname: m\n").contains("192.0.2.10");
+        assertThat(worker).startsWith("#cloud-config\n").contains("hostname: w1\n")
+                .contains("/etc/docker/certs.d/" + masterIp() + ":5443/ca.crt")
+                .doesNotContain("192.0.2.10");
+    }
+
+    @Test
+    void flatcarGetsIgnitionThatIgnitionValidateAccepts() throws Exception {
+        rendering("ignition").execute();
+
+        var posts = sim.calls("POST", "/v2/droplets");
+        for (int i = 0; i < 2; i++) {
+            String userData = posts.get(i).json().get("user_data").asText();
+            assertThat(userData).startsWith("{\"ignition\":{\"version\":\"3.3.0\"}");
+            Path ign = tmp.resolve("node-" + i + ".ign");
+            Files.writeString(ign, userData);
+            Tools.run(tmp, "ignition-validate", ign.toString()).ok("ignition-validate");
+        }
+        assertThat(posts.get(1).json().get("user_data").asText()).contains(masterIp());
     }
 
     @Test

@@ -1,0 +1,66 @@
+package dev.archcore.provision;
+
+import dev.archcore.provision.cloudconfig.Template;
+import dev.archcore.provision.digitalocean.DigitalOceanException;
+import dev.archcore.provision.digitalocean.NodeSpec;
+import dev.archcore.provision.digitalocean.UserDataSource;
+
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The DigitalOcean nodes' user data from the node-file renderer ({@link NodeFiles#render}), one node at a time:
+ * the master as planned, each worker with {@code REGISTRY_IP} (and a {@code REGISTRY} derived from it) set to the
+ * master's public IPv4. Cloud-config for CoreOS-style images, Ignition JSON for Flatcar.
+ */
+public final class NodeFilesUserData implements UserDataSource {
+    public enum Format { CLOUD_CONFIG, IGNITION }
+
+    private final Map<String, NodeRequest> byHost = new LinkedHashMap<>();
+    private final Format format;
+
+    /** {@code plan}: {@link ClusterNodes#plan}'s requests, whose host names are the droplets' names. */
+    public NodeFilesUserData(List<NodeRequest> plan, Format format) {
+        plan.forEach(r -> byHost.put(r.hostname(), r));
+        this.format = format;
+    }
+
+    @Override
+    public byte[] userData(NodeSpec node, String masterPublicIp) {
+        NodeRequest request = byHost.get(node.name());
+        if (request == null) {
+            throw new DigitalOceanException("no node file is planned for node " + node.name() + " (planned: "
+                    + String.join(", ", byHost.keySet()) + ")");
+        }
+        if (masterPublicIp != null) {
+            request = forMaster(request, masterPublicIp);
+        }
+        try {
+            NodeFiles files = NodeFiles.render(request);
+            return (format == Format.IGNITION ? files.ignition() : files.cloudConfig()).getBytes(StandardCharsets.UTF_8);
+        } catch (ProvisionException e) {
+            throw new DigitalOceanException(e.getMessage(), e);
+        }
+    }
+
+    /** The request with the master's address; a default registry ({@code $REGISTRY_IP:port}) follows it. */
+    static NodeRequest forMaster(NodeRequest request, String masterIp) {
+        Template.Value planned = request.values().get("REGISTRY_IP");
+        Template.Value registry = request.values().get("REGISTRY");
+        NodeRequest r = request.withValue("REGISTRY_IP", masterIp);
+        if (planned != null && registry != null && registry.lines().size() == 1
+                && registry.lines().get(0).startsWith(planned.lines().get(0) + ":")) {
+            r = r.withValue("REGISTRY", masterIp + registry.lines().get(0).substring(planned.lines().get(0).length()));
+        }
+        return r;
+    }
+
+    @Override
+    public String source(NodeSpec node) {
+        NodeRequest r = byHost.get(node.name());
+        return r == null ? node.name() : r.templateName() + " rendered for " + node.name()
+                + (format == Format.IGNITION ? " as Ignition" : "");
+    }
+}
