@@ -37,6 +37,23 @@ public final class ImageBuilder {
     /** One layer to be built or taken from the cache. */
     private record LayerSpec(String label, List<PackageIndex.Loaded> packages, List<LayerEntry> entries, String key,
                              String createdBy) {
+        long bytes() {
+            return entries.stream().mapToLong(LayerEntry::size).sum();
+        }
+    }
+
+    /**
+     * What every image build first uses: the JSON of configs, manifests and the layer cache, and a tar written
+     * through gzip and both digests. For {@link dev.archcore.util.Warmup}.
+     */
+    public static void warmUp() {
+        LayerCache.warmUp();
+        OciImage.bytes(OciImage.JSON.createObjectNode().put("warm", "up"));
+        try {
+            LayerWriter.warmUp();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public static ImageResult build(ImageRequest request) {
@@ -153,9 +170,16 @@ public final class ImageBuilder {
         int threads = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), specs.size()));
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
-            List<Future<ImageResult.Layer>> futures = new ArrayList<>();
-            for (LayerSpec s : specs) {
-                futures.add(pool.submit(() -> buildLayer(s, bySha, cache, level)));
+            // largest first: the biggest layer no longer starts last and finishes alone on one core
+            List<Future<ImageResult.Layer>> futures = new ArrayList<>(java.util.Collections.nCopies(specs.size(), null));
+            List<Integer> order = new ArrayList<>();
+            for (int i = 0; i < specs.size(); i++) {
+                order.add(i);
+            }
+            order.sort(java.util.Comparator.comparingLong((Integer i) -> specs.get(i).bytes()).reversed());
+            for (int i : order) {
+                LayerSpec s = specs.get(i);
+                futures.set(i, pool.submit(() -> buildLayer(s, bySha, cache, level)));
             }
             for (int i = 0; i < specs.size(); i++) {
                 ImageResult.Layer r = get(futures.get(i));
