@@ -8,7 +8,8 @@
 #   -n, --runs N       timed runs per tool (default 5, or $BENCH_RUNS); each tool also gets one untimed warm-up.
 #   --regen            remake the OCI layout.
 #   --diagnose         also time archcore with every blob in one PUT (--no-chunks: fresh JVMs in the round-robin,
-#                      and in one JVM) and with 64 MiB chunks (in one JVM), to see what its 8 MiB PATCH chunks cost.
+#                      and in one JVM) and with 8 MiB chunks (in one JVM), next to its defaults (64 MiB chunks for
+#                      blobs of 64 MiB or more, 3 blobs at once).
 #   --idle-wait S      before each round of runs, wait up to S seconds (default 60, 0 = never) for the machine to be
 #                      idle (< 15% CPU busy over one second): others' builds on a shared box skew timings.
 #   BENCH_JAVA_OPTS    extra JVM options for PushBenchmark.
@@ -270,7 +271,7 @@ wait_idle
 timed archcore-inproc 1 "${JAVA[@]}" inproc "$OCI" "$REGS" "$RUNS"
 sed -n 's/^inproc run=[0-9]* cold_ms=\([0-9.]*\) repush_ms=\([0-9.]*\)/\1 \2/p' "$LOGS/archcore-inproc.1.log" >"$RES/archcore-inproc.internal_ms"
 if ((DIAGNOSE)); then
-    for variant in --no-chunks "--chunk-mib 64"; do
+    for variant in --no-chunks "--chunk-mib 8"; do
         name=inproc${variant// /}
         say "diagnosis: in one JVM with $variant"
         wait_idle
@@ -327,8 +328,8 @@ ac_re_warm=$(ms_to_s 2 <"$RES/archcore-inproc.internal_ms" | median)
     row_times "  skopeo copy" "$RES/skopeo-repush.times"
     if ((DIAGNOSE)); then
         echo "diagnosis, in-JVM warm cold push:"
-        row_ms "  archcore, 8 MiB PATCH chunks (default)" "$RES/archcore-inproc.internal_ms" 1
-        row_ms "  archcore, 64 MiB PATCH chunks" "$RES/archcore-inproc--chunk-mib64.internal_ms" 1
+        row_ms "  archcore, defaults (64 MiB chunks, 3 blobs at once)" "$RES/archcore-inproc.internal_ms" 1
+        row_ms "  archcore, 8 MiB PATCH chunks" "$RES/archcore-inproc--chunk-mib8.internal_ms" 1
         row_ms "  archcore, one PUT per blob (--no-chunks)" "$RES/archcore-inproc--no-chunks.internal_ms" 1
         echo "diagnosis, cold push in a fresh JVM with one PUT per blob (--no-chunks):"
         row_ms "  archcore, in-JVM, first push in a JVM" "$RES/archcore-nochunks.internal_ms" 1

@@ -40,8 +40,8 @@ import java.util.stream.Stream;
  *      one JVM: a warm-up push (plus re-push) to a fresh registry, then RUNS times: a fresh registry
  *      (docker-registry, new storage), a cold push, a re-push of the unchanged image, the registry stopped and
  *      its storage deleted. Prints "inproc run=I cold_ms=... repush_ms=..." and the medians.
- * --no-chunks sends every blob in one PUT, --chunk-mib N uses N MiB PATCH chunks (default: PushRequest's 8 MiB
- * threshold and chunks, what archcore:push uses); for diagnosis only.
+ * --no-chunks sends every blob in one PUT, --chunk-mib N uses N MiB PATCH chunks, --parallel N uploads N blobs at
+ * once (default: PushRequest's threshold, chunks and parallelism, what archcore:push uses); for diagnosis only.
  * </pre>
  */
 public final class PushBenchmark {
@@ -52,6 +52,9 @@ public final class PushBenchmark {
                 chunkThreshold = Long.MAX_VALUE;
             } else if (argv[i].equals("--chunk-mib")) {
                 chunkSize = Integer.parseInt(argv[++i]) << 20;
+                chunkThreshold = Math.min(chunkThreshold, chunkSize);
+            } else if (argv[i].equals("--parallel")) {
+                parallel = Integer.parseInt(argv[++i]);
             } else {
                 rest.add(argv[i]);
             }
@@ -77,13 +80,20 @@ public final class PushBenchmark {
         return args.length > i ? Integer.parseInt(args[i]) : dflt;
     }
 
-    /** PushRequest's defaults (what archcore:push uses) unless inproc's --no-chunks / --chunk-mib change them. */
-    private static long chunkThreshold = 8L << 20;
-    private static int chunkSize = 8 << 20;
+    /** 0: PushRequest's defaults (what archcore:push uses) unless --no-chunks / --chunk-mib / --parallel set them. */
+    private static long chunkThreshold = 0;
+    private static int chunkSize = 0;
+    private static int parallel = 0;
 
     static PushResult push(Path layout, String ref) {
-        return RegistryClient.push(new PushRequest(layout, RegistryReference.parse(ref)).insecure(true)
-                .chunking(chunkThreshold, chunkSize).log(Log.NONE));
+        PushRequest request = new PushRequest(layout, RegistryReference.parse(ref)).insecure(true).log(Log.NONE);
+        if (chunkThreshold > 0) {
+            request.chunking(chunkThreshold, chunkSize > 0 ? chunkSize : 64 << 20);
+        }
+        if (parallel > 0) {
+            request.parallelUploads(parallel);
+        }
+        return RegistryClient.push(request);
     }
 
     private static void print(String what, double ms, PushResult r) {
