@@ -8,16 +8,11 @@ import dev.archcore.provision.cloudconfig.CloudConfigValidator.Finding;
 import dev.archcore.provision.cloudconfig.CloudConfigValidator.Severity;
 import dev.archcore.provision.cloudconfig.Loosening;
 import dev.archcore.provision.iso.IsoException;
-import dev.archcore.registry.Credentials;
-import org.apache.maven.execution.MavenSession;
-import org.apache.maven.plugin.AbstractMojo;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
-import org.apache.maven.plugins.annotations.Component;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.project.MavenProject;
-import org.apache.maven.settings.crypto.SettingsDecrypter;
 
 import java.io.File;
 import java.io.IOException;
@@ -41,15 +36,7 @@ import java.util.Set;
  * in {@code pkiDirectory} and reuses it afterwards. No default phase: run {@code mvn archcore:iso}.
  */
 @Mojo(name = "iso", threadSafe = true)
-public class IsoMojo extends AbstractMojo {
-
-    /** The master's template (fleet, etcd and the registry). */
-    @Parameter(property = "archcore.registryTemplate", defaultValue = "${project.basedir}/cloud-config/user_data.registry.yaml")
-    private File registryTemplate;
-
-    /** The workers' template (fleet only). */
-    @Parameter(property = "archcore.workerTemplate", defaultValue = "${project.basedir}/cloud-config/user_data.slave.yaml")
-    private File workerTemplate;
+public class IsoMojo extends AbstractNodeFilesMojo {
 
     /** The master's host name. */
     @Parameter(property = "archcore.registryHostname", defaultValue = "registry")
@@ -58,57 +45,6 @@ public class IsoMojo extends AbstractMojo {
     /** The workers' host names, one node file set each (comma-separated on the command line). */
     @Parameter(property = "archcore.workers", defaultValue = "slave")
     private List<String> workers;
-
-    /** sshd's port on every node ({@code $SSH_PORT}). */
-    @Parameter(property = "archcore.sshPort", defaultValue = "2222")
-    private String sshPort;
-
-    /** etcd's client port on the master ({@code $ETCD_PORT}). */
-    @Parameter(property = "archcore.etcdPort", defaultValue = "2479")
-    private String etcdPort;
-
-    /** The registry's port on the master ({@code $REGISTRY_PORT}). */
-    @Parameter(property = "archcore.registryPort", defaultValue = "5443")
-    private String registryPort;
-
-    /** The app's port ({@code $APP_PORT}). */
-    @Parameter(property = "archcore.appPort", defaultValue = "8080")
-    private String appPort;
-
-    /** The master's address as the workers reach it ({@code $REGISTRY_IP}); the profiles set it. */
-    @Parameter(property = "archcore.registryIp")
-    private String registryIp;
-
-    /**
-     * The registry as images name it, {@code host:port} ({@code $REGISTRY}); default {@code $REGISTRY_IP:$REGISTRY_PORT}.
-     * Its host is a name in the registry's certificate, and the settings.xml server with this id gives the
-     * registry's user and password (as archcore:push reads them).
-     */
-    @Parameter(property = "archcore.registry")
-    private String registry;
-
-    /** The app's name ({@code $APP_NAME}). */
-    @Parameter(property = "archcore.appName", defaultValue = "${project.artifactId}")
-    private String appName;
-
-    /** Public key files whose keys may log in as core; default every {@code ~/.ssh/id_*.pub}. */
-    @Parameter(property = "archcore.sshPublicKeys")
-    private List<File> sshPublicKeys;
-
-    /**
-     * Where the cluster CA, the registry certificate and key, the htpasswd file and a generated registry
-     * password are made and kept: outside the project, so they never reach version control.
-     */
-    @Parameter(property = "archcore.pkiDirectory", defaultValue = "${user.home}/.archcore/${project.artifactId}/pki")
-    private File pkiDirectory;
-
-    /** The registry user when the settings.xml server names none. */
-    @Parameter(property = "archcore.registryUser", defaultValue = "archcore")
-    private String registryUser;
-
-    /** More placeholders for your own templates: {@code <values><NAME>value</NAME></values>} fills {@code $NAME}. */
-    @Parameter
-    private Map<String, String> values;
 
     /** Allow SSH password login (PasswordAuthentication, keyboard-interactive, a user passwd). */
     @Parameter(property = "archcore.allowPasswordLogin", defaultValue = "false")
@@ -149,17 +85,8 @@ public class IsoMojo extends AbstractMojo {
     @Parameter(defaultValue = "${project.build.outputTimestamp}", readonly = true)
     private String outputTimestamp;
 
-    @Parameter(property = "archcore.skip", defaultValue = "false")
-    private boolean skip;
-
     @Parameter(defaultValue = "${project}", readonly = true)
     private MavenProject project;
-
-    @Parameter(defaultValue = "${session}", readonly = true)
-    private MavenSession session;
-
-    @Component
-    private SettingsDecrypter settingsDecrypter;
 
     @Override
     public void execute() throws MojoExecutionException, MojoFailureException {
@@ -168,17 +95,7 @@ public class IsoMojo extends AbstractMojo {
             return;
         }
         MavenLog log = new MavenLog(getLog());
-        String serverId = registry != null && !registry.isBlank() ? registry.strip()
-                : registryIp == null ? null : registryIp.strip() + ":" + (registryPort == null ? "" : registryPort.strip());
-        Credentials server = session == null || serverId == null ? null
-                : Secrets.server(session.getSettings(), settingsDecrypter, serverId);
-        String user = server != null && server.username() != null && !server.username().isBlank() ? server.username() : registryUser;
-
-        ClusterNodes.Request request = new ClusterNodes.Request(registryTemplate.toPath(), workerTemplate.toPath(),
-                registryHostname, hosts(), sshPort, etcdPort, registryPort, appPort, registryIp, registry, appName,
-                sshPublicKeys == null ? List.of() : sshPublicKeys.stream().map(File::toPath).toList(),
-                pkiDirectory.toPath(), user, server == null ? null : server.password(),
-                values == null ? Map.of() : values, allowed(), origins(), log);
+        ClusterNodes.Request request = nodesRequest(registryHostname, hosts(), allowed(), origins(), log);
         long epoch = BuildTimestamp.epochSeconds(outputTimestamp, System.getenv());
         Path out = outputDirectory.toPath();
         try {

@@ -11,14 +11,9 @@ import dev.archcore.provision.digitalocean.ProvisionRequest;
 import dev.archcore.provision.digitalocean.Provisioner;
 import dev.archcore.provision.digitalocean.RenderedFilesUserData;
 import dev.archcore.provision.digitalocean.UserDataSource;
-import org.apache.maven.execution.MavenSession;
-import org.apache.maven.plugin.AbstractMojo;
 import org.apache.maven.plugin.MojoFailureException;
-import org.apache.maven.plugins.annotations.Component;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
-import org.apache.maven.settings.crypto.SettingsDecrypter;
-import dev.archcore.registry.Credentials;
 
 import java.io.File;
 import java.time.Duration;
@@ -40,7 +35,7 @@ import java.util.Set;
  * the environment variable {@code DIGITALOCEAN_TOKEN}, never from the pom.
  */
 @Mojo(name = "provision", threadSafe = true)
-public class ProvisionMojo extends AbstractMojo {
+public class ProvisionMojo extends AbstractNodeFilesMojo {
     static final String TOKEN_ENV = "DIGITALOCEAN_TOKEN";
 
     /** The nodes: one with {@code <role>master</role>}, any number of workers. */
@@ -87,52 +82,6 @@ public class ProvisionMojo extends AbstractMojo {
     @Parameter(property = "archcore.provision.userDataFormat")
     private String userDataFormat;
 
-    // the renderer's inputs: the same properties as archcore:iso, so one profile configures both
-
-    @Parameter(property = "archcore.registryTemplate", defaultValue = "${project.basedir}/cloud-config/user_data.registry.yaml")
-    private File registryTemplate;
-
-    @Parameter(property = "archcore.workerTemplate", defaultValue = "${project.basedir}/cloud-config/user_data.slave.yaml")
-    private File workerTemplate;
-
-    @Parameter(property = "archcore.sshPort", defaultValue = "2222")
-    private String sshPort;
-
-    @Parameter(property = "archcore.etcdPort", defaultValue = "2479")
-    private String etcdPort;
-
-    @Parameter(property = "archcore.registryPort", defaultValue = "5443")
-    private String registryPort;
-
-    @Parameter(property = "archcore.appPort", defaultValue = "8080")
-    private String appPort;
-
-    /**
-     * The master's address as planned (in its certificate and etcd URLs; a reserved IP you give the master, for
-     * instance); the workers get the master's actual public IPv4.
-     */
-    @Parameter(property = "archcore.registryIp")
-    private String registryIp;
-
-    @Parameter(property = "archcore.registry")
-    private String registry;
-
-    @Parameter(property = "archcore.appName", defaultValue = "${project.artifactId}")
-    private String appName;
-
-    @Parameter(property = "archcore.sshPublicKeys")
-    private List<File> sshPublicKeys;
-
-    @Parameter(property = "archcore.pkiDirectory", defaultValue = "${user.home}/.archcore/${project.artifactId}/pki")
-    private File pkiDirectory;
-
-    @Parameter(property = "archcore.registryUser", defaultValue = "archcore")
-    private String registryUser;
-
-    /** More placeholders for your own templates: {@code <values><NAME>value</NAME></values>}. */
-    @Parameter
-    private Map<String, String> values;
-
     /** The settings.xml server whose password is the API token; else {@code DIGITALOCEAN_TOKEN}. */
     @Parameter(property = "archcore.provision.serverId", defaultValue = "digitalocean")
     private String serverId;
@@ -161,17 +110,8 @@ public class ProvisionMojo extends AbstractMojo {
     @Parameter(property = "archcore.provision.retrySeconds", defaultValue = "120")
     private int retrySeconds;
 
-    @Parameter(property = "archcore.skip", defaultValue = "false")
-    private boolean skip;
-
     @Parameter(defaultValue = "${project.build.directory}", readonly = true)
     private File buildDirectory;
-
-    @Parameter(defaultValue = "${session}", readonly = true)
-    private MavenSession session;
-
-    @Component
-    private SettingsDecrypter settingsDecrypter;
 
     @Override
     public void execute() throws MojoFailureException {
@@ -222,17 +162,7 @@ public class ProvisionMojo extends AbstractMojo {
         }
         String master = specs.stream().filter(NodeSpec::master).map(NodeSpec::name).findFirst().orElse(null);
         List<String> workers = specs.stream().filter(n -> !n.master()).map(NodeSpec::name).toList();
-        String registryServer = registry != null && !registry.isBlank() ? registry.strip()
-                : registryIp == null ? null : registryIp.strip() + ":" + registryPort;
-        Credentials server = session == null || registryServer == null ? null
-                : Secrets.server(session.getSettings(), settingsDecrypter, registryServer);
-        String user = server != null && server.username() != null && !server.username().isBlank()
-                ? server.username() : registryUser;
-        ClusterNodes.Request request = new ClusterNodes.Request(registryTemplate.toPath(), workerTemplate.toPath(),
-                master, workers, sshPort, etcdPort, registryPort, appPort, registryIp, registry, appName,
-                sshPublicKeys == null ? List.of() : sshPublicKeys.stream().map(File::toPath).toList(),
-                pkiDirectory.toPath(), user, server == null ? null : server.password(),
-                values == null ? Map.of() : values, Set.of(), Map.of("REGISTRY_IP", "archcore.registryIp",
+        ClusterNodes.Request request = nodesRequest(master, workers, Set.of(), Map.of("REGISTRY_IP", "archcore.registryIp",
                 "WORKERS", "the node names of archcore:provision"), new MavenLog(getLog()));
         try {
             return new NodeFilesUserData(ClusterNodes.plan(request),

@@ -14,7 +14,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -98,15 +97,8 @@ class ImageMojoRecipeTest {
         return mojo;
     }
 
-    private static void set(Object o, String name, Object value) throws Exception {
-        // the push goal's shared parameters (buildDirectory, skip) live in AbstractClusterMojo
-        Class<?> c = o.getClass();
-        while (java.util.Arrays.stream(c.getDeclaredFields()).noneMatch(d -> d.getName().equals(name))) {
-            c = c.getSuperclass();
-        }
-        Field f = c.getDeclaredField(name);
-        f.setAccessible(true);
-        f.set(o, value);
+    static void set(Object o, String name, Object value) {
+        dev.archcore.testing.MojoFields.set(o, name, value);
     }
 
     @Test

@@ -7,7 +7,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
-import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -33,9 +32,7 @@ class IsoMojoTest {
                 "outputTimestamp", "2026-01-01T00:00:00Z"};
         for (Object[] pairs : List.of(defaults, fields)) {
             for (int i = 0; i < pairs.length; i += 2) {
-                Field f = IsoMojo.class.getDeclaredField((String) pairs[i]);
-                f.setAccessible(true);
-                f.set(mojo, pairs[i + 1]);
+                dev.archcore.testing.MojoFields.set(mojo, (String) pairs[i], pairs[i + 1]);
             }
         }
         return mojo;

@@ -19,7 +19,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
-import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -133,10 +132,8 @@ class ProvisionMojoTest {
         };
     }
 
-    static void set(Object o, String name, Object value) throws Exception {
-        Field f = ProvisionMojo.class.getDeclaredField(name);
-        f.setAccessible(true);
-        f.set(o, value);
+    static void set(Object o, String name, Object value) {
+        dev.archcore.testing.MojoFields.set(o, name, value);
     }
 
     @Test

@@ -11,7 +11,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
-import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -55,15 +54,8 @@ class PushMojoTest {
         return mojo;
     }
 
-    static void set(Object o, String name, Object value) throws Exception {
-        // shared parameters (buildDirectory, skip, session) live in AbstractClusterMojo
-        Class<?> c = PushMojo.class;
-        while (java.util.Arrays.stream(c.getDeclaredFields()).noneMatch(d -> d.getName().equals(name))) {
-            c = c.getSuperclass();
-        }
-        Field f = c.getDeclaredField(name);
-        f.setAccessible(true);
-        f.set(o, value);
+    static void set(Object o, String name, Object value) {
+        dev.archcore.testing.MojoFields.set(o, name, value);
     }
 
     @Test

@@ -1,0 +1,113 @@
+package dev.archcore.maven;
+
+import dev.archcore.provision.ClusterNodes;
+import dev.archcore.provision.cloudconfig.Loosening;
+import dev.archcore.registry.Credentials;
+import dev.archcore.util.Log;
+import org.apache.maven.execution.MavenSession;
+import org.apache.maven.plugin.AbstractMojo;
+import org.apache.maven.plugins.annotations.Component;
+import org.apache.maven.plugins.annotations.Parameter;
+import org.apache.maven.settings.crypto.SettingsDecrypter;
+
+import java.io.File;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The node-file renderer's inputs, shared by archcore:iso and archcore:provision under the same properties, so
+ * one profile configures both.
+ */
+abstract class AbstractNodeFilesMojo extends AbstractMojo {
+
+    /** The master's template (fleet, etcd and the registry). */
+    @Parameter(property = "archcore.registryTemplate", defaultValue = "${project.basedir}/cloud-config/user_data.registry.yaml")
+    File registryTemplate;
+
+    /** The workers' template (fleet only). */
+    @Parameter(property = "archcore.workerTemplate", defaultValue = "${project.basedir}/cloud-config/user_data.slave.yaml")
+    File workerTemplate;
+
+    /** sshd's port on every node ({@code $SSH_PORT}). */
+    @Parameter(property = "archcore.sshPort", defaultValue = "2222")
+    String sshPort;
+
+    /** etcd's client port on the master ({@code $ETCD_PORT}). */
+    @Parameter(property = "archcore.etcdPort", defaultValue = "2479")
+    String etcdPort;
+
+    /** The registry's port on the master ({@code $REGISTRY_PORT}). */
+    @Parameter(property = "archcore.registryPort", defaultValue = "5443")
+    String registryPort;
+
+    /** The app's port ({@code $APP_PORT}). */
+    @Parameter(property = "archcore.appPort", defaultValue = "8080")
+    String appPort;
+
+    /**
+     * The master's address as the workers reach it ({@code $REGISTRY_IP}); the profiles set it. It is in the
+     * registry's certificate and etcd's URLs; archcore:provision gives the workers the master's actual public IPv4.
+     */
+    @Parameter(property = "archcore.registryIp")
+    String registryIp;
+
+    /**
+     * The registry as images name it, {@code host:port} ({@code $REGISTRY}); default {@code $REGISTRY_IP:$REGISTRY_PORT}.
+     * Its host is a name in the registry's certificate, and the settings.xml server with this id gives the
+     * registry's user and password (as archcore:push reads them).
+     */
+    @Parameter(property = "archcore.registry")
+    String registry;
+
+    /** The app's name ({@code $APP_NAME}). */
+    @Parameter(property = "archcore.appName", defaultValue = "${project.artifactId}")
+    String appName;
+
+    /** Public key files whose keys may log in as core; default every {@code ~/.ssh/id_*.pub}. */
+    @Parameter(property = "archcore.sshPublicKeys")
+    List<File> sshPublicKeys;
+
+    /**
+     * Where the cluster CA, the registry certificate and key, the htpasswd file and a generated registry
+     * password are made and kept: outside the project, so they never reach version control.
+     */
+    @Parameter(property = "archcore.pkiDirectory", defaultValue = "${user.home}/.archcore/${project.artifactId}/pki")
+    File pkiDirectory;
+
+    /** The registry user when the settings.xml server names none. */
+    @Parameter(property = "archcore.registryUser", defaultValue = "archcore")
+    String registryUser;
+
+    /** More placeholders for your own templates: {@code <values><NAME>value</NAME></values>} fills {@code $NAME}. */
+    @Parameter
+    Map<String, String> values;
+
+    @Parameter(property = "archcore.skip", defaultValue = "false")
+    boolean skip;
+
+    @Parameter(defaultValue = "${session}", readonly = true)
+    MavenSession session;
+
+    @Component
+    SettingsDecrypter settingsDecrypter;
+
+    /**
+     * The plan's request for a master and workers: the registry's user and password come from the settings.xml
+     * server whose id is the registry's {@code host:port}, as archcore:push reads them.
+     */
+    ClusterNodes.Request nodesRequest(String master, List<String> workers, Set<Loosening> allowed,
+                                      Map<String, String> origins, Log log) {
+        String serverId = registry != null && !registry.isBlank() ? registry.strip()
+                : registryIp == null ? null : registryIp.strip() + ":" + (registryPort == null ? "" : registryPort.strip());
+        Credentials server = session == null || serverId == null ? null
+                : Secrets.server(session.getSettings(), settingsDecrypter, serverId);
+        String user = server != null && server.username() != null && !server.username().isBlank()
+                ? server.username() : registryUser;
+        return new ClusterNodes.Request(registryTemplate.toPath(), workerTemplate.toPath(), master, workers, sshPort,
+                etcdPort, registryPort, appPort, registryIp, registry, appName,
+                sshPublicKeys == null ? List.of() : sshPublicKeys.stream().map(File::toPath).toList(),
+                pkiDirectory.toPath(), user, server == null ? null : server.password(),
+                values == null ? Map.of() : values, allowed, origins, log);
+    }
+}
