@@ -166,7 +166,8 @@ public class ProvisionMojo extends AbstractNodeFilesMojo {
                 "WORKERS", "the node names of archcore:provision"), new MavenLog(getLog()));
         try {
             return new NodeFilesUserData(ClusterNodes.plan(request),
-                    format.equals("ignition") ? NodeFilesUserData.Format.IGNITION : NodeFilesUserData.Format.CLOUD_CONFIG);
+                    format.equals("ignition") ? NodeFilesUserData.Format.IGNITION : NodeFilesUserData.Format.CLOUD_CONFIG,
+                    new MavenLog(getLog()));
         } catch (ProvisionException e) {
             throw new MojoFailureException(e.getMessage(), e);
         }

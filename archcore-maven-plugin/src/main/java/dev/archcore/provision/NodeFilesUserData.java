@@ -5,6 +5,8 @@ import dev.archcore.provision.digitalocean.DigitalOceanException;
 import dev.archcore.provision.digitalocean.NodeSpec;
 import dev.archcore.provision.digitalocean.UserDataSource;
 
+import dev.archcore.util.Log;
+
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,11 +22,14 @@ public final class NodeFilesUserData implements UserDataSource {
 
     private final Map<String, NodeRequest> byHost = new LinkedHashMap<>();
     private final Format format;
+    private final Log log;
+    private boolean warned;
 
     /** {@code plan}: {@link ClusterNodes#plan}'s requests, whose host names are the droplets' names. */
-    public NodeFilesUserData(List<NodeRequest> plan, Format format) {
+    public NodeFilesUserData(List<NodeRequest> plan, Format format, Log log) {
         plan.forEach(r -> byHost.put(r.hostname(), r));
         this.format = format;
+        this.log = log == null ? Log.NONE : log;
     }
 
     @Override
@@ -35,6 +40,7 @@ public final class NodeFilesUserData implements UserDataSource {
                     + String.join(", ", byHost.keySet()) + ")");
         }
         if (masterPublicIp != null) {
+            warnOnAddressMismatch(request, masterPublicIp);
             request = forMaster(request, masterPublicIp);
         }
         try {
@@ -43,6 +49,27 @@ public final class NodeFilesUserData implements UserDataSource {
         } catch (ProvisionException e) {
             throw new DigitalOceanException(e.getMessage(), e);
         }
+    }
+
+    /**
+     * The master's certificate and etcd URLs were made for the planned address before the droplet existed; when
+     * the workers are sent to another one by IP, the registry's TLS check will fail on them: say so, once.
+     */
+    private synchronized void warnOnAddressMismatch(NodeRequest request, String masterIp) {
+        Template.Value planned = request.values().get("REGISTRY_IP");
+        Template.Value registry = request.values().get("REGISTRY");
+        String plannedIp = planned == null || planned.lines().isEmpty() ? null : planned.lines().get(0);
+        boolean byIp = registry == null || registry.lines().isEmpty() || plannedIp == null
+                || registry.lines().get(0).startsWith(plannedIp + ":");
+        if (warned || plannedIp == null || plannedIp.equals(masterIp) || !byIp) {
+            return;
+        }
+        warned = true;
+        log.warn("The master's public IPv4 is " + masterIp + ", but its registry certificate and etcd URLs were made "
+                + "for archcore.registryIp=" + plannedIp + ": the workers will reach the registry at " + masterIp
+                + " and fail its TLS check. Assign " + plannedIp + " to the master (a reserved IP), or name the "
+                + "registry by DNS (archcore.registry=<name>:<port>, a name in its certificate) and point that name "
+                + "at " + masterIp + ".");
     }
 
     /** The request with the master's address; a default registry ({@code $REGISTRY_IP:port}) follows it. */

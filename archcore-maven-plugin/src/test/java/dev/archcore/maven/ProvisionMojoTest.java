@@ -217,6 +217,9 @@ class ProvisionMojoTest {
         assertThat(worker).startsWith("#cloud-config\n").contains("hostname: w1\n")
                 .contains("/etc/docker/certs.d/" + masterIp() + ":5443/ca.crt")
                 .doesNotContain("192.0.2.10");
+        // the master's certificate names the planned 192.0.2.10, not the address it got: one clear warning
+        assertThat(lines.stream().filter(l -> l.startsWith("WARN ") && l.contains("fail its TLS check")))
+                .singleElement().asString().contains(masterIp(), "archcore.registryIp=192.0.2.10", "reserved IP");
     }
 
     @Test
