@@ -42,20 +42,6 @@ public final class ImageBuilder {
         }
     }
 
-    /**
-     * What every image build first uses: the JSON of configs, manifests and the layer cache, and a tar written
-     * through gzip and both digests. For {@link dev.archcore.util.Warmup}.
-     */
-    public static void warmUp() {
-        LayerCache.warmUp();
-        OciImage.bytes(OciImage.JSON.createObjectNode().put("warm", "up"));
-        try {
-            LayerWriter.warmUp();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     public static ImageResult build(ImageRequest request) {
         Log log = request.log();
         boolean temporary = request.cacheDir() == null;

@@ -20,8 +20,7 @@ final class LayerCache {
     }
 
     private final Path dir;
-    private static final ObjectMapper SHARED_JSON = new ObjectMapper();
-    private final ObjectMapper json = SHARED_JSON;
+    private final ObjectMapper json = new ObjectMapper();
 
     LayerCache(Path cacheDir) {
         this.dir = cacheDir.resolve(FORMAT);
@@ -33,14 +32,6 @@ final class LayerCache {
 
     Path blob(String digest) {
         return blobs().resolve(digest.substring("sha256:".length()));
-    }
-
-    static void warmUp() {
-        try {
-            SHARED_JSON.readValue(SHARED_JSON.writeValueAsBytes(new Hit("sha256:0", "sha256:0", 0, 0)), Hit.class);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 
     /** The cached layer for {@code key}, if its blob is still there with the recorded size. */

@@ -85,27 +85,6 @@ final class LayerWriter {
         }
     }
 
-    /** One small layer into nothing, the way {@link #write} streams it: for {@link ImageBuilder#warmUp}. */
-    static void warmUp() throws IOException {
-        Digests.HashingOutputStream compressed = new Digests.HashingOutputStream(OutputStream.nullOutputStream());
-        GZIPOutputStream gzip = new GZIPOutputStream(compressed, 1 << 16);
-        Digests.HashingOutputStream tarBytes = new Digests.HashingOutputStream(gzip);
-        TarArchiveOutputStream tar = new TarArchiveOutputStream(new BufferedOutputStream(tarBytes, 1 << 16), "UTF-8");
-        tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-        tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-        tar.setAddPaxHeadersForNonAsciiNames(true);
-        for (LayerEntry e : List.of(LayerEntry.directory("etc", 0755, 0), LayerEntry.file("etc/warm", 0644, 0, new byte[4096]))) {
-            tar.putArchiveEntry(header(e));
-            if (e.content() instanceof LayerEntry.Generated g) {
-                tar.write(g.bytes());
-            }
-            tar.closeArchiveEntry();
-        }
-        tar.close();
-        compressed.hex();
-        tarBytes.hex();
-    }
-
     /** Streams each package once in archive order when its entries come in that order; else spools it. */
     private static Map<String, PackageContent> sources(List<LayerEntry> entries, Map<String, PackageIndex.Loaded> packages,
                                                        Path spoolDir) throws IOException {

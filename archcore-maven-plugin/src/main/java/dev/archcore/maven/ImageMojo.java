@@ -169,8 +169,6 @@ public class ImageMojo extends AbstractMojo {
             getLog().info("archcore.skip is set: no image built");
             return;
         }
-        // JSON binding and the layer writer load on the other core while the app package is read
-        dev.archcore.util.Warmup.start(dev.archcore.repo.DependencyClosure::warmUp, dev.archcore.image.ImageBuilder::warmUp);
         MavenLog log = new MavenLog(getLog());
         long timestamp = BuildTimestamp.epochSeconds(outputTimestamp, System.getenv());
         try {

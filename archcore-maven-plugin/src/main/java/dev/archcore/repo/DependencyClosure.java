@@ -36,11 +36,6 @@ public final class DependencyClosure {
     private DependencyClosure() {
     }
 
-    /** The lock file's JSON binding, first used by {@link #resolve}: for {@link dev.archcore.util.Warmup}. */
-    public static void warmUp() {
-        LockFile.fromJson(LockFile.of(List.of("x"), List.of()).toJson(), "warm-up");
-    }
-
     public static Result resolve(ClosureRequest request) {
         if (request.targets().isEmpty()) {
             // nothing to resolve: no database is fetched, so a package without dependencies builds with no network

@@ -504,8 +504,7 @@ public final class ImageClosureBenchmark {
                 lines.add(String.format(Locale.ROOT, "log +%.3f %s %s", (System.nanoTime() - start) / 1e9, level, message));
             }
         };
-        // as ImageMojo.execute: warm-up thread, then the app package is the local build output, its depends the targets
-        dev.archcore.util.Warmup.start(DependencyClosure::warmUp, dev.archcore.image.ImageBuilder::warmUp);
+        // as ImageMojo.execute: the app package is the local build output, its depends are the targets
         PackageFile app = PackageReader.read(appPkg);
         List<String> targets = app.values("depend");
         PacmanConf conf = PacmanConf.read(work.resolve("pacman.conf"));
