@@ -206,7 +206,7 @@ for path in sys.argv[1:]:
 def gitignore = text('.gitignore')
 ['target/', '/src/', '/pkg/', '/build/', '*.pkg.tar.*'].each { check(gitignore.readLines().contains(it), ".gitignore lacks $it") }
 def readme = text('README.md')
-['# it-app', '-Darchcore.arch=i686', '-Darchcore.recipe=builder', 'pacman-i686.conf', 'It\'s a "test" app & $HOME stays', 'make DESTDIR=', '"$pkgdir"', 'units/it-app.service', 'APP_PORT=9090'].each {
+['# it-app', '\n## Build\n', '\n## The cluster\n', 'mvn archcore:iso -Pstaging', '-Darchcore.arch=i686', '-Darchcore.recipe=builder', 'pacman-i686.conf', 'It\'s a "test" app & $HOME stays', 'make DESTDIR=', '"$pkgdir"', 'units/it-app.service', 'APP_PORT=9090'].each {
     check(readme.contains(it), "README.md lacks: $it")
 }
 
