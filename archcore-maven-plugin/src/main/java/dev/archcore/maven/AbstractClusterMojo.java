@@ -4,19 +4,14 @@ import dev.archcore.cluster.ClusterConnection;
 import dev.archcore.cluster.SshEndpoint;
 import dev.archcore.cluster.SshOptions;
 import dev.archcore.cluster.UpdateWindow;
+import dev.archcore.provision.pki.ClusterPki;
 import dev.archcore.registry.Credentials;
-import org.apache.maven.execution.MavenSession;
-import org.apache.maven.plugin.AbstractMojo;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
-import org.apache.maven.plugins.annotations.Component;
 import org.apache.maven.plugins.annotations.Parameter;
-import org.apache.maven.settings.crypto.SettingsDecrypter;
 
 import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,7 +21,7 @@ import java.util.List;
  * What the cluster goals share: the master's SSH endpoint and how to log in, fleet's socket, and the update window
  * (etcd and the registry, started on the master only for an update).
  */
-abstract class AbstractClusterMojo extends AbstractMojo {
+abstract class AbstractClusterMojo extends AbstractClusterPkiMojo {
     static final String ETCD = "etcd";
     static final String REGISTRY = "registry";
 
@@ -77,29 +72,8 @@ abstract class AbstractClusterMojo extends AbstractMojo {
     @Parameter(property = "archcore.window.timeoutSeconds", defaultValue = "120")
     int windowTimeoutSeconds;
 
-    /**
-     * The cluster PKI that archcore:iso made (the same folder): its {@code ca.crt} is trusted for the registry and
-     * its {@code registry.password} is the last resort for the registry's credentials, so a cluster made by
-     * archcore needs no settings.xml entry to push to.
-     */
-    @Parameter(property = "archcore.pkiDirectory", defaultValue = "${user.home}/.archcore/${project.artifactId}/pki")
-    File pkiDirectory;
-
-    /** The registry user of the cluster PKI (archcore:iso's default). */
-    @Parameter(property = "archcore.registryUser", defaultValue = "archcore")
-    String registryUser;
-
-    @Parameter(property = "archcore.skip", defaultValue = "false")
-    boolean skip;
-
     @Parameter(defaultValue = "${project.build.directory}", readonly = true)
     File buildDirectory;
-
-    @Parameter(defaultValue = "${session}", readonly = true)
-    MavenSession session;
-
-    @Component
-    SettingsDecrypter settingsDecrypter;
 
     boolean clusterConfigured() {
         return cluster != null && !cluster.isBlank();
@@ -144,7 +118,7 @@ abstract class AbstractClusterMojo extends AbstractMojo {
         if (given != null || insecure || pkiDirectory == null) {
             return given;
         }
-        File ca = new File(pkiDirectory, "ca.crt");
+        File ca = ClusterPki.caCertificate(pkiDirectory.toPath()).toFile();
         if (!ca.isFile()) {
             return null;
         }
@@ -158,15 +132,13 @@ abstract class AbstractClusterMojo extends AbstractMojo {
         if (pkiDirectory == null) {
             return null;
         }
-        Path file = pkiDirectory.toPath().resolve("registry.password");
-        if (!Files.isRegularFile(file)) {
-            return null;
-        }
+        Path dir = pkiDirectory.toPath();
         try {
-            String password = Files.readString(file, StandardCharsets.UTF_8).strip();
-            return password.isEmpty() ? null : new Credentials(registryUser, password, "the cluster PKI's " + file);
+            return ClusterPki.storedPassword(dir).filter(p -> !p.isEmpty())
+                    .map(p -> new Credentials(registryUser, p, "the cluster PKI's " + ClusterPki.passwordFile(dir)))
+                    .orElse(null);
         } catch (IOException e) {
-            throw new MojoExecutionException("cannot read " + file + ": " + e.getMessage(), e);
+            throw new MojoExecutionException("cannot read " + ClusterPki.passwordFile(dir) + ": " + e.getMessage(), e);
         }
     }
 

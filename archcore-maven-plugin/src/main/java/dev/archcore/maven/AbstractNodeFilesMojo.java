@@ -4,11 +4,7 @@ import dev.archcore.provision.ClusterNodes;
 import dev.archcore.provision.cloudconfig.Loosening;
 import dev.archcore.registry.Credentials;
 import dev.archcore.util.Log;
-import org.apache.maven.execution.MavenSession;
-import org.apache.maven.plugin.AbstractMojo;
-import org.apache.maven.plugins.annotations.Component;
 import org.apache.maven.plugins.annotations.Parameter;
-import org.apache.maven.settings.crypto.SettingsDecrypter;
 
 import java.io.File;
 import java.util.List;
@@ -19,7 +15,7 @@ import java.util.Set;
  * The node-file renderer's inputs, shared by archcore:iso and archcore:provision under the same properties, so
  * one profile configures both.
  */
-abstract class AbstractNodeFilesMojo extends AbstractMojo {
+abstract class AbstractNodeFilesMojo extends AbstractClusterPkiMojo {
 
     /** The master's template (fleet, etcd and the registry). */
     @Parameter(property = "archcore.registryTemplate", defaultValue = "${project.basedir}/cloud-config/user_data.registry.yaml")
@@ -68,29 +64,9 @@ abstract class AbstractNodeFilesMojo extends AbstractMojo {
     @Parameter(property = "archcore.sshPublicKeys")
     List<File> sshPublicKeys;
 
-    /**
-     * Where the cluster CA, the registry certificate and key, the htpasswd file and a generated registry
-     * password are made and kept: outside the project, so they never reach version control.
-     */
-    @Parameter(property = "archcore.pkiDirectory", defaultValue = "${user.home}/.archcore/${project.artifactId}/pki")
-    File pkiDirectory;
-
-    /** The registry user when the settings.xml server names none. */
-    @Parameter(property = "archcore.registryUser", defaultValue = "archcore")
-    String registryUser;
-
     /** More placeholders for your own templates: {@code <values><NAME>value</NAME></values>} fills {@code $NAME}. */
     @Parameter
     Map<String, String> values;
-
-    @Parameter(property = "archcore.skip", defaultValue = "false")
-    boolean skip;
-
-    @Parameter(defaultValue = "${session}", readonly = true)
-    MavenSession session;
-
-    @Component
-    SettingsDecrypter settingsDecrypter;
 
     /**
      * The plan's request for a master and workers: the registry's user and password come from the settings.xml

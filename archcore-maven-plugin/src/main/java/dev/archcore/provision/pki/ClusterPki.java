@@ -46,6 +46,7 @@ import java.util.Base64;
 import java.util.Date;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -93,6 +94,21 @@ public final class ClusterPki {
     private ClusterPki() {
     }
 
+    /** The CA certificate in a PKI folder, which the registry's clients trust (archcore:push, Docker on the nodes). */
+    public static Path caCertificate(Path directory) {
+        return directory.resolve("ca.crt");
+    }
+
+    /** The registry password generated into a PKI folder, or empty when there is no such file (it came from settings.xml). */
+    public static Optional<String> storedPassword(Path directory) throws IOException {
+        Path file = passwordFile(directory);
+        return Files.isRegularFile(file) ? Optional.of(Files.readString(file, StandardCharsets.UTF_8).strip()) : Optional.empty();
+    }
+
+    public static Path passwordFile(Path directory) {
+        return directory.resolve("registry.password");
+    }
+
     public static Material ensure(Request request) throws PkiException {
         Path dir = request.directory();
         Log log = request.log() == null ? Log.NONE : request.log();
@@ -109,7 +125,7 @@ public final class ClusterPki {
             Instant now = Instant.now();
 
             Path caKeyFile = dir.resolve("ca.key");
-            Path caCertFile = dir.resolve("ca.crt");
+            Path caCertFile = caCertificate(dir);
             KeyPair caKeys;
             X509CertificateHolder ca;
             if (Files.isRegularFile(caKeyFile) && Files.isRegularFile(caCertFile)) {
@@ -150,10 +166,11 @@ public final class ClusterPki {
             }
 
             String password = request.password();
-            Path passwordFile = dir.resolve("registry.password");
+            Path passwordFile = passwordFile(dir);
             if (password == null || password.isEmpty()) {
-                if (Files.isRegularFile(passwordFile)) {
-                    password = Files.readString(passwordFile, StandardCharsets.UTF_8).strip();
+                Optional<String> stored = storedPassword(dir);
+                if (stored.isPresent()) {
+                    password = stored.get();
                 } else {
                     byte[] secret = new byte[24];
                     RANDOM.nextBytes(secret);
