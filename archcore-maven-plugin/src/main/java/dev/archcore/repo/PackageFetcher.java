@@ -165,13 +165,13 @@ public final class PackageFetcher {
         List<String> missing = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         // hashing every cached file is most of the work: both cores share it
-        List<Object> outcomes = requests.parallelStream().map(this::fromCache).toList();
+        List<CacheLookup> lookups = requests.parallelStream().map(this::lookUp).toList();
         for (int i = 0; i < requests.size(); i++) {
-            Object outcome = outcomes.get(i);
-            if (outcome instanceof Fetched f) {
-                results.add(f);
-            } else if (outcome instanceof PackageProblem p) {
-                problems.add(p.getMessage());
+            CacheLookup lookup = lookups.get(i);
+            if (lookup.fetched() != null) {
+                results.add(lookup.fetched());
+            } else if (lookup.problem() != null) {
+                problems.add(lookup.problem());
             } else {
                 Request r = requests.get(i);
                 missing.add(name(r) + " (" + r.pkg().filename() + ")");
@@ -190,20 +190,23 @@ public final class PackageFetcher {
         return results;
     }
 
-    /** The checked cache entry, a {@link PackageProblem}, or null when the cache does not have it. */
-    private Object fromCache(Request r) {
+    /** A package looked up in the cache: the checked entry, why it was refused, or neither when it is not there. */
+    private record CacheLookup(Fetched fetched, String problem) {
+    }
+
+    private CacheLookup lookUp(Request r) {
         Optional<Path> hit = cache.get(r.pkg().sha256());
         if (hit.isEmpty()) {
-            return null;
+            return new CacheLookup(null, null);
         }
         try {
             byte[] sig = dbSignature(r);
             if (sig == null) {
                 sig = cache.signature(r.pkg().sha256()).orElse(null);
             }
-            return new Fetched(r.pkg(), hit.get(), "cache", check(r, hit.get(), sig, "the package cache"));
+            return new CacheLookup(new Fetched(r.pkg(), hit.get(), "cache", check(r, hit.get(), sig, "the package cache")), null);
         } catch (PackageProblem p) {
-            return p;
+            return new CacheLookup(null, p.getMessage());
         }
     }
 
