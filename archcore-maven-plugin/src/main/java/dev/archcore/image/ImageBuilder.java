@@ -1,6 +1,7 @@
 package dev.archcore.image;
 
 import dev.archcore.util.AtomicFiles;
+import dev.archcore.util.LargestFirst;
 import dev.archcore.util.Log;
 
 import java.io.IOException;
@@ -9,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -157,13 +159,8 @@ public final class ImageBuilder {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
             // largest first: the biggest layer no longer starts last and finishes alone on one core
-            List<Future<ImageResult.Layer>> futures = new ArrayList<>(java.util.Collections.nCopies(specs.size(), null));
-            List<Integer> order = new ArrayList<>();
-            for (int i = 0; i < specs.size(); i++) {
-                order.add(i);
-            }
-            order.sort(java.util.Comparator.comparingLong((Integer i) -> specs.get(i).bytes()).reversed());
-            for (int i : order) {
+            List<Future<ImageResult.Layer>> futures = new ArrayList<>(Collections.nCopies(specs.size(), null));
+            for (int i : LargestFirst.order(specs.size(), i -> specs.get(i).bytes())) {
                 LayerSpec s = specs.get(i);
                 futures.set(i, pool.submit(() -> buildLayer(s, bySha, cache, level)));
             }

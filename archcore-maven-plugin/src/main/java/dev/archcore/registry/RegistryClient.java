@@ -3,6 +3,7 @@ package dev.archcore.registry;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.archcore.util.LargestFirst;
 import dev.archcore.util.Log;
 import okhttp3.ConnectionSpec;
 import okhttp3.HttpUrl;
@@ -37,11 +38,14 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -112,7 +116,7 @@ public final class RegistryClient {
     /** Pushes {@code request.layout} to {@code request.target}; throws {@link RegistryException} with one clear message. */
     public static PushResult push(PushRequest request) {
         // reading the layout (Jackson) and setting up HTTP (okhttp) both start cold in a fresh JVM: side by side
-        java.util.concurrent.CompletableFuture<OciLayout> layout = java.util.concurrent.CompletableFuture.supplyAsync(
+        CompletableFuture<OciLayout> layout = CompletableFuture.supplyAsync(
                 () -> OciLayout.read(request.layout, request.selector));
         RegistryClient client = new RegistryClient(request);
         try {
@@ -123,14 +127,14 @@ public final class RegistryClient {
         }
     }
 
-    private PushResult run(java.util.concurrent.CompletableFuture<OciLayout> pending) {
+    private PushResult run(CompletableFuture<OciLayout> pending) {
         long start = System.nanoTime();
         String where = target.repository();
         probe();
         OciLayout layout;
         try {
             layout = pending.join();
-        } catch (java.util.concurrent.CompletionException e) {
+        } catch (CompletionException e) {
             if (e.getCause() instanceof RuntimeException re) {
                 throw re;
             }
@@ -205,19 +209,10 @@ public final class RegistryClient {
             return t;
         });
         try {
-            List<Future<T>> futures = new ArrayList<>();
-            // biggest first: the longest upload starts at once instead of last
-            List<Integer> order = new ArrayList<>();
-            for (int i = 0; i < blobs.size(); i++) {
-                order.add(i);
-            }
-            order.sort((a, b) -> Long.compare(blobs.get(b).size(), blobs.get(a).size()));
-            Map<Integer, Future<T>> byIndex = new HashMap<>();
-            for (int i : order) {
-                byIndex.put(i, pool.submit(() -> step.apply(blobs.get(i))));
-            }
-            for (int i = 0; i < blobs.size(); i++) {
-                futures.add(byIndex.get(i));
+            // biggest first: the longest upload starts at once instead of last; results stay in the blobs' order
+            List<Future<T>> futures = new ArrayList<>(Collections.nCopies(blobs.size(), null));
+            for (int i : LargestFirst.order(blobs.size(), i -> blobs.get(i).size())) {
+                futures.set(i, pool.submit(() -> step.apply(blobs.get(i))));
             }
             List<T> results = new ArrayList<>();
             for (Future<T> f : futures) {
