@@ -56,11 +56,9 @@ public final class NodeFilesUserData implements UserDataSource {
      * the workers are sent to another one by IP, the registry's TLS check will fail on them: say so, once.
      */
     private synchronized void warnOnAddressMismatch(NodeRequest request, String masterIp) {
-        Template.Value planned = request.values().get("REGISTRY_IP");
+        String plannedIp = plannedIp(request);
         Template.Value registry = request.values().get("REGISTRY");
-        String plannedIp = planned == null || planned.lines().isEmpty() ? null : planned.lines().get(0);
-        boolean byIp = registry == null || registry.lines().isEmpty() || plannedIp == null
-                || registry.lines().get(0).startsWith(plannedIp + ":");
+        boolean byIp = registry == null || registry.lines().isEmpty() || registry.lines().get(0).startsWith(plannedIp + ":");
         if (warned || plannedIp == null || plannedIp.equals(masterIp) || !byIp) {
             return;
         }
@@ -74,14 +72,25 @@ public final class NodeFilesUserData implements UserDataSource {
 
     /** The request with the master's address; a default registry ({@code $REGISTRY_IP:port}) follows it. */
     static NodeRequest forMaster(NodeRequest request, String masterIp) {
-        Template.Value planned = request.values().get("REGISTRY_IP");
-        Template.Value registry = request.values().get("REGISTRY");
+        String port = portAfterIp(request);
         NodeRequest r = request.withValue("REGISTRY_IP", masterIp);
-        if (planned != null && registry != null && registry.lines().size() == 1
-                && registry.lines().get(0).startsWith(planned.lines().get(0) + ":")) {
-            r = r.withValue("REGISTRY", masterIp + registry.lines().get(0).substring(planned.lines().get(0).length()));
+        return port == null ? r : r.withValue("REGISTRY", masterIp + port);
+    }
+
+    /** The planned master address, {@code $REGISTRY_IP}, or null. */
+    private static String plannedIp(NodeRequest request) {
+        Template.Value planned = request.values().get("REGISTRY_IP");
+        return planned == null || planned.lines().isEmpty() ? null : planned.lines().get(0);
+    }
+
+    /** {@code ":port"} when {@code $REGISTRY} is the default {@code $REGISTRY_IP:port} (it names the master by IP), else null. */
+    private static String portAfterIp(NodeRequest request) {
+        String ip = plannedIp(request);
+        Template.Value registry = request.values().get("REGISTRY");
+        if (ip == null || registry == null || registry.lines().size() != 1 || !registry.lines().get(0).startsWith(ip + ":")) {
+            return null;
         }
-        return r;
+        return registry.lines().get(0).substring(ip.length());
     }
 
     @Override
