@@ -1,10 +1,13 @@
 package dev.archcore.image;
 
+import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +27,7 @@ final class PackageIndexCodec {
     }
 
     static void write(PackageIndex index, OutputStream stream) throws IOException {
-        DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(stream, 1 << 16));
+        DataOutputStream out = new DataOutputStream(new BufferedOutputStream(stream, 1 << 16));
         out.writeByte(VERSION);
         out.writeUTF(index.sha256());
         out.writeLong(index.fileSize());
@@ -111,12 +114,12 @@ final class PackageIndexCodec {
 
     // strings go through byte arrays rather than writeUTF: a path or pax value may exceed writeUTF's 64 KiB
     private static void string(DataOutputStream out, String s) throws IOException {
-        bytes(out, s == null ? null : s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        bytes(out, s == null ? null : s.getBytes(StandardCharsets.UTF_8));
     }
 
     private static String string(DataInputStream in) throws IOException {
         byte[] b = bytes(in);
-        return b == null ? null : new String(b, java.nio.charset.StandardCharsets.UTF_8);
+        return b == null ? null : new String(b, StandardCharsets.UTF_8);
     }
 
     private static void bytes(DataOutputStream out, byte[] b) throws IOException {
@@ -135,7 +138,7 @@ final class PackageIndexCodec {
         }
         byte[] b = in.readNBytes(length);
         if (b.length != length) {
-            throw new java.io.EOFException("index cut short");
+            throw new EOFException("index cut short");
         }
         return b;
     }
