@@ -91,9 +91,7 @@ class ImageMojoRecipeTest {
         set(mojo, "outputTimestamp", "2026-09-21T00:00:00Z");
         set(mojo, "layerCompressionLevel", 6);
         set(mojo, "recipe", "app");
-        for (int i = 0; i < fields.length; i += 2) {
-            set(mojo, (String) fields[i], fields[i + 1]);
-        }
+        dev.archcore.testing.MojoFields.setAll(mojo, fields);
         return mojo;
     }
 

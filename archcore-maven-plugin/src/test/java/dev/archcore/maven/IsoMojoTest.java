@@ -30,11 +30,8 @@ class IsoMojoTest {
                 "sshPublicKeys", List.of(key.toFile()), "pkiDirectory", tmp.resolve("pki").toFile(),
                 "registryUser", "archcore", "outputDirectory", tmp.resolve("target/archcore").toFile(),
                 "outputTimestamp", "2026-01-01T00:00:00Z"};
-        for (Object[] pairs : List.of(defaults, fields)) {
-            for (int i = 0; i < pairs.length; i += 2) {
-                dev.archcore.testing.MojoFields.set(mojo, (String) pairs[i], pairs[i + 1]);
-            }
-        }
+        dev.archcore.testing.MojoFields.setAll(mojo, defaults);
+        dev.archcore.testing.MojoFields.setAll(mojo, fields);
         return mojo;
     }
 

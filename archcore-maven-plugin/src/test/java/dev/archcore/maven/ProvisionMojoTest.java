@@ -95,9 +95,7 @@ class ProvisionMojoTest {
         ProvisionNode w1 = new ProvisionNode("w1", null);
         w1.size = "s-2vcpu-4gb";
         set(mojo, "nodes", List.of(new ProvisionNode("m", "master"), w1));
-        for (int i = 0; i < fields.length; i += 2) {
-            set(mojo, (String) fields[i], fields[i + 1]);
-        }
+        dev.archcore.testing.MojoFields.setAll(mojo, fields);
         return mojo;
     }
 

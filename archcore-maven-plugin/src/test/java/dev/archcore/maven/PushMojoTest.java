@@ -48,9 +48,7 @@ class PushMojoTest {
         set(mojo, "buildDirectory", target.toFile());
         set(mojo, "retrySeconds", 3);
         set(mojo, "parallelUploads", 3);
-        for (int i = 0; i < fields.length; i += 2) {
-            set(mojo, (String) fields[i], fields[i + 1]);
-        }
+        dev.archcore.testing.MojoFields.setAll(mojo, fields);
         return mojo;
     }
 

@@ -1,5 +1,6 @@
 package dev.archcore.repo;
 
+import dev.archcore.testing.RecordingLog;
 import dev.archcore.testing.RepoServer;
 import dev.archcore.testing.SyntheticPackages;
 import dev.archcore.testing.SyntheticPackages.Spec;
@@ -104,18 +105,6 @@ class DependencyClosureTest {
                 SyntheticPackages.write(Spec.of("libfoo", "1.3-1").depends("glibc"), core)));
         Path cache = tmp.resolve("cache");
         Path lock = tmp.resolve("lock.json");
-        List<String> log = new ArrayList<>();
-        Log collect = new Log() {
-            @Override
-            public void info(String message) {
-                log.add(message);
-            }
-
-            @Override
-            public void warn(String message) {
-                log.add(message);
-            }
-        };
         PacmanConf conf;
         try (RepoServer server = new RepoServer(tmp.resolve("srv"))) {
             Path confFile = tmp.resolve("pacman.conf");
@@ -123,15 +112,15 @@ class DependencyClosureTest {
                     + server.url() + "/$repo\n");
             conf = PacmanConf.read(confFile);
             DependencyClosure.resolve(new ClosureRequest(conf, List.of("libfoo"), Keyring.EMPTY, cache, lock, false,
-                    false, collect));
+                    false, Log.NONE));
         }
         // the server is gone, and this is not offline mode: the lock and the cache are enough
-        log.clear();
+        RecordingLog log = new RecordingLog();
         DependencyClosure.Result again = DependencyClosure.resolve(new ClosureRequest(conf, List.of("libfoo"),
-                Keyring.EMPTY, cache, lock, false, false, collect));
+                Keyring.EMPTY, cache, lock, false, false, log));
         assertThat(names(again)).containsExactly("glibc 2.40-1", "libfoo 1.3-1");
         assertThat(again.lockReused()).isTrue();
-        assertThat(log).anyMatch(l -> l.contains("all in the package cache")).noneMatch(l -> l.contains("database"));
+        assertThat(log.lines()).anyMatch(l -> l.contains("all in the package cache")).noneMatch(l -> l.contains("database"));
 
         // a cached file damaged on disk (same size) is not trusted: its SHA-256 is checked on every use, the
         // entry is dropped, and the database is needed again to fetch it (here the server is gone)
@@ -139,11 +128,12 @@ class DependencyClosureTest {
         byte[] bytes = Files.readAllBytes(glibc.file());
         bytes[bytes.length / 2] ^= 1;
         Files.write(glibc.file(), bytes);
+        RecordingLog damagedLog = new RecordingLog();
         Throwable damaged = catchThrowable(() -> DependencyClosure.resolve(new ClosureRequest(conf,
-                List.of("libfoo"), Keyring.EMPTY, cache, lock, false, false, collect)));
+                List.of("libfoo"), Keyring.EMPTY, cache, lock, false, false, damagedLog)));
         assertThat(damaged).isInstanceOf(FetchException.class).hasMessageContaining("core")
                 .hasMessageNotContaining("offline");
-        assertThat(log).anyMatch(l -> l.contains("damaged"));
+        assertThat(damagedLog.lines("WARN")).anyMatch(l -> l.contains("damaged"));
     }
 
     @Test

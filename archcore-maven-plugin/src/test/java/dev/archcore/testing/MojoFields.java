@@ -8,6 +8,16 @@ public final class MojoFields {
     private MojoFields() {
     }
 
+    /** {@code name, value, name, value, ...} */
+    public static void setAll(Object mojo, Object... namesAndValues) {
+        if (namesAndValues.length % 2 != 0) {
+            throw new IllegalArgumentException("parameter names and values come in pairs");
+        }
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            set(mojo, (String) namesAndValues[i], namesAndValues[i + 1]);
+        }
+    }
+
     public static void set(Object mojo, String name, Object value) {
         Class<?> c = mojo.getClass();
         while (c != null && Arrays.stream(c.getDeclaredFields()).noneMatch(f -> f.getName().equals(name))) {
