@@ -1,5 +1,10 @@
 # Helpers every benchmark driver here shares; each driver sources this file.
 
+# die MESSAGE: the driver's name and the message on stderr, then exit 1
+die() { echo "$(basename "$0" .sh): $*" >&2; exit 1; }
+# say MESSAGE: a step heading
+say() { printf '==> %s\n' "$*"; }
+
 # median of the numbers on stdin (mean of the two middle ones for an even count)
 median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) {print "nan"; exit} if (NR%2) print v[(NR+1)/2]; else printf "%.3f\n", (v[NR/2]+v[NR/2+1])/2}'; }
 minimum() { sort -g | head -n1; }

@@ -57,8 +57,6 @@ IDLE_WAIT=60
 WORK=
 EPOCH=1700000000
 
-die() { echo "pack-benchmark: $*" >&2; exit 1; }
-say() { printf '==> %s\n' "$*"; }
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 while (($#)); do

@@ -49,8 +49,6 @@ DIAGNOSE=0
 IDLE_WAIT=60
 WORK=
 
-die() { echo "push-benchmark: $*" >&2; exit 1; }
-say() { printf '==> %s\n' "$*"; }
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 while (($#)); do

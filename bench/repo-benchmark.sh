@@ -78,8 +78,6 @@ REGEN=0
 IDLE_WAIT=60
 WORK=
 
-die() { echo "repo-benchmark: $*" >&2; exit 1; }
-say() { printf '==> %s\n' "$*"; }
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 while (($#)); do
