@@ -4,14 +4,15 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.archcore.util.AtomicFiles;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.apache.commons.compress.archivers.zip.ZipEncoding;
+import org.apache.commons.compress.archivers.zip.ZipEncodingHelper;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 
 /**
@@ -26,30 +27,20 @@ public final class DockerArchiveWriter {
     }
 
     public static void write(BuiltImage image, Path file) throws IOException {
-        AtomicFiles.write(file, out -> {
-            BufferedOutputStream buffered = new BufferedOutputStream(out, 1 << 16);
-            TarArchiveOutputStream tar = new TarArchiveOutputStream(buffered, "UTF-8");
-            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-            tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-            directory(tar, "blobs/");
-            directory(tar, "blobs/sha256/");
-            bytes(tar, "blobs/sha256/" + BuiltImage.hex(image.configDigest()), image.config());
+        AtomicFiles.writeChannel(file, out -> {
+            Tar tar = new Tar(out);
+            tar.directory("blobs/");
+            tar.directory("blobs/sha256/");
+            tar.bytes("blobs/sha256/" + BuiltImage.hex(image.configDigest()), image.config());
             for (BuiltImage.Layer l : image.layers()) {
-                TarArchiveEntry e = entry("blobs/sha256/" + BuiltImage.hex(l.digest()), TarConstants.LF_NORMAL, 0644);
-                e.setSize(Files.size(l.blob()));
-                tar.putArchiveEntry(e);
-                try (InputStream in = Files.newInputStream(l.blob())) {
-                    in.transferTo(tar);
-                }
-                tar.closeArchiveEntry();
+                tar.file("blobs/sha256/" + BuiltImage.hex(l.digest()), l.blob());
             }
-            bytes(tar, "blobs/sha256/" + BuiltImage.hex(image.manifestDigest()), image.manifest());
-            bytes(tar, "index.json", OciImage.index(image));
-            bytes(tar, "manifest.json", manifestJson(image));
-            bytes(tar, "oci-layout", OciImage.layoutMarker());
-            bytes(tar, "repositories", repositories(image));
+            tar.bytes("blobs/sha256/" + BuiltImage.hex(image.manifestDigest()), image.manifest());
+            tar.bytes("index.json", OciImage.index(image));
+            tar.bytes("manifest.json", manifestJson(image));
+            tar.bytes("oci-layout", OciImage.layoutMarker());
+            tar.bytes("repositories", repositories(image));
             tar.finish();
-            buffered.flush();
         });
     }
 
@@ -74,27 +65,82 @@ public final class DockerArchiveWriter {
         return OciImage.bytes(root);
     }
 
-    private static void directory(TarArchiveOutputStream tar, String name) throws IOException {
-        tar.putArchiveEntry(entry(name, TarConstants.LF_DIR, 0755));
-        tar.closeArchiveEntry();
-    }
+    /**
+     * The archive's tar, written straight to the file's channel: the layer blobs (most of the bytes) are copied
+     * by the kernel ({@code transferFrom}) instead of through the heap. Headers come from commons-compress; the
+     * framing is what its TarArchiveOutputStream writes (512-byte records, two zero records at the end, padded to
+     * a 10240-byte block), and the names are short ASCII, so no pax header is ever needed.
+     */
+    private static final class Tar {
+        private static final int RECORD = 512;
+        private static final int BLOCK = 20 * RECORD;
+        private static final ZipEncoding UTF8 = ZipEncodingHelper.getZipEncoding("UTF-8");
 
-    private static void bytes(TarArchiveOutputStream tar, String name, byte[] content) throws IOException {
-        TarArchiveEntry e = entry(name, TarConstants.LF_NORMAL, 0644);
-        e.setSize(content.length);
-        tar.putArchiveEntry(e);
-        tar.write(content);
-        tar.closeArchiveEntry();
-    }
+        private final FileChannel out;
 
-    private static TarArchiveEntry entry(String name, byte type, int mode) {
-        TarArchiveEntry e = new TarArchiveEntry(name, type);
-        e.setMode(mode);
-        e.setUserId(0);
-        e.setGroupId(0);
-        e.setUserName("");
-        e.setGroupName("");
-        e.setModTime(FileTime.fromMillis(0));
-        return e;
+        Tar(FileChannel out) {
+            this.out = out;
+        }
+
+        void directory(String name) throws IOException {
+            header(name, TarConstants.LF_DIR, 0755, 0);
+        }
+
+        void bytes(String name, byte[] content) throws IOException {
+            header(name, TarConstants.LF_NORMAL, 0644, content.length);
+            write(ByteBuffer.wrap(content));
+            pad();
+        }
+
+        void file(String name, Path source) throws IOException {
+            try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ)) {
+                long size = in.size();
+                header(name, TarConstants.LF_NORMAL, 0644, size);
+                for (long done = 0; done < size; ) {
+                    long n = out.transferFrom(in, out.position(), size - done);
+                    if (n <= 0) {
+                        throw new ImageBuildException(source + " ended early: did the layer cache change during the build?");
+                    }
+                    done += n;
+                    out.position(out.position() + n);
+                }
+            }
+            pad();
+        }
+
+        void finish() throws IOException {
+            write(ByteBuffer.allocate(2 * RECORD));
+            long tail = out.position() % BLOCK;
+            if (tail != 0) {
+                write(ByteBuffer.allocate((int) (BLOCK - tail)));
+            }
+        }
+
+        private void header(String name, byte type, int mode, long size) throws IOException {
+            TarArchiveEntry e = new TarArchiveEntry(name, type);
+            e.setMode(mode);
+            e.setUserId(0);
+            e.setGroupId(0);
+            e.setUserName("");
+            e.setGroupName("");
+            e.setModTime(FileTime.fromMillis(0));
+            e.setSize(size);
+            byte[] record = new byte[RECORD];
+            e.writeEntryHeader(record, UTF8, false);
+            write(ByteBuffer.wrap(record));
+        }
+
+        private void pad() throws IOException {
+            long tail = out.position() % RECORD;
+            if (tail != 0) {
+                write(ByteBuffer.allocate((int) (RECORD - tail)));
+            }
+        }
+
+        private void write(ByteBuffer buffer) throws IOException {
+            while (buffer.hasRemaining()) {
+                out.write(buffer);
+            }
+        }
     }
 }

@@ -512,7 +512,9 @@ public final class ImageClosureBenchmark {
                 cache, cache.resolve("packages.lock.json"), false, false, log));
         List<ImagePackage> packages = new ArrayList<>();
         for (PackageFetcher.Fetched f : closure.packages()) {
-            packages.add(new ImagePackage(f.file(), false, buckets ? null : f.pkg().repository(), List.of("sha256")));
+            // as ImageMojo: the fetcher has just checked the file against this sha256, the indexer need not hash it again
+            packages.add(new ImagePackage(f.file(), false, buckets ? null : f.pkg().repository(), List.of("sha256"),
+                    f.pkg().sha256()));
         }
         packages.add(ImagePackage.app(app.file()));
         long resolved = System.nanoTime();
