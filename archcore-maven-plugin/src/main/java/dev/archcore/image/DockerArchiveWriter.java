@@ -67,7 +67,7 @@ public final class DockerArchiveWriter {
 
     /**
      * The archive's tar, written straight to the file's channel: the layer blobs (most of the bytes) are copied
-     * by the kernel ({@code transferFrom}) instead of through the heap. Headers come from commons-compress; the
+     * by the kernel ({@code transferTo}) instead of through the heap. Headers come from commons-compress; the
      * framing is what its TarArchiveOutputStream writes (512-byte records, two zero records at the end, padded to
      * a 10240-byte block), and the names are short ASCII, so no pax header is ever needed.
      */
@@ -96,13 +96,13 @@ public final class DockerArchiveWriter {
             try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ)) {
                 long size = in.size();
                 header(name, TarConstants.LF_NORMAL, 0644, size);
+                // transferTo, not transferFrom: on Linux it is sendfile(2), while transferFrom maps the source
                 for (long done = 0; done < size; ) {
-                    long n = out.transferFrom(in, out.position(), size - done);
+                    long n = in.transferTo(done, size - done, out);
                     if (n <= 0) {
                         throw new ImageBuildException(source + " ended early: did the layer cache change during the build?");
                     }
                     done += n;
-                    out.position(out.position() + n);
                 }
             }
             pad();

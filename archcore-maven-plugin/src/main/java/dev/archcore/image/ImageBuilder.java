@@ -37,11 +37,9 @@ public final class ImageBuilder {
     }
 
     /** One layer to be built or taken from the cache. */
+    /** {@code hit} is set when the layer is known to be cached: then {@code entries} is empty (never planned). */
     private record LayerSpec(String label, List<PackageIndex.Loaded> packages, List<LayerEntry> entries, String key,
-                             String createdBy) {
-        long bytes() {
-            return entries.stream().mapToLong(LayerEntry::size).sum();
-        }
+                             String createdBy, long bytes, LayerCache.Hit hit) {
     }
 
     public static ImageResult build(ImageRequest request) {
@@ -69,8 +67,22 @@ public final class ImageBuilder {
         List<String> noExtract = new ArrayList<>(request.recipe().noExtract());
         noExtract.addAll(request.noExtract()); // the user's patterns come last, so they win
         RootfsPlan plan = RootfsPlan.of(packages, new NoExtract(noExtract), log);
+        List<Layering.Group> groups = request.layering().assign(packages);
+        List<Layering.Group> dependencyGroups = groups.stream()
+                .filter(g -> g.packages().stream().noneMatch(p -> p.request().app())).toList();
+        LayerCache cache = new LayerCache(work);
+        DependencyLayerKeys remembered = new DependencyLayerKeys(work);
+        String inputs = DependencyLayerKeys.inputs(dependencyGroups, noExtract, request.compressionLevel(), LAYER_FORMAT);
+        Map<String, LayerSpec> reused = reusable(remembered.get(inputs, dependencyGroups), dependencyGroups, cache);
+        if (!reused.isEmpty()) {
+            log.debug("dependency layers unchanged since an earlier build: their cache keys are remembered, not computed");
+        }
+
+        // the database entries of the packages in reused layers are only claimed (their paths), not generated
         Map<String, List<LayerEntry>> database = new LinkedHashMap<>();
-        List<List<LayerEntry>> databaseEntries = packages.parallelStream().map(LocalDatabase::entries).toList();
+        List<List<LayerEntry>> databaseEntries = packages.parallelStream()
+                .map(p -> reused.isEmpty() || p.request().app() ? LocalDatabase.entries(p) : LocalDatabase.paths(p))
+                .toList();
         for (int i = 0; i < packages.size(); i++) {
             PackageIndex.Loaded p = packages.get(i);
             List<LayerEntry> db = databaseEntries.get(i);
@@ -81,23 +93,29 @@ public final class ImageBuilder {
 
         // sorting and fingerprinting every entry is most of a warm build: the layers share the cores (the plan
         // is only read from here on)
-        List<LayerSpec> specs = new ArrayList<>(request.layering().assign(packages).parallelStream().map(g -> {
+        List<LayerSpec> specs = new ArrayList<>(groups.parallelStream().map(g -> {
+            LayerSpec known = reused.get(g.label());
+            if (known != null) {
+                return known;
+            }
             List<LayerEntry> entries = new ArrayList<>();
             g.packages().forEach(p -> {
                 entries.addAll(plan.entries(p));
                 entries.addAll(database.get(p.name()));
             });
             entries.add(LocalDatabase.versionFile());
-            return spec(g.label(), g.packages(), entries, plan, request.compressionLevel(),
-                    "archcore: install " + String.join(" ", g.packages().stream().map(p -> p.info().id()).toList()));
+            return spec(g.label(), g.packages(), entries, plan, request.compressionLevel(), createdBy(g));
         }).toList());
+        if (reused.isEmpty() && !dependencyGroups.isEmpty()) {
+            remembered.put(inputs, specs.subList(0, dependencyGroups.size()).stream()
+                    .map(sp -> new DependencyLayerKeys.Known(sp.label(), sp.key(), sp.bytes())).toList());
+        }
         List<LayerEntry> config = ConfigLayer.entries(plan, RecipeFiles.sysusers(request.recipe(), plan), platform,
                 request.buildTimestamp(), log);
         config.addAll(RecipeFiles.entries(request.recipe(), plan, packages, request.buildTimestamp(), log));
         specs.add(spec("config", List.of(), config, plan, request.compressionLevel(),
                 "archcore: generate " + ConfigLayer.describe(config)));
 
-        LayerCache cache = new LayerCache(work);
         List<ImageResult.Layer> results = new ArrayList<>();
         List<BuiltImage.Layer> layers = new ArrayList<>();
         buildLayers(specs, packages, cache, request.compressionLevel(), log, results, layers);
@@ -147,7 +165,34 @@ public final class ImageBuilder {
         StringBuilder key = new StringBuilder(LAYER_FORMAT).append("\ngzip ").append(level).append('\n');
         sorted.values().forEach(e -> key.append(e.fingerprint()).append('\n'));
         return new LayerSpec(label, packages, List.copyOf(sorted.values()),
-                Digests.sha256(key.toString().getBytes(StandardCharsets.UTF_8)), createdBy);
+                Digests.sha256(key.toString().getBytes(StandardCharsets.UTF_8)), createdBy,
+                sorted.values().stream().mapToLong(LayerEntry::size).sum(), null);
+    }
+
+    private static String createdBy(Layering.Group g) {
+        return "archcore: install " + String.join(" ", g.packages().stream().map(p -> p.info().id()).toList());
+    }
+
+    /**
+     * The dependency layers remembered for these inputs, by label, when every one of them is still in the layer
+     * cache; else none, and every layer is planned.
+     */
+    private static Map<String, LayerSpec> reusable(List<DependencyLayerKeys.Known> known, List<Layering.Group> groups,
+                                                   LayerCache cache) {
+        if (known == null) {
+            return Map.of();
+        }
+        Map<String, LayerSpec> specs = new LinkedHashMap<>();
+        for (int i = 0; i < known.size(); i++) {
+            DependencyLayerKeys.Known k = known.get(i);
+            LayerCache.Hit hit = cache.get(k.key());
+            if (hit == null) {
+                return Map.of();
+            }
+            Layering.Group g = groups.get(i);
+            specs.put(g.label(), new LayerSpec(g.label(), g.packages(), List.of(), k.key(), createdBy(g), k.bytes(), hit));
+        }
+        return specs;
     }
 
     private static void buildLayers(List<LayerSpec> specs, List<PackageIndex.Loaded> packages, LayerCache cache,
@@ -182,7 +227,7 @@ public final class ImageBuilder {
     private static ImageResult.Layer buildLayer(LayerSpec s, Map<String, PackageIndex.Loaded> bySha, LayerCache cache,
                                                 int level) throws IOException {
         List<String> names = s.packages().stream().map(PackageIndex.Loaded::name).toList();
-        LayerCache.Hit hit = cache.get(s.key());
+        LayerCache.Hit hit = s.hit() != null ? s.hit() : cache.get(s.key());
         if (hit != null) {
             return new ImageResult.Layer(s.label(), hit.diffId(), hit.digest(), hit.size(), names, true);
         }

@@ -2,7 +2,6 @@ package dev.archcore.image;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -23,22 +22,35 @@ final class LocalDatabase {
     }
 
     static List<LayerEntry> entries(PackageIndex.Loaded p) {
+        return entries(p, true);
+    }
+
+    /**
+     * The same paths and kinds with empty contents: enough to claim them in the plan when the layer that holds
+     * the real entries comes from the cache.
+     */
+    static List<LayerEntry> paths(PackageIndex.Loaded p) {
+        return entries(p, false);
+    }
+
+    private static List<LayerEntry> entries(PackageIndex.Loaded p, boolean contents) {
         PkgInfo info = p.info();
         long time = info.builddate();
         String dir = RootfsPlan.LOCAL_DB + "/" + info.id();
+        byte[] none = new byte[0];
         List<LayerEntry> out = new ArrayList<>();
         out.add(LayerEntry.directory(dir, 0755, time));
-        out.add(LayerEntry.file(dir + "/desc", 0644, time, desc(p)));
-        out.add(LayerEntry.file(dir + "/files", 0644, time, files(p)));
+        out.add(LayerEntry.file(dir + "/desc", 0644, time, contents ? desc(p) : none));
+        out.add(LayerEntry.file(dir + "/files", 0644, time, contents ? files(p) : none));
         PackageIndex index = p.index();
         if (index.mtree() != null) {
-            out.add(LayerEntry.file(dir + "/mtree", 0644, time, index.mtree()));
+            out.add(LayerEntry.file(dir + "/mtree", 0644, time, contents ? index.mtree() : none));
         }
         if (index.install() != null) {
-            out.add(LayerEntry.file(dir + "/install", 0644, time, index.install()));
+            out.add(LayerEntry.file(dir + "/install", 0644, time, contents ? index.install() : none));
         }
         if (index.changelog() != null) {
-            out.add(LayerEntry.file(dir + "/changelog", 0644, time, index.changelog()));
+            out.add(LayerEntry.file(dir + "/changelog", 0644, time, contents ? index.changelog() : none));
         }
         return out;
     }
@@ -84,7 +96,7 @@ final class LocalDatabase {
             }
             names.add(e.kind() == ArchiveEntry.Kind.DIRECTORY ? name + "/" : name);
         }
-        names.sort((a, b) -> Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8)));
+        names.sort(EntryPaths.ORDER); // strcmp's order: UTF-8 bytes
         StringBuilder s = new StringBuilder();
         if (!names.isEmpty()) {
             s.append("%FILES%\n");

@@ -107,9 +107,14 @@ final class RootfsPlan {
                 log.debug("NoExtract: " + pkg + " /" + key);
                 continue;
             }
-            List<String> parent = resolveParent(comps.subList(0, comps.size() - 1), p, e);
-            parent.add(comps.get(comps.size() - 1));
-            String path = String.join("/", parent);
+            // the entry lands at its own path (nothing is walked through a symlink); a parent that is a directory
+            // already had its ancestors checked when it was made, and they cannot have changed kind since
+            String path = key;
+            int slash = key.lastIndexOf('/');
+            Node parentNode = slash < 0 ? null : nodes.get(key.substring(0, slash));
+            if (slash >= 0 && (parentNode == null || parentNode.kind != ArchiveEntry.Kind.DIRECTORY)) {
+                resolveParent(comps.subList(0, comps.size() - 1), p, e);
+            }
             finalPath.put(key, path);
             Node existing = nodes.get(path);
             if (e.kind() == ArchiveEntry.Kind.DIRECTORY) {
@@ -205,7 +210,7 @@ final class RootfsPlan {
     }
 
     /** Walks the parent directories, creating missing ones as an extractor does; symlinks are not walked through. */
-    private List<String> resolveParent(List<String> comps, PackageIndex.Loaded p, ArchiveEntry e) {
+    private void resolveParent(List<String> comps, PackageIndex.Loaded p, ArchiveEntry e) {
         List<String> cur = new ArrayList<>();
         for (String c : comps) {
             cur.add(c);
@@ -219,7 +224,6 @@ final class RootfsPlan {
                 throw refuse(p, e, "needs /" + key + " to be a directory, but it is a file of '" + n.owner + "'");
             }
         }
-        return cur;
     }
 
     /**

@@ -21,7 +21,7 @@ public final class AtomicFiles {
         void write(OutputStream out) throws IOException;
     }
 
-    /** Writes through the file's channel, e.g. to copy other files into it in the kernel ({@code transferFrom}). */
+    /** Writes through the file's channel, e.g. to copy other files into it in the kernel ({@code transferTo}). */
     @FunctionalInterface
     public interface ChannelWriter {
         void write(FileChannel out) throws IOException;

@@ -254,6 +254,66 @@ class ImageBuilderTest {
     }
 
     @Test
+    void rememberedDependencyKeysGiveTheImageThatPlanningEveryLayerGives() throws IOException {
+        Path cache = tmp.resolve("cache-keys");
+        ImageBuilder.build(request(closure.packages(), cache, null, null, Log.NONE));
+        Path keys = cache.resolve("dependency-keys-v1");
+        try (Stream<Path> files = Files.list(keys)) {
+            assertThat(files.count()).isEqualTo(1);
+        }
+        List<ImagePackage> changed = List.of(ImagePackage.dependency(closure.basefs), ImagePackage.dependency(closure.busybox),
+                ImagePackage.dependency(closure.owners), ImagePackage.app(TestClosure.app(tmp, tmp.resolve("pkgs"), "3.0")));
+
+        // app changed only: the dependency layers' keys are remembered, not computed
+        List<String> lines = new ArrayList<>();
+        ImageResult remembered = ImageBuilder.build(request(changed, cache, null, null, debugCollector(lines)));
+        assertThat(lines).anyMatch(l -> l.startsWith("DEBUG dependency layers unchanged"));
+        // the same build planned from scratch
+        ImageResult planned = ImageBuilder.build(request(changed, tmp.resolve("cache-keys-fresh"), null, null, Log.NONE));
+        assertThat(remembered.manifestDigest()).isEqualTo(planned.manifestDigest());
+
+        // a damaged record is ignored
+        try (Stream<Path> files = Files.list(keys)) {
+            for (Path f : files.toList()) {
+                Files.writeString(f, "garbage\n");
+            }
+        }
+        lines.clear();
+        ImageResult afterDamage = ImageBuilder.build(request(changed, cache, null, null, debugCollector(lines)));
+        assertThat(lines).noneMatch(l -> l.startsWith("DEBUG dependency layers unchanged"));
+        assertThat(afterDamage.manifestDigest()).isEqualTo(planned.manifestDigest());
+
+        // a remembered layer gone from the layer cache: every layer is planned and the missing one rebuilt
+        Path blobs = cache.resolve("layers-v1/blobs");
+        Files.delete(blobs.resolve(BuiltImage.hex(planned.layers().get(0).digest())));
+        lines.clear();
+        ImageResult rebuilt = ImageBuilder.build(request(changed, cache, null, null, debugCollector(lines)));
+        assertThat(lines).noneMatch(l -> l.startsWith("DEBUG dependency layers unchanged"));
+        assertThat(rebuilt.manifestDigest()).isEqualTo(planned.manifestDigest());
+        assertThat(rebuilt.layers().get(0).cached()).isFalse();
+    }
+
+    static Log debugCollector(List<String> lines) {
+        Log info = collector(lines);
+        return new Log() {
+            @Override
+            public void info(String message) {
+                info.info(message);
+            }
+
+            @Override
+            public void warn(String message) {
+                info.warn(message);
+            }
+
+            @Override
+            public void debug(String message) {
+                lines.add("DEBUG " + message);
+            }
+        };
+    }
+
+    @Test
     void logNamesSkippedScriptletsAndHooks() {
         assertThat(log).anyMatch(l -> l.startsWith("install scriptlets not run") && l.contains("owners"));
         assertThat(log).anyMatch(l -> l.startsWith("libalpm hooks not run") && l.contains("basefs (30-fake-update.hook)"));

@@ -1,0 +1,85 @@
+package dev.archcore.image;
+
+import dev.archcore.util.AtomicFiles;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The layer cache keys of the dependency layers, remembered under a digest of everything those layers are made
+ * from, so a build where only the app changed need not sort and fingerprint the dependencies' 20,000 entries
+ * (and build their database entries) again just to find that every dependency layer is cached.
+ *
+ * <p>Sound because a dependency layer depends on nothing above it: packages are planned in install order, the
+ * app comes last, and an entry's parent directories (whose attributes come from their first owner) exist before
+ * the entry. So the dependency layers are a function of the dependencies in order (each file's sha256, its
+ * origin and validation), the layer grouping, NoExtract and the gzip level. Bump {@link #FORMAT} when planning
+ * ({@link RootfsPlan}, {@link LocalDatabase}, {@link Layering}) changes what a layer holds.
+ * Layout: {@code dependency-keys-v1/<digest>}, one line per dependency layer: {@code key bytes label}.
+ */
+final class DependencyLayerKeys {
+    private static final String FORMAT = "dependency-keys-v1";
+
+    /** One remembered dependency layer: its layer cache key and its uncompressed entry bytes (for scheduling). */
+    record Known(String label, String key, long bytes) {
+    }
+
+    private final Path dir;
+
+    DependencyLayerKeys(Path cacheDir) {
+        this.dir = cacheDir.resolve(FORMAT);
+    }
+
+    /** The digest of every input of the dependency layers: the groups with their packages, NoExtract, level. */
+    static String inputs(List<Layering.Group> dependencyGroups, List<String> noExtract, int level, String layerFormat) {
+        StringBuilder s = new StringBuilder(FORMAT).append('\n').append(layerFormat).append("\ngzip ").append(level)
+                .append("\nnoextract ").append(String.join("\0", noExtract)).append('\n');
+        for (Layering.Group g : dependencyGroups) {
+            s.append("group ").append(g.label()).append('\n');
+            for (PackageIndex.Loaded p : g.packages()) {
+                s.append(p.index().sha256()).append(' ').append(p.request().origin()).append(' ')
+                        .append(p.request().app()).append(' ').append(p.request().validation()).append('\n');
+            }
+        }
+        return Digests.sha256(s.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** What was remembered for these inputs, or null when nothing (or something unreadable) was. */
+    List<Known> get(String inputs, List<Layering.Group> dependencyGroups) {
+        Path file = dir.resolve(inputs);
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        try {
+            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            if (lines.size() != dependencyGroups.size()) {
+                return null;
+            }
+            List<Known> known = new ArrayList<>();
+            for (int i = 0; i < lines.size(); i++) {
+                String[] f = lines.get(i).split(" ", 3);
+                if (f.length != 3 || !f[0].matches("[0-9a-f]{64}") || !f[2].equals(dependencyGroups.get(i).label())) {
+                    return null;
+                }
+                known.add(new Known(f[2], f[0], Long.parseLong(f[1])));
+            }
+            return known;
+        } catch (IOException | RuntimeException e) {
+            return null; // a damaged entry: the full path computes the keys again
+        }
+    }
+
+    void put(String inputs, List<Known> known) {
+        StringBuilder s = new StringBuilder();
+        known.forEach(k -> s.append(k.key()).append(' ').append(k.bytes()).append(' ').append(k.label()).append('\n'));
+        try {
+            AtomicFiles.write(dir.resolve(inputs), out -> out.write(s.toString().getBytes(StandardCharsets.UTF_8)));
+        } catch (IOException e) {
+            // only an optimisation
+        }
+    }
+}
