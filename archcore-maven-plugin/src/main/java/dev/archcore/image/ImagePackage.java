@@ -28,4 +28,9 @@ public record ImagePackage(Path file, boolean app, String origin, List<String> v
     public static ImagePackage app(Path file) {
         return new ImagePackage(file, true, null, null);
     }
+
+    /** The app package whose SHA-256 the caller has just computed (reading it), so it is not hashed again. */
+    public static ImagePackage app(Path file, String sha256) {
+        return new ImagePackage(file, true, null, null, sha256);
+    }
 }

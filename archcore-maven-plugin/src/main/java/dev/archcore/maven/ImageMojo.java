@@ -259,7 +259,7 @@ public class ImageMojo extends AbstractMojo {
             list.add(new ImagePackage(f.file(), explicit, f.pkg().repository(), List.of("sha256"), f.pkg().sha256()));
         }
         if (app != null) {
-            list.add(ImagePackage.app(app.file()));
+            list.add(ImagePackage.app(app.file(), app.sha256()));
         }
         Path archcore = layout.getParent();
         String base = layout.getFileName().toString();

@@ -516,7 +516,7 @@ public final class ImageClosureBenchmark {
             packages.add(new ImagePackage(f.file(), false, buckets ? null : f.pkg().repository(), List.of("sha256"),
                     f.pkg().sha256()));
         }
-        packages.add(ImagePackage.app(app.file()));
+        packages.add(ImagePackage.app(app.file(), app.sha256()));
         long resolved = System.nanoTime();
         ImageResult result = ImageBuilder.build(new ImageRequest(packages, conf.noExtract(),
                 new ImageConfig(List.of("/usr/bin/app"), null, Map.of("APP_PORT", "8080"), null, null, List.of("8080"),
