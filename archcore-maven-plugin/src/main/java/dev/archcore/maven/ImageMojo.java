@@ -248,9 +248,9 @@ public class ImageMojo extends AbstractMojo {
             getLog().info("Architecture " + a.pacmanArch() + ": " + conf.source());
         }
         String keyName = keyringName != null ? keyringName : a != null ? a.keyringName() : "archlinux";
-        // the keyring is only read when there is something to verify
+        // the keyring is only read when a signature is checked: not with SigLevel Never, nor with no packages
         DependencyClosure.Result closure = DependencyClosure.resolve(new ClosureRequest(conf, targets,
-                targets.isEmpty() ? Keyring.EMPTY : keyring(keyName), cacheDirectory.toPath(), lock, updateLock,
+                Keyring.lazy(() -> keyring(keyName)), cacheDirectory.toPath(), lock, updateLock,
                 session != null && session.isOffline(), log));
         List<ImagePackage> list = new ArrayList<>();
         for (PackageFetcher.Fetched f : closure.packages()) {

@@ -316,23 +316,27 @@ public final class PackageFetcher {
             return SignatureCheck.none();
         }
         String what = name(r) + " (" + r.pkg().filename() + ") from " + from;
-        String fix = "; [" + r.pkg().repository() + "] has SigLevel " + level + ": add the signer's key to the"
-                + " keyring (" + (keyring.sources().isEmpty() ? "none configured" : String.join(", ", keyring.sources()))
-                + ") or change the repository's SigLevel in pacman.conf";
         if (sig == null) {
             if (level.packages() == SigLevel.Check.REQUIRED) {
                 String where = offline ? "no .sig in the package cache (mvn without -o fetches it from the servers)"
                         : "no .sig on its servers";
                 throw new PackageProblem(what + " is not signed: there is no %PGPSIG% in the [" + r.pkg().repository()
-                        + "] database and " + where + fix);
+                        + "] database and " + where + fix(r));
             }
             return SignatureCheck.none();
         }
         SignatureCheck check = keyring.verify(file, sig);
         if (!check.accepted(level.packagesTrustAll())) {
-            throw new PackageProblem(what + " was refused, nothing was cached: " + check.detail() + fix);
+            throw new PackageProblem(what + " was refused, nothing was cached: " + check.detail() + fix(r));
         }
         return check;
+    }
+
+    /** Only for a refusal: naming the keyring's files reads a lazy keyring. */
+    private String fix(Request r) {
+        return "; [" + r.pkg().repository() + "] has SigLevel " + r.sigLevel() + ": add the signer's key to the"
+                + " keyring (" + (keyring.sources().isEmpty() ? "none configured" : String.join(", ", keyring.sources()))
+                + ") or change the repository's SigLevel in pacman.conf";
     }
 
     private static boolean wantsSignature(Request r) {

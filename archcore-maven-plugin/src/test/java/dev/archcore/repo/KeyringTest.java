@@ -10,9 +10,17 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 /** Signatures made by the real gpg with test keys, judged by {@link Keyring}: each verdict and its message. */
 class KeyringTest {
@@ -166,5 +174,75 @@ class KeyringTest {
         Files.writeString(dir.resolve("x-trusted"), keys.master1 + ":4:\nnot-a-fingerprint:4:\n");
         assertThatThrownBy(() -> Keyring.pacman(dir, "x")).hasMessageContaining("x-trusted line 2")
                 .hasMessageContaining("FINGERPRINT:LEVEL");
+    }
+
+    @Test
+    void aLazyKeyringIsReadOnceWhenASignatureIsFirstChecked() throws Exception {
+        AtomicInteger reads = new AtomicInteger();
+        Keyring lazy = Keyring.lazy(() -> {
+            reads.incrementAndGet();
+            return Keyring.pacman(keys.keyringDir(), TestKeys.KEYRING);
+        });
+        assertThat(lazy.toString()).isEqualTo("keyring (read when a signature is checked)");
+        assertThat(lazy.verify(file, null).status()).isEqualTo(Status.NO_SIGNATURE);
+        Keyring combined = Keyring.combine(Keyring.EMPTY, lazy);
+        assertThat(reads).hasValue(0);
+
+        // four builds' threads check at once: one reads the files, all get its keys
+        byte[] sig = keys.sign(keys.packager, file);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<SignatureCheck>> checks = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                checks.add(pool.submit(() -> {
+                    start.await();
+                    return lazy.verify(file, sig);
+                }));
+            }
+            start.countDown();
+            for (Future<SignatureCheck> check : checks) {
+                assertThat(check.get().status()).isEqualTo(Status.VALID);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(reads).hasValue(1);
+        assertThat(lazy.keyCount()).isEqualTo(keyring.keyCount());
+        assertThat(lazy.fingerprints()).isEqualTo(keyring.fingerprints());
+        assertThat(lazy).hasToString(keyring.toString());
+        assertThat(reads).hasValue(1);
+
+        // the combination made before the read reads its parts when it is first used, the lazy one is not read again
+        assertThat(combined.verify(file, sig).status()).isEqualTo(Status.VALID);
+        assertThat(combined).hasToString(keyring.toString());
+        assertThat(reads).hasValue(1);
+    }
+
+    @Test
+    void aLazyKeyringOfABadFileFailsAtTheFirstCheckWithTheMessageOfAnEagerRead() throws IOException {
+        Path text = Files.writeString(work.resolve("lazy-text.gpg"), "hello");
+        Path missing = work.resolve("lazy-nope.gpg");
+        byte[] sig = keys.sign(keys.packager, file);
+        for (Path bad : List.of(text, missing)) {
+            Throwable eager = catchThrowable(() -> Keyring.project(bad));
+            Keyring lazy = Keyring.lazy(() -> Keyring.project(bad));
+            assertThat(lazy.verify(file, new byte[0]).status()).isEqualTo(Status.NO_SIGNATURE);
+            assertThatThrownBy(() -> lazy.verify(file, sig)).isInstanceOf(Keyring.KeyringException.class)
+                    .hasMessage(eager.getMessage()).hasMessageContaining(bad.toString());
+            // not remembered as a failure: a later use reads again, and fails the same way
+            assertThatThrownBy(lazy::keyCount).hasMessage(eager.getMessage());
+        }
+    }
+
+    @Test
+    void theEmptyKeyringStillSaysWhoseKeyASignatureNeeds() {
+        assertThat(Keyring.EMPTY).hasToString("keyring  (0 keys, 0 trusted, 0 revoked)");
+        assertThat(Keyring.combine(Keyring.EMPTY, Keyring.EMPTY).keyCount()).isZero();
+        SignatureCheck check = Keyring.EMPTY.verify(file, keys.sign(keys.packager, file));
+        assertThat(check.status()).isEqualTo(Status.UNKNOWN_KEY);
+        assertThat(check.detail()).contains(keys.packager, "not in the keyring ()");
+        assertThat(Keyring.EMPTY.verify(file, "garbage".getBytes(StandardCharsets.UTF_8)).detail())
+                .isEqualTo("the signature data (7 bytes) is not an OpenPGP signature");
     }
 }

@@ -31,6 +31,7 @@ import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
@@ -169,6 +170,25 @@ class PackageFetcherTest {
         SigLevel never = SigLevel.NEVER;
         assertThat(fetcher().fetch(List.of(request("stranger", never, mirror.url()))).get(0).signature().status())
                 .isEqualTo(Status.NO_SIGNATURE);
+    }
+
+    @Test
+    void aLazyKeyringIsReadOnlyWhenAPackageSignatureIsChecked() throws IOException {
+        Path bad = Files.writeString(work.resolve("bad-keyring.gpg"), "not keys");
+        String message = catchThrowable(() -> Keyring.project(bad)).getMessage();
+        Keyring lazy = Keyring.lazy(() -> Keyring.project(bad));
+
+        List<PackageFetcher.Fetched> got = new PackageFetcher(cache, lazy, log).fetch(List.of(
+                request("signed-a", SigLevel.NEVER, mirror.url()), request("unsigned", OPTIONAL, mirror.url())));
+        assertThat(got).extracting(f -> f.signature().status())
+                .containsExactly(Status.NO_SIGNATURE, Status.NO_SIGNATURE);
+
+        // the first signature to check reads the keyring, and the build stops with its reading error
+        assertThatThrownBy(() -> new PackageFetcher(cache, lazy, log).fetch(List.of(
+                request("signed-c", REQUIRED, mirror.url()))))
+                .isInstanceOf(Keyring.KeyringException.class).hasMessage(message);
+        assertThat(cache.contains(repo.pkg("signed-c").sha256(), -1)).isFalse();
+        assertNoTemporaryFiles();
     }
 
     @Test
