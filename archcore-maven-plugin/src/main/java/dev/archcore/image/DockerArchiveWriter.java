@@ -1,8 +1,7 @@
 package dev.archcore.image;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.archcore.util.AtomicFiles;
+import dev.archcore.util.Json;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.apache.commons.compress.archivers.zip.ZipEncoding;
@@ -45,13 +44,21 @@ public final class DockerArchiveWriter {
     }
 
     static byte[] manifestJson(BuiltImage image) {
-        ArrayNode root = OciImage.JSON.createArrayNode();
-        ObjectNode m = root.addObject();
-        m.put("Config", "blobs/sha256/" + BuiltImage.hex(image.configDigest()));
-        m.putArray("RepoTags").add(image.reference());
-        ArrayNode layers = m.putArray("Layers");
-        image.layers().forEach(l -> layers.add("blobs/sha256/" + BuiltImage.hex(l.digest())));
-        return OciImage.bytes(root);
+        return Json.bytes(g -> {
+            g.writeStartArray();
+            g.writeStartObject();
+            g.writeStringField("Config", "blobs/sha256/" + BuiltImage.hex(image.configDigest()));
+            g.writeArrayFieldStart("RepoTags");
+            g.writeString(image.reference());
+            g.writeEndArray();
+            g.writeArrayFieldStart("Layers");
+            for (BuiltImage.Layer l : image.layers()) {
+                g.writeString("blobs/sha256/" + BuiltImage.hex(l.digest()));
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+            g.writeEndArray();
+        });
     }
 
     /** The legacy {@code repositories} file: the tag points at the top layer's chain id. */
@@ -60,9 +67,14 @@ public final class DockerArchiveWriter {
         for (BuiltImage.Layer l : image.layers()) {
             chain = chain == null ? l.diffId() : "sha256:" + Digests.sha256((chain + " " + l.diffId()).getBytes());
         }
-        ObjectNode root = OciImage.JSON.createObjectNode();
-        root.putObject(image.name()).put(image.tag(), chain == null ? "" : BuiltImage.hex(chain));
-        return OciImage.bytes(root);
+        String top = chain == null ? "" : BuiltImage.hex(chain);
+        return Json.bytes(g -> {
+            g.writeStartObject();
+            g.writeObjectFieldStart(image.name());
+            g.writeStringField(image.tag(), top);
+            g.writeEndObject();
+            g.writeEndObject();
+        });
     }
 
     /**

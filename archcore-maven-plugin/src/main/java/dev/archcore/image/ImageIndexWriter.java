@@ -1,6 +1,8 @@
 package dev.archcore.image;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.archcore.util.AtomicFiles;
@@ -18,6 +20,9 @@ import java.util.stream.Stream;
  * platform takes). Written next to the target and swapped in, as {@link OciLayoutWriter} does.
  */
 public final class ImageIndexWriter {
+    // multi-architecture only, so databind's start-up cost stays off the single-platform build
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private ImageIndexWriter() {
     }
 
@@ -30,11 +35,11 @@ public final class ImageIndexWriter {
         if (layouts.isEmpty()) {
             throw new ImageBuildException("an image index needs at least one architecture");
         }
-        ObjectNode index = OciImage.JSON.createObjectNode();
+        ObjectNode index = JSON.createObjectNode();
         index.put("schemaVersion", 2);
         index.put("mediaType", OciImage.INDEX_TYPE);
         ArrayNode manifests = index.putArray("manifests");
-        ObjectNode top = OciImage.JSON.createObjectNode();
+        ObjectNode top = JSON.createObjectNode();
         top.put("schemaVersion", 2);
         top.put("mediaType", OciImage.INDEX_TYPE);
         ArrayNode tags = top.putArray("manifests");
@@ -48,12 +53,12 @@ public final class ImageIndexWriter {
             Path blobs = Files.createDirectories(temp.resolve("blobs/sha256"));
             for (Map.Entry<String, Path> e : layouts.entrySet()) {
                 Path layout = e.getValue();
-                JsonNode single = OciImage.JSON.readTree(layout.resolve("index.json").toFile()).path("manifests");
+                JsonNode single = JSON.readTree(layout.resolve("index.json").toFile()).path("manifests");
                 if (single.size() != 1) {
                     throw new ImageBuildException(layout + " holds " + single.size() + " images, not one");
                 }
                 JsonNode m = single.get(0);
-                ObjectNode d = OciImage.descriptor(manifests.addObject(), m.path("mediaType").asText(),
+                ObjectNode d = descriptor(manifests.addObject(), m.path("mediaType").asText(),
                         m.path("digest").asText(), m.path("size").asLong());
                 d.set("platform", m.path("platform").deepCopy());
                 ObjectNode t = tags.addObject().setAll(d.deepCopy());
@@ -67,15 +72,15 @@ public final class ImageIndexWriter {
                     }
                 }
             }
-            byte[] indexBytes = OciImage.bytes(index);
+            byte[] indexBytes = bytes(index);
             String digest = "sha256:" + Digests.sha256(indexBytes);
             Files.write(blobs.resolve(BuiltImage.hex(digest)), indexBytes);
-            ObjectNode tagged = OciImage.JSON.createObjectNode();
-            OciImage.descriptor(tagged, OciImage.INDEX_TYPE, digest, indexBytes.length)
+            ObjectNode tagged = JSON.createObjectNode();
+            descriptor(tagged, OciImage.INDEX_TYPE, digest, indexBytes.length)
                     .putObject("annotations").put("org.opencontainers.image.ref.name", tag);
             tags.insert(0, tagged);
             Files.write(temp.resolve("oci-layout"), OciImage.layoutMarker());
-            Files.write(temp.resolve("index.json"), OciImage.bytes(top));
+            Files.write(temp.resolve("index.json"), bytes(top));
             if (Files.exists(dir)) {
                 if (!Files.exists(dir.resolve("oci-layout"))) {
                     throw new ImageBuildException(dir + " exists and is not an OCI image layout; refusing to replace it");
@@ -87,6 +92,21 @@ public final class ImageIndexWriter {
             return digest;
         } finally {
             OciLayoutWriter.deleteTree(temp);
+        }
+    }
+
+    private static ObjectNode descriptor(ObjectNode node, String mediaType, String digest, long size) {
+        node.put("mediaType", mediaType);
+        node.put("digest", digest);
+        node.put("size", size);
+        return node;
+    }
+
+    private static byte[] bytes(ObjectNode node) {
+        try {
+            return JSON.writeValueAsBytes(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
         }
     }
 }

@@ -1,7 +1,8 @@
 package dev.archcore.image;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonParser;
 import dev.archcore.util.AtomicFiles;
+import dev.archcore.util.Json;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,7 +21,6 @@ final class LayerCache {
     }
 
     private final Path dir;
-    private final ObjectMapper json = new ObjectMapper();
 
     LayerCache(Path cacheDir) {
         this.dir = cacheDir.resolve(FORMAT);
@@ -40,10 +40,23 @@ final class LayerCache {
         if (!Files.isRegularFile(keyFile)) {
             return null;
         }
-        try {
-            Hit hit = json.readValue(keyFile.toFile(), Hit.class);
-            Path blob = blob(hit.digest());
-            return Files.isRegularFile(blob) && Files.size(blob) == hit.size() ? hit : null;
+        try (JsonParser p = Json.startObject(Json.parser(Files.readAllBytes(keyFile)))) {
+            String diffId = null, digest = null;
+            long size = -1, tarSize = -1;
+            for (String field; (field = Json.nextField(p)) != null; ) {
+                switch (field) {
+                    case "diffId" -> diffId = Json.string(p);
+                    case "digest" -> digest = Json.string(p);
+                    case "size" -> size = Json.number(p);
+                    case "tarSize" -> tarSize = Json.number(p);
+                    default -> p.skipChildren();
+                }
+            }
+            if (diffId == null || digest == null || !digest.startsWith("sha256:") || size < 0 || tarSize < 0) {
+                return null; // damaged: build the layer again
+            }
+            Path blob = blob(digest);
+            return Files.isRegularFile(blob) && Files.size(blob) == size ? new Hit(diffId, digest, size, tarSize) : null;
         } catch (IOException e) {
             return null;
         }
@@ -51,7 +64,15 @@ final class LayerCache {
 
     void put(String key, Hit hit) {
         try {
-            AtomicFiles.write(dir.resolve("keys").resolve(key + ".json"), out -> json.writeValue(out, hit));
+            byte[] bytes = Json.bytes(g -> {
+                g.writeStartObject();
+                g.writeStringField("diffId", hit.diffId());
+                g.writeStringField("digest", hit.digest());
+                g.writeNumberField("size", hit.size());
+                g.writeNumberField("tarSize", hit.tarSize());
+                g.writeEndObject();
+            });
+            AtomicFiles.write(dir.resolve("keys").resolve(key + ".json"), out -> out.write(bytes));
         } catch (IOException e) {
             // only an optimisation: the next build writes the layer again
         }

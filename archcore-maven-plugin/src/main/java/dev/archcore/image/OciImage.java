@@ -1,10 +1,9 @@
 package dev.archcore.image;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.archcore.util.Json;
 
+import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -21,8 +20,6 @@ final class OciImage {
     static final String LAYER_TYPE = "application/vnd.oci.image.layer.v1.tar+gzip";
     static final String PACKAGES_LABEL = "dev.archcore.image.packages";
 
-    static final ObjectMapper JSON = new ObjectMapper();
-
     /** A layer of the config's history. */
     record History(String createdBy, String comment) {
     }
@@ -36,48 +33,69 @@ final class OciImage {
 
     static byte[] config(ImageConfig c, Platform platform, long created, List<String> diffIds, List<History> history,
                          List<String> packages) {
-        ObjectNode root = JSON.createObjectNode();
-        root.put("created", timestamp(created));
-        root.put("architecture", platform.architecture());
-        if (platform.variant() != null) {
-            root.put("variant", platform.variant());
+        return Json.bytes(g -> {
+            g.writeStartObject();
+            g.writeStringField("created", timestamp(created));
+            g.writeStringField("architecture", platform.architecture());
+            if (platform.variant() != null) {
+                g.writeStringField("variant", platform.variant());
+            }
+            g.writeStringField("os", "linux");
+            g.writeObjectFieldStart("config");
+            if (c.user() != null) {
+                g.writeStringField("User", c.user());
+            }
+            if (!c.exposedPorts().isEmpty()) {
+                g.writeObjectFieldStart("ExposedPorts");
+                for (String p : c.exposedPorts().stream().map(p -> p.contains("/") ? p : p + "/tcp").sorted().distinct().toList()) {
+                    g.writeObjectFieldStart(p);
+                    g.writeEndObject();
+                }
+                g.writeEndObject();
+            }
+            g.writeArrayFieldStart("Env");
+            for (Map.Entry<String, String> e : c.env().entrySet()) {
+                g.writeString(e.getKey() + "=" + e.getValue());
+            }
+            g.writeEndArray();
+            if (!c.entrypoint().isEmpty()) {
+                strings(g, "Entrypoint", c.entrypoint());
+            }
+            if (!c.cmd().isEmpty()) {
+                strings(g, "Cmd", c.cmd());
+            }
+            if (c.workingDir() != null) {
+                g.writeStringField("WorkingDir", c.workingDir());
+            }
+            g.writeObjectFieldStart("Labels");
+            for (Map.Entry<String, String> e : labels(c, created, packages).entrySet()) {
+                g.writeStringField(e.getKey(), e.getValue());
+            }
+            g.writeEndObject();
+            g.writeEndObject();
+            g.writeObjectFieldStart("rootfs");
+            g.writeStringField("type", "layers");
+            strings(g, "diff_ids", diffIds);
+            g.writeEndObject();
+            g.writeArrayFieldStart("history");
+            for (History entry : history) {
+                g.writeStartObject();
+                g.writeStringField("created", timestamp(created));
+                g.writeStringField("created_by", entry.createdBy());
+                g.writeStringField("comment", entry.comment());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        });
+    }
+
+    private static void strings(JsonGenerator g, String field, List<String> values) throws IOException {
+        g.writeArrayFieldStart(field);
+        for (String v : values) {
+            g.writeString(v);
         }
-        root.put("os", "linux");
-        ObjectNode config = root.putObject("config");
-        if (c.user() != null) {
-            config.put("User", c.user());
-        }
-        if (!c.exposedPorts().isEmpty()) {
-            ObjectNode ports = config.putObject("ExposedPorts");
-            c.exposedPorts().stream().map(p -> p.contains("/") ? p : p + "/tcp").sorted().forEach(p -> ports.putObject(p));
-        }
-        ArrayNode env = config.putArray("Env");
-        c.env().forEach((k, v) -> env.add(k + "=" + v));
-        if (!c.entrypoint().isEmpty()) {
-            ArrayNode a = config.putArray("Entrypoint");
-            c.entrypoint().forEach(a::add);
-        }
-        if (!c.cmd().isEmpty()) {
-            ArrayNode a = config.putArray("Cmd");
-            c.cmd().forEach(a::add);
-        }
-        if (c.workingDir() != null) {
-            config.put("WorkingDir", c.workingDir());
-        }
-        ObjectNode labels = config.putObject("Labels");
-        labels(c, created, packages).forEach(labels::put);
-        ObjectNode rootfs = root.putObject("rootfs");
-        rootfs.put("type", "layers");
-        ArrayNode ids = rootfs.putArray("diff_ids");
-        diffIds.forEach(ids::add);
-        ArrayNode h = root.putArray("history");
-        for (History entry : history) {
-            ObjectNode o = h.addObject();
-            o.put("created", timestamp(created));
-            o.put("created_by", entry.createdBy());
-            o.put("comment", entry.comment());
-        }
-        return bytes(root);
+        g.writeEndArray();
     }
 
     /** The caller's labels, the standard ones, and one listing every package as {@code name=version}. */
@@ -98,52 +116,57 @@ final class OciImage {
     }
 
     static byte[] manifest(String configDigest, long configSize, List<BuiltImage.Layer> layers) {
-        ObjectNode root = JSON.createObjectNode();
-        root.put("schemaVersion", 2);
-        root.put("mediaType", MANIFEST_TYPE);
-        descriptor(root.putObject("config"), CONFIG_TYPE, configDigest, configSize);
-        ArrayNode array = root.putArray("layers");
-        for (BuiltImage.Layer l : layers) {
-            descriptor(array.addObject(), LAYER_TYPE, l.digest(), l.size());
-        }
-        return bytes(root);
+        return Json.bytes(g -> {
+            g.writeStartObject();
+            g.writeNumberField("schemaVersion", 2);
+            g.writeStringField("mediaType", MANIFEST_TYPE);
+            g.writeFieldName("config");
+            descriptor(g, CONFIG_TYPE, configDigest, configSize);
+            g.writeEndObject();
+            g.writeArrayFieldStart("layers");
+            for (BuiltImage.Layer l : layers) {
+                descriptor(g, LAYER_TYPE, l.digest(), l.size());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        });
     }
 
-    static ObjectNode descriptor(ObjectNode node, String mediaType, String digest, long size) {
-        node.put("mediaType", mediaType);
-        node.put("digest", digest);
-        node.put("size", size);
-        return node;
+    /** Starts a descriptor object and writes its fields; the caller may add more, then ends it. */
+    static void descriptor(JsonGenerator g, String mediaType, String digest, long size) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("mediaType", mediaType);
+        g.writeStringField("digest", digest);
+        g.writeNumberField("size", size);
     }
 
     /** {@code index.json}: one manifest, tagged for OCI tools and for containerd/Docker. */
     static byte[] index(BuiltImage image) {
-        ObjectNode root = JSON.createObjectNode();
-        root.put("schemaVersion", 2);
-        root.put("mediaType", INDEX_TYPE);
-        ObjectNode m = descriptor(root.putArray("manifests").addObject(), MANIFEST_TYPE, image.manifestDigest(),
-                image.manifest().length);
-        ObjectNode annotations = m.putObject("annotations");
-        annotations.put("io.containerd.image.name", image.reference());
-        annotations.put("org.opencontainers.image.ref.name", image.tag());
-        ObjectNode platform = m.putObject("platform");
-        platform.put("architecture", image.platform().architecture());
-        platform.put("os", "linux");
-        if (image.platform().variant() != null) {
-            platform.put("variant", image.platform().variant());
-        }
-        return bytes(root);
+        return Json.bytes(g -> {
+            g.writeStartObject();
+            g.writeNumberField("schemaVersion", 2);
+            g.writeStringField("mediaType", INDEX_TYPE);
+            g.writeArrayFieldStart("manifests");
+            descriptor(g, MANIFEST_TYPE, image.manifestDigest(), image.manifest().length);
+            g.writeObjectFieldStart("annotations");
+            g.writeStringField("io.containerd.image.name", image.reference());
+            g.writeStringField("org.opencontainers.image.ref.name", image.tag());
+            g.writeEndObject();
+            g.writeObjectFieldStart("platform");
+            g.writeStringField("architecture", image.platform().architecture());
+            g.writeStringField("os", "linux");
+            if (image.platform().variant() != null) {
+                g.writeStringField("variant", image.platform().variant());
+            }
+            g.writeEndObject();
+            g.writeEndObject();
+            g.writeEndArray();
+            g.writeEndObject();
+        });
     }
 
     static byte[] layoutMarker() {
         return "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    }
-
-    static byte[] bytes(Object node) {
-        try {
-            return JSON.writeValueAsBytes(node);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

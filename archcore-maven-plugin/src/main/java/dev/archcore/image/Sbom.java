@@ -1,9 +1,10 @@
 package dev.archcore.image;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JsonGenerator;
 import dev.archcore.pacman.Relation;
+import dev.archcore.util.Json;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,98 +38,119 @@ final class Sbom {
         packages.forEach(p -> set.append(p.name()).append(' ').append(p.index().sha256()).append('\n'));
         String setHash = Digests.sha256(set.toString().getBytes(StandardCharsets.UTF_8)).substring(0, 16);
 
-        ObjectNode doc = OciImage.JSON.createObjectNode();
-        doc.put("spdxVersion", "SPDX-2.3");
-        doc.put("dataLicense", "CC0-1.0");
-        doc.put("SPDXID", "SPDXRef-DOCUMENT");
-        doc.put("name", image.reference());
-        doc.put("documentNamespace", "https://spdx.org/spdxdocs/archcore/" + image.name().replace(':', '-') + "-"
-                + image.tag() + "-" + setHash);
-        ObjectNode creation = doc.putObject("creationInfo");
-        creation.put("created", OciImage.timestamp(created));
-        creation.putArray("creators").add("Tool: archcore");
+        return Json.bytes(g -> {
+            g.writeStartObject();
+            g.writeStringField("spdxVersion", "SPDX-2.3");
+            g.writeStringField("dataLicense", "CC0-1.0");
+            g.writeStringField("SPDXID", "SPDXRef-DOCUMENT");
+            g.writeStringField("name", image.reference());
+            g.writeStringField("documentNamespace", "https://spdx.org/spdxdocs/archcore/" + image.name().replace(':', '-')
+                    + "-" + image.tag() + "-" + setHash);
+            g.writeObjectFieldStart("creationInfo");
+            g.writeStringField("created", OciImage.timestamp(created));
+            g.writeArrayFieldStart("creators");
+            g.writeString("Tool: archcore");
+            g.writeEndArray();
+            g.writeEndObject();
 
-        ArrayNode list = doc.putArray("packages");
-        ObjectNode img = list.addObject();
-        img.put("SPDXID", "SPDXRef-Image");
-        img.put("name", image.name());
-        img.put("versionInfo", image.tag());
-        img.put("downloadLocation", "NOASSERTION");
-        img.put("filesAnalyzed", false);
-        img.put("primaryPackagePurpose", "CONTAINER");
-        ArrayNode imgChecksums = img.putArray("checksums");
-        ObjectNode c = imgChecksums.addObject();
-        c.put("algorithm", "SHA256");
-        c.put("checksumValue", BuiltImage.hex(image.manifestDigest()));
+            g.writeArrayFieldStart("packages");
+            g.writeStartObject();
+            g.writeStringField("SPDXID", "SPDXRef-Image");
+            g.writeStringField("name", image.name());
+            g.writeStringField("versionInfo", image.tag());
+            g.writeStringField("downloadLocation", "NOASSERTION");
+            g.writeBooleanField("filesAnalyzed", false);
+            g.writeStringField("primaryPackagePurpose", "CONTAINER");
+            checksums(g, BuiltImage.hex(image.manifestDigest()));
+            g.writeEndObject();
 
-        Map<String, String> ids = new LinkedHashMap<>();
-        Set<String> usedIds = new TreeSet<>();
-        Set<String> licenseRefs = new TreeSet<>();
-        for (PackageIndex.Loaded p : packages) {
-            String id = spdxId(p.name(), usedIds);
-            ids.put(p.name(), id);
-            PkgInfo i = p.info();
-            ObjectNode n = list.addObject();
-            n.put("SPDXID", id);
-            n.put("name", i.pkgname());
-            n.put("versionInfo", i.pkgver());
-            n.put("packageFileName", p.file().getFileName().toString());
-            n.put("supplier", supplier(i.packager()));
-            n.put("downloadLocation", "NOASSERTION");
-            n.put("filesAnalyzed", false);
-            if (i.url() != null && !i.url().isBlank()) {
-                n.put("homepage", i.url());
+            Map<String, String> ids = new LinkedHashMap<>();
+            Set<String> usedIds = new TreeSet<>();
+            Set<String> licenseRefs = new TreeSet<>();
+            for (PackageIndex.Loaded p : packages) {
+                String id = spdxId(p.name(), usedIds);
+                ids.put(p.name(), id);
+                PkgInfo i = p.info();
+                g.writeStartObject();
+                g.writeStringField("SPDXID", id);
+                g.writeStringField("name", i.pkgname());
+                g.writeStringField("versionInfo", i.pkgver());
+                g.writeStringField("packageFileName", p.file().getFileName().toString());
+                g.writeStringField("supplier", supplier(i.packager()));
+                g.writeStringField("downloadLocation", "NOASSERTION");
+                g.writeBooleanField("filesAnalyzed", false);
+                if (i.url() != null && !i.url().isBlank()) {
+                    g.writeStringField("homepage", i.url());
+                }
+                checksums(g, p.index().sha256());
+                g.writeStringField("licenseConcluded", "NOASSERTION");
+                String declared = license(i.license());
+                g.writeStringField("licenseDeclared", declared);
+                if (declared.equals("NOASSERTION") && !i.license().isEmpty()) {
+                    g.writeStringField("licenseComments", "pacman license field: " + String.join(", ", i.license()));
+                }
+                Matcher refs = LICENSE_REF.matcher(declared);
+                while (refs.find()) {
+                    licenseRefs.add(refs.group());
+                }
+                g.writeStringField("copyrightText", "NOASSERTION");
+                if (i.pkgdesc() != null && !i.pkgdesc().isEmpty()) {
+                    g.writeStringField("description", i.pkgdesc());
+                }
+                g.writeStringField("primaryPackagePurpose", p.request().app() ? "APPLICATION" : "LIBRARY");
+                g.writeArrayFieldStart("externalRefs");
+                g.writeStartObject();
+                g.writeStringField("referenceCategory", "PACKAGE-MANAGER");
+                g.writeStringField("referenceType", "purl");
+                g.writeStringField("referenceLocator", "pkg:alpm/" + distro + "/" + encode(i.pkgname()) + "@"
+                        + encode(i.pkgver()) + (i.arch() == null ? "" : "?arch=" + encode(i.arch())));
+                g.writeEndObject();
+                g.writeEndArray();
+                g.writeEndObject();
             }
-            ObjectNode sum = n.putArray("checksums").addObject();
-            sum.put("algorithm", "SHA256");
-            sum.put("checksumValue", p.index().sha256());
-            n.put("licenseConcluded", "NOASSERTION");
-            String declared = license(i.license());
-            n.put("licenseDeclared", declared);
-            if (declared.equals("NOASSERTION") && !i.license().isEmpty()) {
-                n.put("licenseComments", "pacman license field: " + String.join(", ", i.license()));
+            g.writeEndArray();
+            if (!licenseRefs.isEmpty()) {
+                g.writeArrayFieldStart("hasExtractedLicensingInfos");
+                for (String ref : licenseRefs) {
+                    g.writeStartObject();
+                    g.writeStringField("licenseId", ref);
+                    g.writeStringField("extractedText",
+                            "A license named by a package; its text is in /usr/share/licenses/ of the image.");
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
             }
-            Matcher refs = LICENSE_REF.matcher(declared);
-            while (refs.find()) {
-                licenseRefs.add(refs.group());
-            }
-            n.put("copyrightText", "NOASSERTION");
-            if (i.pkgdesc() != null && !i.pkgdesc().isEmpty()) {
-                n.put("description", i.pkgdesc());
-            }
-            n.put("primaryPackagePurpose", p.request().app() ? "APPLICATION" : "LIBRARY");
-            ObjectNode purl = n.putArray("externalRefs").addObject();
-            purl.put("referenceCategory", "PACKAGE-MANAGER");
-            purl.put("referenceType", "purl");
-            purl.put("referenceLocator", "pkg:alpm/" + distro + "/" + encode(i.pkgname()) + "@" + encode(i.pkgver())
-                    + (i.arch() == null ? "" : "?arch=" + encode(i.arch())));
-        }
-        if (!licenseRefs.isEmpty()) {
-            ArrayNode extracted = doc.putArray("hasExtractedLicensingInfos");
-            for (String ref : licenseRefs) {
-                ObjectNode e = extracted.addObject();
-                e.put("licenseId", ref);
-                e.put("extractedText", "A license named by a package; its text is in /usr/share/licenses/ of the image.");
-            }
-        }
 
-        ArrayNode rel = doc.putArray("relationships");
-        relationship(rel, "SPDXRef-DOCUMENT", "DESCRIBES", "SPDXRef-Image");
-        for (PackageIndex.Loaded p : packages) {
-            relationship(rel, "SPDXRef-Image", "CONTAINS", ids.get(p.name()));
-        }
-        Map<String, String> providers = providers(packages);
-        for (PackageIndex.Loaded p : packages) {
-            Set<String> targets = new LinkedHashSet<>();
-            for (String dep : p.info().depends()) {
-                String provider = providers.get(Relation.parse(dep).name());
-                if (provider != null && !provider.equals(p.name())) {
-                    targets.add(provider);
+            g.writeArrayFieldStart("relationships");
+            relationship(g, "SPDXRef-DOCUMENT", "DESCRIBES", "SPDXRef-Image");
+            for (PackageIndex.Loaded p : packages) {
+                relationship(g, "SPDXRef-Image", "CONTAINS", ids.get(p.name()));
+            }
+            Map<String, String> providers = providers(packages);
+            for (PackageIndex.Loaded p : packages) {
+                Set<String> targets = new LinkedHashSet<>();
+                for (String dep : p.info().depends()) {
+                    String provider = providers.get(Relation.parse(dep).name());
+                    if (provider != null && !provider.equals(p.name())) {
+                        targets.add(provider);
+                    }
+                }
+                for (String t : targets) {
+                    relationship(g, ids.get(p.name()), "DEPENDS_ON", ids.get(t));
                 }
             }
-            targets.forEach(t -> relationship(rel, ids.get(p.name()), "DEPENDS_ON", ids.get(t)));
-        }
-        return OciImage.bytes(doc);
+            g.writeEndArray();
+            g.writeEndObject();
+        });
+    }
+
+    private static void checksums(JsonGenerator g, String sha256) throws IOException {
+        g.writeArrayFieldStart("checksums");
+        g.writeStartObject();
+        g.writeStringField("algorithm", "SHA256");
+        g.writeStringField("checksumValue", sha256);
+        g.writeEndObject();
+        g.writeEndArray();
     }
 
     /** A name or provision to the first package (in install order) that has it, as pacman resolves. */
@@ -143,11 +165,12 @@ final class Sbom {
         return out;
     }
 
-    private static void relationship(ArrayNode rel, String from, String type, String to) {
-        ObjectNode r = rel.addObject();
-        r.put("spdxElementId", from);
-        r.put("relationshipType", type);
-        r.put("relatedSpdxElement", to);
+    private static void relationship(JsonGenerator g, String from, String type, String to) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("spdxElementId", from);
+        g.writeStringField("relationshipType", type);
+        g.writeStringField("relatedSpdxElement", to);
+        g.writeEndObject();
     }
 
     private static String spdxId(String name, Set<String> used) {

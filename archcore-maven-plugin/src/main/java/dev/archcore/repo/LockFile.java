@@ -1,13 +1,9 @@
 package dev.archcore.repo;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.annotation.JsonPropertyOrder;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import dev.archcore.util.AtomicFiles;
+import dev.archcore.util.Json;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -33,26 +29,14 @@ import java.util.TreeSet;
  *     "sha256" : "...", "repository" : "core", "csize" : 10200000 } ]
  * }
  * }</pre>
+ *
+ * Fields a reader does not know are ignored, so a newer archcore can add some without a new format.
  */
-@JsonPropertyOrder({"format", "targets", "packages"})
-@JsonInclude(JsonInclude.Include.ALWAYS)
-public record LockFile(@JsonProperty("format") int format,
-                       @JsonProperty("targets") List<String> targets,
-                       @JsonProperty("packages") List<Entry> packages) {
+public record LockFile(int format, List<String> targets, List<Entry> packages) {
 
     public static final int FORMAT = 1;
 
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-
-    @JsonPropertyOrder({"name", "version", "filename", "sha256", "repository", "csize"})
-    public record Entry(@JsonProperty("name") String name,
-                        @JsonProperty("version") String version,
-                        @JsonProperty("filename") String filename,
-                        @JsonProperty("sha256") String sha256,
-                        @JsonProperty("repository") String repository,
-                        @JsonProperty("csize") long csize) {
+    public record Entry(String name, String version, String filename, String sha256, String repository, long csize) {
 
         public Entry {
             Objects.requireNonNull(name, "name");
@@ -100,21 +84,76 @@ public record LockFile(@JsonProperty("format") int format,
         return targets.equals(List.copyOf(new TreeSet<>(wanted.stream().map(String::strip).toList())));
     }
 
+    /** Indented as Jackson's default pretty printer does ({@code "key" : value}, arrays on one line). */
     public String toJson() {
-        try {
-            return JSON.writeValueAsString(this).replace("\r\n", "\n") + "\n";
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
+        return Json.prettyString(this::write).replace("\r\n", "\n") + "\n";
+    }
+
+    private void write(JsonGenerator g) throws IOException {
+        g.writeStartObject();
+        g.writeNumberField("format", format);
+        g.writeArrayFieldStart("targets");
+        for (String t : targets) {
+            g.writeString(t);
         }
+        g.writeEndArray();
+        g.writeArrayFieldStart("packages");
+        for (Entry e : packages) {
+            g.writeStartObject();
+            g.writeStringField("name", e.name());
+            g.writeStringField("version", e.version());
+            g.writeStringField("filename", e.filename());
+            g.writeStringField("sha256", e.sha256());
+            g.writeStringField("repository", e.repository());
+            g.writeNumberField("csize", e.csize());
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+        g.writeEndObject();
     }
 
     public static LockFile fromJson(String json, String where) {
-        try {
-            return JSON.readValue(json, LockFile.class);
-        } catch (JsonProcessingException | IllegalArgumentException | NullPointerException e) {
-            String why = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+        try (JsonParser p = Json.startObject(Json.parser(json))) {
+            int format = 0;
+            List<String> targets = null;
+            List<Entry> packages = null;
+            for (String field; (field = Json.nextField(p)) != null; ) {
+                switch (field) {
+                    case "format" -> format = (int) Json.number(p);
+                    case "targets" -> targets = Json.list(p, Json::string);
+                    case "packages" -> packages = Json.list(p, LockFile::entry);
+                    default -> p.skipChildren();
+                }
+            }
+            return new LockFile(format, targets, packages);
+        } catch (IOException | IllegalArgumentException | NullPointerException e) {
+            String why = e instanceof IOException io ? Json.describe(io) : e.getMessage();
             throw new IllegalArgumentException("lock file " + where + " cannot be read (" + why
                     + "): fix it or delete it to resolve the packages again", e);
+        }
+    }
+
+    private static Entry entry(JsonParser p) throws IOException {
+        if (!p.isExpectedStartObjectToken()) {
+            throw Json.problem(p, "expected a package object");
+        }
+        String name = null, version = null, filename = null, sha256 = null, repository = null;
+        long csize = 0;
+        for (String field; (field = Json.nextField(p)) != null; ) {
+            switch (field) {
+                case "name" -> name = Json.string(p);
+                case "version" -> version = Json.string(p);
+                case "filename" -> filename = Json.string(p);
+                case "sha256" -> sha256 = Json.string(p);
+                case "repository" -> repository = Json.string(p);
+                case "csize" -> csize = Json.number(p);
+                default -> p.skipChildren();
+            }
+        }
+        try {
+            return new Entry(name, version, filename, sha256, repository, csize);
+        } catch (NullPointerException e) {
+            throw Json.problem(p, "a package has no " + e.getMessage());
         }
     }
 

@@ -77,4 +77,72 @@ class LockFileTest {
         Path empty = Files.writeString(dir.resolve("empty.json"), "{ \"format\": 1 }");
         assertThatThrownBy(() -> LockFile.read(empty)).hasMessageContaining("no targets");
     }
+
+    /** What the ObjectMapper-based writer (INDENT_OUTPUT) wrote for these two packages, byte for byte. */
+    private static final String WRITTEN_BY_DATABIND = """
+            {
+              "format" : 1,
+              "targets" : [ "app", "zlib" ],
+              "packages" : [ {
+                "name" : "zlib",
+                "version" : "1:1.3.1-2",
+                "filename" : "zlib-1:1.3.1-2-x86_64.pkg.tar.zst",
+                "sha256" : "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc",
+                "repository" : "core",
+                "csize" : 91234
+              }, {
+                "name" : "app-data",
+                "version" : "1.0-1 \u00e4\ud83d\ude00",
+                "filename" : "app-data-1.0-1-any.pkg.tar.zst",
+                "sha256" : "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd",
+                "repository" : "my-repo",
+                "csize" : 5000000000
+              } ]
+            }
+            """;
+
+    @Test
+    void readsALockTheDatabindWriterWroteAndWritesTheSameBytes() throws IOException {
+        Path file = Files.writeString(dir.resolve("packages.lock.json"), WRITTEN_BY_DATABIND);
+        LockFile lock = LockFile.read(file);
+        assertThat(lock.targets()).containsExactly("app", "zlib");
+        assertThat(lock.packages()).containsExactly(
+                new LockFile.Entry("zlib", "1:1.3.1-2", "zlib-1:1.3.1-2-x86_64.pkg.tar.zst", "c".repeat(64), "core", 91234),
+                new LockFile.Entry("app-data", "1.0-1 \u00e4\ud83d\ude00", "app-data-1.0-1-any.pkg.tar.zst", "d".repeat(64),
+                        "my-repo", 5_000_000_000L));
+        // a committed lock stays byte-identical when rewritten (the emoji unescaped, as writeValueAsString left it)
+        assertThat(lock.toJson()).isEqualTo(WRITTEN_BY_DATABIND);
+        lock.write(file);
+        assertThat(Files.readString(file)).isEqualTo(WRITTEN_BY_DATABIND);
+    }
+
+    @Test
+    void ignoresFieldsItDoesNotKnow() throws IOException {
+        Path file = Files.writeString(dir.resolve("newer.json"), """
+                { "format": 1, "resolvedBy": { "tool": "archcore", "versions": [1, {"x": null}] },
+                  "targets": ["glibc"], "comment": "kept by a newer archcore",
+                  "packages": [ { "name": "glibc", "signature": ["a", "b"], "version": "2.40-1",
+                    "filename": "glibc-2.40-1-x86_64.pkg.tar.zst", "sha256": "%s", "repository": "core",
+                    "csize": 1234, "builddate": 1700000000, "extra": {} } ],
+                  "trailer": true }
+                """.formatted("a".repeat(64)));
+        assertThat(LockFile.read(file)).isEqualTo(LockFile.of(List.of("glibc"), List.of(GLIBC)));
+    }
+
+    @Test
+    void aWrongValueNamesWhereItIs() throws IOException {
+        Path file = Files.writeString(dir.resolve("typo.json"), """
+                { "format": 1, "targets": ["glibc"], "packages": [ { "name": "glibc", "version": "2.40-1",
+                  "filename": "f", "sha256": "s", "repository": "core", "csize": "12 kB" } ] }
+                """);
+        assertThatThrownBy(() -> LockFile.read(file)).hasMessageContaining(file.toString())
+                .hasMessageContaining("expected a number at /packages/0/csize").hasMessageContaining("line 2")
+                .hasMessageContaining("delete it to resolve");
+        Path noName = Files.writeString(dir.resolve("noname.json"), """
+                { "format": 1, "targets": [], "packages": [ { "version": "1" } ] }""");
+        assertThatThrownBy(() -> LockFile.read(noName)).hasMessageContaining(noName.toString())
+                .hasMessageContaining("a package has no name at /packages/0");
+        Path array = Files.writeString(dir.resolve("array.json"), "[]");
+        assertThatThrownBy(() -> LockFile.read(array)).hasMessageContaining("expected an object");
+    }
 }
