@@ -7,40 +7,128 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.apache.commons.compress.archivers.zip.ZipEncoding;
 import org.apache.commons.compress.archivers.zip.ZipEncodingHelper;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Writes a {@code docker load} archive: {@code manifest.json} (config, RepoTags, layers) and
  * {@code repositories} as Docker reads them, plus {@code oci-layout} and {@code index.json} as current
  * {@code docker save} adds, so the same tar is also an OCI archive with the same manifest digest. Blobs live
  * under {@code blobs/sha256/}; layers stay gzip'd (Docker and skopeo decompress them and check the diff_ids).
- * Every entry has mtime 0 and owner 0:0, in a fixed order, so equal images give equal archives.
+ * Every entry has mtime 0 and owner 0:0, in a fixed order (the layers first, as they are built; then config,
+ * manifest and the index files), so equal images give equal archives.
  */
 public final class DockerArchiveWriter {
     private DockerArchiveWriter() {
     }
 
     public static void write(BuiltImage image, Path file) throws IOException {
-        AtomicFiles.writeChannel(file, out -> {
-            Tar tar = new Tar(out);
+        try (InProgress archive = begin(file)) {
+            for (BuiltImage.Layer l : image.layers()) {
+                archive.layer(l);
+            }
+            archive.finish(image);
+        }
+    }
+
+    /** Starts the archive before the image is complete: see {@link InProgress}. */
+    public static InProgress begin(Path file) throws IOException {
+        return new InProgress(AtomicFiles.begin(file));
+    }
+
+    /**
+     * An archive written while the image is still being built: each layer blob is queued as soon as the layer
+     * exists (cached layers at once) and copied, in layer order, by a thread of its own, beside the layers still
+     * being compressed; {@link #finish} writes config, manifest and index files and moves the archive into place.
+     * Closed without {@code finish}, it leaves no file behind and the previous archive as it was.
+     */
+    public static final class InProgress implements Closeable {
+        private final AtomicFiles.Pending file;
+        private final Tar tar;
+        private final ExecutorService copier = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "archcore-docker-archive");
+            t.setDaemon(true);
+            return t;
+        });
+        private final List<Future<?>> copies = new ArrayList<>();
+        private final List<String> digests = new ArrayList<>();
+
+        private InProgress(AtomicFiles.Pending file) throws IOException {
+            this.file = file;
+            this.tar = new Tar(file.channel());
             tar.directory("blobs/");
             tar.directory("blobs/sha256/");
-            tar.bytes("blobs/sha256/" + BuiltImage.hex(image.configDigest()), image.config());
-            for (BuiltImage.Layer l : image.layers()) {
-                tar.file("blobs/sha256/" + BuiltImage.hex(l.digest()), l.blob());
+        }
+
+        /** Queues the next layer's blob (layers must come in the image's order). */
+        public void layer(BuiltImage.Layer layer) {
+            digests.add(layer.digest());
+            copies.add(copier.submit(() -> {
+                tar.file("blobs/sha256/" + BuiltImage.hex(layer.digest()), layer.blob());
+                return null;
+            }));
+        }
+
+        public void finish(BuiltImage image) throws IOException {
+            if (!digests.equals(image.layers().stream().map(BuiltImage.Layer::digest).toList())) {
+                throw new IllegalStateException("the archive got layers " + digests + ", the image has " + image.layers());
             }
+            for (Future<?> copy : copies) {
+                await(copy);
+            }
+            tar.bytes("blobs/sha256/" + BuiltImage.hex(image.configDigest()), image.config());
             tar.bytes("blobs/sha256/" + BuiltImage.hex(image.manifestDigest()), image.manifest());
             tar.bytes("index.json", OciImage.index(image));
             tar.bytes("manifest.json", manifestJson(image));
             tar.bytes("oci-layout", OciImage.layoutMarker());
             tar.bytes("repositories", repositories(image));
             tar.finish();
-        });
+            file.commit();
+        }
+
+        @Override
+        public void close() throws IOException {
+            copier.shutdownNow();
+            try {
+                // the copier must be off the channel before the file is removed
+                if (!copier.awaitTermination(1, TimeUnit.MINUTES)) {
+                    throw new IOException("the docker-archive copier did not stop");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                file.close();
+            }
+        }
+
+        private static void await(Future<?> copy) throws IOException {
+            try {
+                copy.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ImageBuildException("interrupted while writing the docker-archive", e);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof IOException io) {
+                    throw io;
+                }
+                if (e.getCause() instanceof RuntimeException re) {
+                    throw re;
+                }
+                throw new ImageBuildException("cannot write the docker-archive: " + e.getCause(), e.getCause());
+            }
+        }
     }
 
     static byte[] manifestJson(BuiltImage image) {

@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
@@ -116,28 +117,34 @@ public final class ImageBuilder {
         specs.add(spec("config", List.of(), config, plan, request.compressionLevel(),
                 "archcore: generate " + ConfigLayer.describe(config)));
 
+        List<String> constituents = packages.stream().map(p -> p.name() + "=" + p.info().pkgver()).toList();
         List<ImageResult.Layer> results = new ArrayList<>();
         List<BuiltImage.Layer> layers = new ArrayList<>();
-        buildLayers(specs, packages, cache, request.compressionLevel(), log, results, layers);
+        BuiltImage image;
+        // the docker-archive takes each layer as it is done: cached blobs are copied while the others compress
+        try (DockerArchiveWriter.InProgress archive = request.dockerArchive() == null ? null
+                : DockerArchiveWriter.begin(request.dockerArchive())) {
+            buildLayers(specs, packages, cache, request.compressionLevel(), log, results, layers,
+                    archive == null ? l -> { } : archive::layer);
 
-        List<String> constituents = packages.stream().map(p -> p.name() + "=" + p.info().pkgver()).toList();
-        List<OciImage.History> history = specs.stream().map(s -> new OciImage.History(s.createdBy(), s.label())).toList();
-        byte[] configJson = OciImage.config(request.config(), platform, request.buildTimestamp(),
-                layers.stream().map(BuiltImage.Layer::diffId).toList(), history, constituents);
-        String configDigest = "sha256:" + Digests.sha256(configJson);
-        byte[] manifest = OciImage.manifest(configDigest, configJson.length, layers);
-        String manifestDigest = "sha256:" + Digests.sha256(manifest);
-        BuiltImage image = new BuiltImage(request.name(), request.tag(), configJson, configDigest, manifest,
-                manifestDigest, List.copyOf(layers), platform);
+            List<OciImage.History> history = specs.stream().map(s -> new OciImage.History(s.createdBy(), s.label())).toList();
+            byte[] configJson = OciImage.config(request.config(), platform, request.buildTimestamp(),
+                    layers.stream().map(BuiltImage.Layer::diffId).toList(), history, constituents);
+            String configDigest = "sha256:" + Digests.sha256(configJson);
+            byte[] manifest = OciImage.manifest(configDigest, configJson.length, layers);
+            image = new BuiltImage(request.name(), request.tag(), configJson, configDigest, manifest,
+                    "sha256:" + Digests.sha256(manifest), List.copyOf(layers), platform);
 
-        if (request.ociLayout() != null) {
-            OciLayoutWriter.write(image, request.ociLayout());
-            log.info("OCI layout " + request.ociLayout() + " (tag " + request.tag() + ")");
+            if (request.ociLayout() != null) {
+                OciLayoutWriter.write(image, request.ociLayout());
+                log.info("OCI layout " + request.ociLayout() + " (tag " + request.tag() + ")");
+            }
+            if (archive != null) {
+                archive.finish(image);
+                log.info("docker-archive " + request.dockerArchive() + " (" + image.reference() + ")");
+            }
         }
-        if (request.dockerArchive() != null) {
-            DockerArchiveWriter.write(image, request.dockerArchive());
-            log.info("docker-archive " + request.dockerArchive() + " (" + image.reference() + ")");
-        }
+        String manifestDigest = image.manifestDigest();
         if (request.sbom() != null) {
             byte[] sbom = Sbom.write(image, packages, request.buildTimestamp(), "arch");
             AtomicFiles.write(request.sbom(), out -> out.write(sbom));
@@ -147,7 +154,7 @@ public final class ImageBuilder {
         }
         log.info(String.format("image %s %s: %d packages, %d layers, %.1f s", image.reference(), manifestDigest,
                 packages.size(), layers.size(), (System.nanoTime() - started) / 1e9));
-        return new ImageResult(image.reference(), manifestDigest, configDigest, List.copyOf(results),
+        return new ImageResult(image.reference(), manifestDigest, image.configDigest(), List.copyOf(results),
                 request.ociLayout(), request.dockerArchive(), request.sbom(), constituents);
     }
 
@@ -196,8 +203,8 @@ public final class ImageBuilder {
     }
 
     private static void buildLayers(List<LayerSpec> specs, List<PackageIndex.Loaded> packages, LayerCache cache,
-                                    int level, Log log, List<ImageResult.Layer> results, List<BuiltImage.Layer> layers)
-            throws IOException {
+                                    int level, Log log, List<ImageResult.Layer> results, List<BuiltImage.Layer> layers,
+                                    Consumer<BuiltImage.Layer> done) throws IOException {
         Map<String, PackageIndex.Loaded> bySha = new LinkedHashMap<>();
         packages.forEach(p -> bySha.put(p.index().sha256(), p));
         int threads = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), specs.size()));
@@ -213,7 +220,9 @@ public final class ImageBuilder {
                 ImageResult.Layer r = get(futures.get(i));
                 LayerSpec s = specs.get(i);
                 results.add(r);
-                layers.add(new BuiltImage.Layer(r.diffId(), r.digest(), r.size(), cache.blob(r.digest())));
+                BuiltImage.Layer layer = new BuiltImage.Layer(r.diffId(), r.digest(), r.size(), cache.blob(r.digest()));
+                layers.add(layer);
+                done.accept(layer);
                 log.info(String.format("layer %d/%d %s%s: %s, %,d bytes%s", i + 1, specs.size(), s.label(),
                         r.packages().isEmpty() ? "" : " [" + String.join(" ", r.packages()) + "]",
                         r.digest().substring(0, 19), r.size(),

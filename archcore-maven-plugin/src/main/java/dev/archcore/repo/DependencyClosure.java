@@ -52,7 +52,8 @@ public final class DependencyClosure {
         LockFile lock = readLock(request);
         if (lock != null && allCached(lock, repositories, cache)) {
             // as cargo with a Cargo.lock and every crate at hand: the lock decides, the cache has every file (and
-            // its signature), so no database is fetched; the fetcher still checks each file's SHA-256 and signature
+            // its signature), so no database is fetched; the fetcher still checks each file's signature, and its
+            // SHA-256 unless its cache stamp shows it unchanged since the last full check
             List<RepoPackage> packages = lock.packages().stream().map(DependencyClosure::lockedOnly).toList();
             try {
                 List<PackageFetcher.Fetched> fetched = new PackageFetcher(cache, request.keyring(), log)

@@ -8,7 +8,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -22,8 +24,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -34,19 +39,32 @@ import java.util.regex.Pattern;
  * <p>Safe for several builds (threads or JVMs) at once without locks: an entry appears only by an atomic
  * rename of a complete temporary file whose hash was checked, so a killed download leaves at most a
  * {@code ROOT/tmp/*.part} file (removed a day later), and two builds storing the same file both rename the
- * same bytes. Reading an entry checks its hash; a damaged one is removed so that it is fetched again.
+ * same bytes. Reading an entry checks its hash (in full the first time, then while its inode is unchanged by
+ * a recorded stamp); a damaged one is removed so that it is fetched again.
  */
 public final class PackageCache {
 
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
     private static final Duration STALE_TEMP = Duration.ofDays(1);
 
+    private static final String STAMP_FORMAT = "archcore-verified-v1";
+    private static final Duration SETTLED = Duration.ofSeconds(2);
+    private static final boolean UNIX_ATTRIBUTES = FileSystems.getDefault().supportedFileAttributeViews().contains("unix");
+
     private final Path root;
     private final Log log;
+    private final AtomicInteger hashed = new AtomicInteger();
+    private final Supplier<Instant> clock;
 
     public PackageCache(Path root, Log log) {
+        this(root, log, Instant::now);
+    }
+
+    /** With another clock, for tests of stamps (a stamp is only recorded for a file that has settled). */
+    PackageCache(Path root, Log log, Supplier<Instant> clock) {
         this.root = root.toAbsolutePath();
         this.log = log;
+        this.clock = clock;
         try {
             Files.createDirectories(this.root.resolve("tmp"));
             Files.createDirectories(this.root.resolve("sha256"));
@@ -78,8 +96,9 @@ public final class PackageCache {
     }
 
     /**
-     * The entry, after checking its whole content against {@code sha256}. A damaged entry (changed on disk, cut
-     * short) is removed and reported as absent, so the caller fetches it again.
+     * The entry, after checking its whole content against {@code sha256}, unless it was checked before and its
+     * inode is exactly as it was then (see {@link #stamp}). A damaged entry (changed on disk, cut short) is
+     * removed and reported as absent, so the caller fetches it again.
      */
     public Optional<Path> get(String sha256) {
         Path entry = entry(sha256);
@@ -89,13 +108,24 @@ public final class PackageCache {
         } catch (IOException e) {
             return Optional.empty();
         }
+        Stamp stamp = stamp(entry, normalize(sha256));
+        if (stamp != null && stamp.line().equals(readStamp(entry))) {
+            return Optional.of(entry);
+        }
         String actual;
         try {
             actual = sha256Of(entry);
+            hashed.incrementAndGet();
         } catch (IOException e) {
             return Optional.empty();
         }
         if (actual.equals(normalize(sha256))) {
+            // taken before hashing, so a later change shows; but a change within the file system's timestamp
+            // granularity of the stat would not, so (as git does with racily clean entries) only a file that had
+            // been left alone for a while gets a stamp
+            if (stamp != null && stamp.ctime().isBefore(clock.get().minus(SETTLED))) {
+                writeStamp(entry, stamp);
+            }
             return Optional.of(entry);
         }
         log.warn("Package cache entry " + entry + " is damaged (its SHA-256 is " + actual + "): removing it to fetch"
@@ -138,7 +168,67 @@ public final class PackageCache {
         readableByAll(download.file());
         AtomicFiles.move(download.file(), entry);
         download.committed = true;
+        // hashed as it was written, and a new inode: only a writer within the same timestamp tick could go unseen,
+        // and nothing writes into cache entries
+        writeStamp(entry, stamp(entry, expected));
         return entry;
+    }
+
+    /**
+     * What the entry's inode looks like (SHA-256, size, mtime and ctime in ns, inode number), or null where the
+     * file system does not say. Recorded beside an entry whose content hashed right ({@code .verified}): while the
+     * inode matches, the content is the one that was hashed, as Bazel's digest cache and git's index assume.
+     * Writing to a file changes its ctime, which no user-space call can set back; cache entries are never
+     * written in place, so a changed stamp means damage (or a new file) and the next use hashes in full.
+     */
+    private record Stamp(String line, Instant ctime) {
+    }
+
+    private static Stamp stamp(Path entry, String sha256) {
+        if (!UNIX_ATTRIBUTES) {
+            return null;
+        }
+        try {
+            Map<String, Object> a = Files.readAttributes(entry, "unix:size,lastModifiedTime,ctime,ino");
+            Instant ctime = ((FileTime) a.get("ctime")).toInstant();
+            return new Stamp(STAMP_FORMAT + " " + sha256 + " " + a.get("size") + " "
+                    + nanos(((FileTime) a.get("lastModifiedTime")).toInstant()) + " " + nanos(ctime) + " " + a.get("ino"),
+                    ctime);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static long nanos(Instant i) {
+        return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+    }
+
+    private static String readStamp(Path entry) {
+        try {
+            return Files.readString(stampPath(entry), StandardCharsets.US_ASCII).strip();
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static void writeStamp(Path entry, Stamp stamp) {
+        if (stamp == null) {
+            return;
+        }
+        try {
+            AtomicFiles.write(stampPath(entry), out -> out.write((stamp.line() + "\n").getBytes(StandardCharsets.US_ASCII)));
+        } catch (IOException e) {
+            // only saves hashing next time
+        }
+    }
+
+    private static Path stampPath(Path entry) {
+        return entry.resolveSibling(entry.getFileName() + ".verified");
+    }
+
+    /** How many entries {@link #get} has hashed in full (for tests). */
+    int hashed() {
+        return hashed.get();
     }
 
     /** Copies a file into the cache after checking its hash. */

@@ -1,5 +1,6 @@
 package dev.archcore.util;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
@@ -21,12 +22,6 @@ public final class AtomicFiles {
         void write(OutputStream out) throws IOException;
     }
 
-    /** Writes through the file's channel, e.g. to copy other files into it in the kernel ({@code transferTo}). */
-    @FunctionalInterface
-    public interface ChannelWriter {
-        void write(FileChannel out) throws IOException;
-    }
-
     public static void write(Path target, Writer writer) throws IOException {
         // temp files are created 0600; outputs are meant to be served and shared, as a plain file would be
         write(target, "rw-r--r--", writer);
@@ -34,30 +29,64 @@ public final class AtomicFiles {
 
     /** As {@link #write(Path, Writer)} with the given mode (e.g. {@code rw-------} for a private key) from the start. */
     public static void write(Path target, String permissions, Writer writer) throws IOException {
-        writeChannel(target, permissions, channel -> {
-            OutputStream out = Channels.newOutputStream(channel);
+        try (Pending file = begin(target, permissions)) {
+            OutputStream out = Channels.newOutputStream(file.channel());
             writer.write(out);
             out.flush();
-        });
+            file.commit();
+        }
     }
 
-    /** As {@link #write(Path, Writer)}, handing the writer the temporary file's channel. */
-    public static void writeChannel(Path target, ChannelWriter writer) throws IOException {
-        writeChannel(target, "rw-r--r--", writer);
+    /** Starts a file that is written over time, through its channel (see {@link Pending}), mode {@code rw-r--r--}. */
+    public static Pending begin(Path target) throws IOException {
+        return begin(target, "rw-r--r--");
     }
 
-    private static void writeChannel(Path target, String permissions, ChannelWriter writer) throws IOException {
+    private static Pending begin(Path target, String permissions) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path temp = Files.createTempFile(dir, "." + target.getFileName(), ".part",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(permissions)));
         try {
-            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                writer.write(out);
-            }
-            move(temp, target);
-        } finally {
+            return new Pending(target, temp, FileChannel.open(temp, StandardOpenOption.WRITE));
+        } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(temp);
+            throw e;
+        }
+    }
+
+    /** A file being written next to its target: {@link #commit} moves it into place; closing without that removes it. */
+    public static final class Pending implements Closeable {
+        private final Path target;
+        private final Path temp;
+        private final FileChannel channel;
+        private boolean committed;
+
+        private Pending(Path target, Path temp, FileChannel channel) {
+            this.target = target;
+            this.temp = temp;
+            this.channel = channel;
+        }
+
+        public FileChannel channel() {
+            return channel;
+        }
+
+        public void commit() throws IOException {
+            channel.close();
+            move(temp, target);
+            committed = true;
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                channel.close();
+            } finally {
+                if (!committed) {
+                    Files.deleteIfExists(temp);
+                }
+            }
         }
     }
 

@@ -122,8 +122,8 @@ class DependencyClosureTest {
         assertThat(again.lockReused()).isTrue();
         assertThat(log.lines()).anyMatch(l -> l.contains("all in the package cache")).noneMatch(l -> l.contains("database"));
 
-        // a cached file damaged on disk (same size) is not trusted: its SHA-256 is checked on every use, the
-        // entry is dropped, and the database is needed again to fetch it (here the server is gone)
+        // a cached file damaged on disk (same size) is not trusted: writing it changed its inode's stamp, so its
+        // SHA-256 is checked again, the entry is dropped, and the database is needed to fetch it (the server is gone)
         PackageFetcher.Fetched glibc = again.packages().get(0);
         byte[] bytes = Files.readAllBytes(glibc.file());
         bytes[bytes.length / 2] ^= 1;

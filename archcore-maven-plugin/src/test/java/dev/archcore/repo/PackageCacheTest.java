@@ -57,6 +57,61 @@ class PackageCacheTest {
     }
 
     @Test
+    void anEntryHashedOnceIsTrustedWhileItsInodeIsUnchanged() throws Exception {
+        Path root = work.resolve("c");
+        PackageCache cache = new PackageCache(root, new RecordingLog());
+        Path source = Files.write(work.resolve("p.pkg.tar.zst"), CONTENT);
+        String sha = PackageCache.sha256Of(source);
+        Path entry = cache.put(sha, source);
+        Path stamp = entry.resolveSibling(sha + ".verified");
+        assertThat(stamp).exists();
+
+        // hashed as it was written: later uses, in this build or the next, trust the stamp
+        assertThat(cache.get(sha)).contains(entry);
+        PackageCache next = new PackageCache(root, new RecordingLog());
+        assertThat(next.get(sha)).contains(entry);
+        assertThat(cache.hashed() + next.hashed()).isZero();
+
+        // a stamp that does not match is ignored: the entry is hashed, and stamped again once it has settled
+        Files.writeString(stamp, "garbage\n");
+        assertThat(cache.get(sha)).contains(entry);
+        assertThat(cache.hashed()).isEqualTo(1);
+        assertThat(Files.readString(stamp)).as("changed less than 2 s ago: not stamped").isEqualTo("garbage\n");
+        PackageCache later = new PackageCache(root, new RecordingLog(), () -> Instant.now().plusSeconds(60));
+        assertThat(later.get(sha)).contains(entry);
+        assertThat(later.get(sha)).contains(entry);
+        assertThat(later.hashed()).isEqualTo(1);
+
+        // damaged in place, same size, mtime put back: the write moved the ctime, so it is hashed and dropped
+        waitForNextTimestamp(entry);
+        FileTime mtime = Files.getLastModifiedTime(entry);
+        byte[] damaged = CONTENT.clone();
+        damaged[0] ^= 1;
+        Files.write(entry, damaged);
+        Files.setLastModifiedTime(entry, mtime);
+        RecordingLog log = new RecordingLog();
+        PackageCache after = new PackageCache(root, log);
+        assertThat(after.get(sha)).isEmpty();
+        assertThat(after.hashed()).isEqualTo(1);
+        assertThat(entry).doesNotExist();
+        assertThat(log.lines("WARN")).anyMatch(l -> l.contains("is damaged"));
+    }
+
+    /** Waits until a file written now gets a later ctime than {@code file}'s: file systems keep time in ticks. */
+    private void waitForNextTimestamp(Path file) throws IOException, InterruptedException {
+        FileTime ctime = (FileTime) Files.getAttribute(file, "unix:ctime");
+        Path probe = work.resolve("clock-probe");
+        for (int i = 0; i < 10_000; i++) {
+            Files.write(probe, new byte[] {(byte) i});
+            if (((FileTime) Files.getAttribute(probe, "unix:ctime")).compareTo(ctime) > 0) {
+                return;
+            }
+            Thread.sleep(1);
+        }
+        fail("the file system's clock did not move on");
+    }
+
+    @Test
     void staleTemporaryFilesAreRemovedYoungOnesKept() throws IOException {
         Path root = work.resolve("c");
         new PackageCache(root, new RecordingLog());
