@@ -164,7 +164,7 @@ public final class PackageFetcher {
         List<Fetched> results = new ArrayList<>();
         List<String> missing = new ArrayList<>();
         List<String> problems = new ArrayList<>();
-        // hashing every cached file is most of the work: both cores share it
+        // hashing the cached files whose stamps changed is most of the work: both cores share it
         List<CacheLookup> lookups = requests.parallelStream().map(this::lookUp).toList();
         for (int i = 0; i < requests.size(); i++) {
             CacheLookup lookup = lookups.get(i);
