@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
@@ -67,65 +68,40 @@ public final class ImageBuilder {
         Platform platform = Platform.of(packages, "amd64");
         List<String> noExtract = new ArrayList<>(request.recipe().noExtract());
         noExtract.addAll(request.noExtract()); // the user's patterns come last, so they win
-        RootfsPlan plan = RootfsPlan.of(packages, new NoExtract(noExtract), log);
         List<Layering.Group> groups = request.layering().assign(packages);
         List<Layering.Group> dependencyGroups = groups.stream()
                 .filter(g -> g.packages().stream().noneMatch(p -> p.request().app())).toList();
         LayerCache cache = new LayerCache(work);
         DependencyLayerKeys remembered = new DependencyLayerKeys(work);
         String inputs = DependencyLayerKeys.inputs(dependencyGroups, noExtract, request.compressionLevel(), LAYER_FORMAT);
-        Map<String, LayerSpec> reused = reusable(remembered.get(inputs, dependencyGroups), dependencyGroups, cache);
+        List<LayerSpec> reused = reusable(remembered.get(inputs, dependencyGroups), dependencyGroups, cache);
         if (!reused.isEmpty()) {
             log.debug("dependency layers unchanged since an earlier build: their cache keys are remembered, not computed");
         }
-
-        // the database entries of the packages in reused layers are only claimed (their paths), not generated
-        Map<String, List<LayerEntry>> database = new LinkedHashMap<>();
-        List<List<LayerEntry>> databaseEntries = packages.parallelStream()
-                .map(p -> reused.isEmpty() || p.request().app() ? LocalDatabase.entries(p) : LocalDatabase.paths(p))
-                .toList();
-        for (int i = 0; i < packages.size(); i++) {
-            PackageIndex.Loaded p = packages.get(i);
-            List<LayerEntry> db = databaseEntries.get(i);
-            db.forEach(e -> plan.claim(e, "the local database entry of '" + p.name() + "'"));
-            database.put(p.name(), db);
-        }
-        reportSkipped(packages, plan, log);
-
-        // sorting and fingerprinting every entry is most of a warm build: the layers share the cores (the plan
-        // is only read from here on)
-        List<LayerSpec> specs = new ArrayList<>(groups.parallelStream().map(g -> {
-            LayerSpec known = reused.get(g.label());
-            if (known != null) {
-                return known;
-            }
-            List<LayerEntry> entries = new ArrayList<>();
-            g.packages().forEach(p -> {
-                entries.addAll(plan.entries(p));
-                entries.addAll(database.get(p.name()));
-            });
-            entries.add(LocalDatabase.versionFile());
-            return spec(g.label(), g.packages(), entries, plan, request.compressionLevel(), createdBy(g));
-        }).toList());
-        if (reused.isEmpty() && !dependencyGroups.isEmpty()) {
-            remembered.put(inputs, specs.subList(0, dependencyGroups.size()).stream()
-                    .map(sp -> new DependencyLayerKeys.Known(sp.label(), sp.key(), sp.bytes())).toList());
-        }
-        List<LayerEntry> config = ConfigLayer.entries(plan, RecipeFiles.sysusers(request.recipe(), plan), platform,
-                request.buildTimestamp(), log);
-        config.addAll(RecipeFiles.entries(request.recipe(), plan, packages, request.buildTimestamp(), log));
-        specs.add(spec("config", List.of(), config, plan, request.compressionLevel(),
-                "archcore: generate " + ConfigLayer.describe(config)));
 
         List<String> constituents = packages.stream().map(p -> p.name() + "=" + p.info().pkgver()).toList();
         List<ImageResult.Layer> results = new ArrayList<>();
         List<BuiltImage.Layer> layers = new ArrayList<>();
         BuiltImage image;
-        // the docker-archive takes each layer as it is done: cached blobs are copied while the others compress
+        // the docker-archive takes each layer as soon as it exists: reused dependency layers are copied into it
+        // while the root is planned and the app layer compresses
         try (DockerArchiveWriter.InProgress archive = request.dockerArchive() == null ? null
                 : DockerArchiveWriter.begin(request.dockerArchive())) {
-            buildLayers(specs, packages, cache, request.compressionLevel(), log, results, layers,
-                    archive == null ? l -> { } : archive::layer);
+            for (LayerSpec s : archive == null ? List.<LayerSpec>of() : reused) {
+                archive.layer(new BuiltImage.Layer(s.hit().diffId(), s.hit().digest(), s.hit().size(),
+                        cache.blob(s.hit().digest())));
+            }
+            List<LayerSpec> specs = specs(request, packages, platform, noExtract, groups, reused, log);
+            if (reused.isEmpty() && !dependencyGroups.isEmpty()) {
+                remembered.put(inputs, specs.subList(0, dependencyGroups.size()).stream()
+                        .map(sp -> new DependencyLayerKeys.Known(sp.label(), sp.key(), sp.bytes())).toList());
+            }
+            AtomicInteger done = new AtomicInteger();
+            buildLayers(specs, packages, cache, request.compressionLevel(), log, results, layers, layer -> {
+                if (done.getAndIncrement() >= reused.size() && archive != null) {
+                    archive.layer(layer);
+                }
+            });
 
             List<OciImage.History> history = specs.stream().map(s -> new OciImage.History(s.createdBy(), s.label())).toList();
             byte[] configJson = OciImage.config(request.config(), platform, request.buildTimestamp(),
@@ -158,6 +134,47 @@ public final class ImageBuilder {
                 request.ociLayout(), request.dockerArchive(), request.sbom(), constituents);
     }
 
+    /**
+     * Plans the root (conflicts, NoExtract, symlinks, the local database) and returns every layer's spec in image
+     * order: the package groups, then the config layer. Reused dependency layers are only planned for conflicts.
+     */
+    private static List<LayerSpec> specs(ImageRequest request, List<PackageIndex.Loaded> packages, Platform platform,
+                                         List<String> noExtract, List<Layering.Group> groups, List<LayerSpec> reused,
+                                         Log log) {
+        RootfsPlan plan = RootfsPlan.of(packages, new NoExtract(noExtract), log);
+        // the database entries of the packages in reused layers are only claimed (their paths), not generated
+        Map<String, List<LayerEntry>> database = new LinkedHashMap<>();
+        List<List<LayerEntry>> databaseEntries = packages.parallelStream()
+                .map(p -> reused.isEmpty() || p.request().app() ? LocalDatabase.entries(p) : LocalDatabase.paths(p))
+                .toList();
+        for (int i = 0; i < packages.size(); i++) {
+            PackageIndex.Loaded p = packages.get(i);
+            List<LayerEntry> db = databaseEntries.get(i);
+            db.forEach(e -> plan.claim(e, "the local database entry of '" + p.name() + "'"));
+            database.put(p.name(), db);
+        }
+        reportSkipped(packages, plan, log);
+
+        // sorting and fingerprinting every entry is most of a warm build: the layers share the cores (the plan
+        // is only read from here on)
+        List<LayerSpec> specs = new ArrayList<>(reused);
+        specs.addAll(groups.subList(reused.size(), groups.size()).parallelStream().map(g -> {
+            List<LayerEntry> entries = new ArrayList<>();
+            g.packages().forEach(p -> {
+                entries.addAll(plan.entries(p));
+                entries.addAll(database.get(p.name()));
+            });
+            entries.add(LocalDatabase.versionFile());
+            return spec(g.label(), g.packages(), entries, plan, request.compressionLevel(), createdBy(g));
+        }).toList());
+        List<LayerEntry> config = ConfigLayer.entries(plan, RecipeFiles.sysusers(request.recipe(), plan), platform,
+                request.buildTimestamp(), log);
+        config.addAll(RecipeFiles.entries(request.recipe(), plan, packages, request.buildTimestamp(), log));
+        specs.add(spec("config", List.of(), config, plan, request.compressionLevel(),
+                "archcore: generate " + ConfigLayer.describe(config)));
+        return specs;
+    }
+
     /** The sorted entries of a layer, with every parent directory (as the root has it), and its cache key. */
     private static LayerSpec spec(String label, List<PackageIndex.Loaded> packages, List<LayerEntry> entries,
                                   RootfsPlan plan, int level, String createdBy) {
@@ -181,23 +198,23 @@ public final class ImageBuilder {
     }
 
     /**
-     * The dependency layers remembered for these inputs, by label, when every one of them is still in the layer
+     * The dependency layers remembered for these inputs, in order, when every one of them is still in the layer
      * cache; else none, and every layer is planned.
      */
-    private static Map<String, LayerSpec> reusable(List<DependencyLayerKeys.Known> known, List<Layering.Group> groups,
-                                                   LayerCache cache) {
+    private static List<LayerSpec> reusable(List<DependencyLayerKeys.Known> known, List<Layering.Group> groups,
+                                            LayerCache cache) {
         if (known == null) {
-            return Map.of();
+            return List.of();
         }
-        Map<String, LayerSpec> specs = new LinkedHashMap<>();
+        List<LayerSpec> specs = new ArrayList<>();
         for (int i = 0; i < known.size(); i++) {
             DependencyLayerKeys.Known k = known.get(i);
             LayerCache.Hit hit = cache.get(k.key());
             if (hit == null) {
-                return Map.of();
+                return List.of();
             }
             Layering.Group g = groups.get(i);
-            specs.put(g.label(), new LayerSpec(g.label(), g.packages(), List.of(), k.key(), createdBy(g), k.bytes(), hit));
+            specs.add(new LayerSpec(g.label(), g.packages(), List.of(), k.key(), createdBy(g), k.bytes(), hit));
         }
         return specs;
     }

@@ -27,6 +27,7 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The image engine judged by real tools: umoci unpacks the OCI layout into exactly what pacman -U installs
@@ -291,6 +292,27 @@ class ImageBuilderTest {
         assertThat(lines).noneMatch(l -> l.startsWith("DEBUG dependency layers unchanged"));
         assertThat(rebuilt.manifestDigest()).isEqualTo(planned.manifestDigest());
         assertThat(rebuilt.layers().get(0).cached()).isFalse();
+    }
+
+    @Test
+    void aFailedBuildLeavesThePreviousArchiveAndNoTemporaryFile() throws IOException {
+        Path out = tmp.resolve("out-failed");
+        Path tar = out.resolve("image.tar");
+        ImageBuilder.build(request(closure.packages(), tmp.resolve("cache-1"), null, tar, Log.NONE));
+        byte[] good = Files.readAllBytes(tar);
+
+        // the dependencies are those of cache-1 (their layers start copying into the archive at once), and the
+        // "app" is busybox again, which planning refuses after that
+        List<ImagePackage> twice = List.of(ImagePackage.dependency(closure.basefs), ImagePackage.dependency(closure.busybox),
+                ImagePackage.dependency(closure.owners), ImagePackage.app(closure.busybox));
+        List<String> lines = new ArrayList<>();
+        assertThatThrownBy(() -> ImageBuilder.build(request(twice, tmp.resolve("cache-1"), null, tar, debugCollector(lines))))
+                .isInstanceOf(ImageBuildException.class).hasMessageContaining("'busybox' is given twice");
+        assertThat(lines).anyMatch(l -> l.startsWith("DEBUG dependency layers unchanged"));
+        assertThat(Files.readAllBytes(tar)).isEqualTo(good);
+        try (Stream<Path> files = Files.list(out)) {
+            assertThat(files.map(f -> f.getFileName().toString())).containsExactly("image.tar");
+        }
     }
 
     static Log debugCollector(List<String> lines) {
