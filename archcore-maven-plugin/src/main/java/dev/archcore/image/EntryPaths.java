@@ -14,6 +14,41 @@ final class EntryPaths {
     }
 
     /**
+     * The entry's path as it lands in the root: its {@link #components} joined by {@code /}, so no leading,
+     * trailing or doubled slash and no {@code .} component; refused as there. Most names are plain already
+     * (makepkg stores {@code usr/bin/x}), and those are checked in one pass without splitting.
+     */
+    static String path(String raw, Object what) {
+        if (isPlain(raw)) {
+            return raw.endsWith("/") ? raw.substring(0, raw.length() - 1) : raw;
+        }
+        return String.join("/", components(raw, what));
+    }
+
+    /** Non-empty components, none of them {@code .}, {@code ..} or {@code .wh.*}, at most a trailing slash. */
+    private static boolean isPlain(String raw) {
+        int end = raw.endsWith("/") ? raw.length() - 1 : raw.length();
+        if (end <= 0) {
+            return false;
+        }
+        int start = 0;
+        for (int i = 0; i <= end; i++) {
+            if (i == end || raw.charAt(i) == '/') {
+                int length = i - start;
+                if (length == 0) {
+                    return false;
+                }
+                if (raw.charAt(start) == '.' && (length == 1 || length == 2 && raw.charAt(start + 1) == '.'
+                        || raw.startsWith(".wh.", start))) {
+                    return false;
+                }
+                start = i + 1;
+            }
+        }
+        return true;
+    }
+
+    /**
      * The components of an entry's path, {@code .} and empty ones dropped. Absolute paths, {@code ..} components
      * and OCI whiteout names ({@code .wh.*}, which a layer would turn into deletions) are refused.
      */

@@ -19,8 +19,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import java.util.regex.Pattern;
 
 /**
@@ -38,8 +37,10 @@ public final class ImageBuilder {
     private ImageBuilder() {
     }
 
-    /** One layer to be built or taken from the cache. */
-    /** {@code hit} is set when the layer is known to be cached: then {@code entries} is empty (never planned). */
+    /**
+     * One layer to be built or taken from the cache; {@code hit} is set when it is known to be cached (then
+     * {@code entries} is empty: it was never planned).
+     */
     private record LayerSpec(String label, List<PackageIndex.Loaded> packages, List<LayerEntry> entries, String key,
                              String createdBy, long bytes, LayerCache.Hit hit) {
     }
@@ -96,9 +97,8 @@ public final class ImageBuilder {
                 remembered.put(inputs, specs.subList(0, dependencyGroups.size()).stream()
                         .map(sp -> new DependencyLayerKeys.Known(sp.label(), sp.key(), sp.bytes())).toList());
             }
-            AtomicInteger done = new AtomicInteger();
-            buildLayers(specs, packages, cache, request.compressionLevel(), log, results, layers, layer -> {
-                if (done.getAndIncrement() >= reused.size() && archive != null) {
+            buildLayers(specs, packages, cache, request.compressionLevel(), log, results, layers, (i, layer) -> {
+                if (archive != null && i >= reused.size()) {
                     archive.layer(layer);
                 }
             });
@@ -221,7 +221,7 @@ public final class ImageBuilder {
 
     private static void buildLayers(List<LayerSpec> specs, List<PackageIndex.Loaded> packages, LayerCache cache,
                                     int level, Log log, List<ImageResult.Layer> results, List<BuiltImage.Layer> layers,
-                                    Consumer<BuiltImage.Layer> done) throws IOException {
+                                    BiConsumer<Integer, BuiltImage.Layer> done) throws IOException {
         Map<String, PackageIndex.Loaded> bySha = new LinkedHashMap<>();
         packages.forEach(p -> bySha.put(p.index().sha256(), p));
         int threads = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), specs.size()));
@@ -239,7 +239,7 @@ public final class ImageBuilder {
                 results.add(r);
                 BuiltImage.Layer layer = new BuiltImage.Layer(r.diffId(), r.digest(), r.size(), cache.blob(r.digest()));
                 layers.add(layer);
-                done.accept(layer);
+                done.accept(i, layer);
                 log.info(String.format("layer %d/%d %s%s: %s, %,d bytes%s", i + 1, specs.size(), s.label(),
                         r.packages().isEmpty() ? "" : " [" + String.join(" ", r.packages()) + "]",
                         r.digest().substring(0, 19), r.size(),
@@ -289,7 +289,7 @@ public final class ImageBuilder {
         Map<String, List<String>> hooks = new TreeMap<>();
         for (PackageIndex.Loaded p : packages) {
             for (LayerEntry e : plan.entries(p)) {
-                if (HOOK.matcher(e.path()).matches()) {
+                if (e.path().contains("/hooks/") && HOOK.matcher(e.path()).matches()) {
                     hooks.computeIfAbsent(p.name(), k -> new ArrayList<>()).add(e.path().substring(e.path().lastIndexOf('/') + 1));
                 }
             }

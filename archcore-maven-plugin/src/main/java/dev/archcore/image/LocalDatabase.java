@@ -90,7 +90,7 @@ final class LocalDatabase {
     static byte[] files(PackageIndex.Loaded p) {
         List<String> names = new ArrayList<>();
         for (ArchiveEntry e : p.index().entries()) {
-            String name = String.join("/", EntryPaths.components(e.name(), p));
+            String name = EntryPaths.path(e.name(), p);
             if (name.isEmpty()) {
                 continue;
             }

@@ -97,7 +97,7 @@ final class PackageIndexer {
             for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
                 ordinal++;
                 String name = e.getName();
-                EntryPaths.components(name, what); // refuses absolute paths and '..' before anything else
+                EntryPaths.path(name, what); // refuses absolute paths and '..' before anything else
                 if (name.startsWith(".")) {
                     // pacman's add.c: .INSTALL, .CHANGELOG and .MTREE go to the database, every other
                     // dot-entry (.PKGINFO, .BUILDINFO, future ones) is never written to the root

@@ -95,11 +95,10 @@ final class RootfsPlan {
         Map<String, String> finalPath = new HashMap<>();
         List<ArchiveEntry> hardlinks = new ArrayList<>();
         for (ArchiveEntry e : p.index().entries()) {
-            List<String> comps = EntryPaths.components(e.name(), p);
-            if (comps.isEmpty()) {
+            String key = EntryPaths.path(e.name(), p);
+            if (key.isEmpty()) {
                 continue; // the root itself ("./" or "/")
             }
-            String key = String.join("/", comps);
             if (byName.putIfAbsent(key, e) != null) {
                 throw refuse(p, e, "appears twice in the package");
             }
@@ -113,7 +112,7 @@ final class RootfsPlan {
             int slash = key.lastIndexOf('/');
             Node parentNode = slash < 0 ? null : nodes.get(key.substring(0, slash));
             if (slash >= 0 && (parentNode == null || parentNode.kind != ArchiveEntry.Kind.DIRECTORY)) {
-                resolveParent(comps.subList(0, comps.size() - 1), p, e);
+                resolveParent(key.substring(0, slash), p, e);
             }
             finalPath.put(key, path);
             Node existing = nodes.get(path);
@@ -164,7 +163,7 @@ final class RootfsPlan {
                                  Map<String, String> finalPath, Map<String, LayerEntry> out) {
         Map<ArchiveEntry, List<ArchiveEntry>> groups = new LinkedHashMap<>();
         for (ArchiveEntry link : links) {
-            ArchiveEntry target = byName.get(String.join("/", EntryPaths.components(link.link(), p)));
+            ArchiveEntry target = byName.get(EntryPaths.path(link.link(), p));
             if (target == null || target.kind() != ArchiveEntry.Kind.FILE || target.ordinal() > link.ordinal()) {
                 throw refuse(p, link, "is a hard link to '" + link.link() + "', which is not a regular file stored "
                         + "earlier in the same package");
@@ -198,7 +197,7 @@ final class RootfsPlan {
     }
 
     private static String key(ArchiveEntry e, PackageIndex.Loaded p) {
-        return String.join("/", EntryPaths.components(e.name(), p));
+        return EntryPaths.path(e.name(), p);
     }
 
     private static LayerEntry entry(ArchiveEntry e, String path, PackageIndex.Loaded p) {
@@ -210,18 +209,19 @@ final class RootfsPlan {
     }
 
     /** Walks the parent directories, creating missing ones as an extractor does; symlinks are not walked through. */
-    private void resolveParent(List<String> comps, PackageIndex.Loaded p, ArchiveEntry e) {
-        List<String> cur = new ArrayList<>();
-        for (String c : comps) {
-            cur.add(c);
-            String key = String.join("/", cur);
+    private void resolveParent(String parent, PackageIndex.Loaded p, ArchiveEntry e) {
+        for (int i = parent.indexOf('/'); ; i = parent.indexOf('/', i + 1)) {
+            String key = i < 0 ? parent : parent.substring(0, i);
             Node n = nodes.get(key);
             if (n == null) {
                 implicitDirectory(key);
             } else if (n.kind == ArchiveEntry.Kind.SYMLINK) {
-                throw throughSymlink(cur, n, p, e);
+                throw throughSymlink(key, n, p, e);
             } else if (n.kind != ArchiveEntry.Kind.DIRECTORY) {
                 throw refuse(p, e, "needs /" + key + " to be a directory, but it is a file of '" + n.owner + "'");
+            }
+            if (i < 0) {
+                return;
             }
         }
     }
@@ -231,15 +231,15 @@ final class RootfsPlan {
      * delete the symlink (another package's file) and make a directory in its place; a plain extractor would
      * follow it, out of the root when it is absolute or climbs above it. Either way the package is refused.
      */
-    private ImageBuildException throughSymlink(List<String> at, Node link, PackageIndex.Loaded p, ArchiveEntry e) {
+    private ImageBuildException throughSymlink(String at, Node link, PackageIndex.Loaded p, ArchiveEntry e) {
         String target = link.entry.link();
-        String shown = "the symlink /" + String.join("/", at) + " -> " + target
+        String shown = "the symlink /" + at + " -> " + target
                 + (link.owner == null ? "" : " (from '" + link.owner + "')");
         if (target.startsWith("/")) {
             return refuse(p, e, "goes through " + shown + ", whose absolute target leads outside the image root for an "
                     + "extractor working below a root directory; refused");
         }
-        int depth = at.size() - 1;
+        int depth = (int) at.chars().filter(c -> c == '/').count(); // the symlink's directory, below the root
         for (String t : target.split("/")) {
             if (t.equals("..")) {
                 depth--;

@@ -97,7 +97,7 @@ public final class PackageCache {
 
     /**
      * The entry, after checking its whole content against {@code sha256}, unless it was checked before and its
-     * inode is exactly as it was then (see {@link #stamp}). A damaged entry (changed on disk, cut short) is
+     * inode is exactly as it was then (its {@code .verified} stamp). A damaged entry (changed on disk, cut short) is
      * removed and reported as absent, so the caller fetches it again.
      */
     public Optional<Path> get(String sha256) {
