@@ -1,8 +1,10 @@
 package dev.archcore.image;
 
 import dev.archcore.util.AtomicFiles;
+import dev.archcore.util.Log;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +21,9 @@ import java.util.List;
  * the entry. So the dependency layers are a function of the dependencies in order (each file's sha256, its
  * origin and validation), the layer grouping, NoExtract and the gzip level. Bump {@link #FORMAT} when planning
  * ({@link RootfsPlan}, {@link LocalDatabase}, {@link Layering}) changes what a layer holds.
- * Layout: {@code dependency-keys-v1/<digest>}, one line per dependency layer: {@code key bytes label}.
+ * Layout: {@code dependency-keys-v1/<digest>}, one line per dependency layer: {@code key bytes label}; and
+ * {@code <digest>.plan}, the planned root after the dependencies ({@link RootfsPlan#writeSnapshot}), so the
+ * dependencies' file lists need not even be read.
  */
 final class DependencyLayerKeys {
     private static final String FORMAT = "dependency-keys-v1";
@@ -70,6 +74,30 @@ final class DependencyLayerKeys {
             return known;
         } catch (IOException | RuntimeException e) {
             return null; // a damaged entry: the full path computes the keys again
+        }
+    }
+
+    /**
+     * The root as planned up to the last dependency (with their database entries claimed), remembered under the
+     * same inputs, or null: an app-only build plans only the app against it.
+     */
+    RootfsPlan plan(String inputs, NoExtract noExtract, Log log) {
+        Path file = dir.resolve(inputs + ".plan");
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            return RootfsPlan.readSnapshot(in, noExtract, log);
+        } catch (IOException | RuntimeException e) {
+            return null; // a damaged entry: the dependencies are planned again
+        }
+    }
+
+    void putPlan(String inputs, RootfsPlan plan) {
+        try {
+            AtomicFiles.write(dir.resolve(inputs + ".plan"), plan::writeSnapshot);
+        } catch (IOException e) {
+            // only an optimisation
         }
     }
 

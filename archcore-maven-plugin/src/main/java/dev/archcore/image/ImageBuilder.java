@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
@@ -62,23 +63,46 @@ public final class ImageBuilder {
         }
     }
 
-    private static ImageResult build(ImageRequest request, Path work, Log log) throws IOException {
-        long started = System.nanoTime();
-        PackageIndexer indexer = new PackageIndexer(work);
-        List<PackageIndex.Loaded> packages = request.packages().parallelStream().map(indexer::load).toList();
-        Platform platform = Platform.of(packages, "amd64");
-        List<String> noExtract = new ArrayList<>(request.recipe().noExtract());
-        noExtract.addAll(request.noExtract()); // the user's patterns come last, so they win
+    /**
+     * The packages (indexed), their layer groups, and what an earlier build left for the dependency layers:
+     * their cached layers ({@code reused}, all or none) with the plan after them, or neither.
+     */
+    private record Prepared(List<PackageIndex.Loaded> packages, List<Layering.Group> groups, int dependencyGroups,
+                            String inputs, List<LayerSpec> reused, RootfsPlan dependencyPlan) {
+    }
+
+    private static Prepared prepare(ImageRequest request, List<String> noExtract, PackageIndexer indexer,
+                                    LayerCache cache, DependencyLayerKeys remembered, Log log) {
+        // an app image reads the dependencies' file lists only when their layers and plan are not all remembered
+        boolean appImage = request.recipe().kind() == Recipe.Kind.APP;
+        List<PackageIndex.Loaded> packages = request.packages().parallelStream()
+                .map(r -> indexer.load(r, r.app() || !appImage)).toList();
         List<Layering.Group> groups = request.layering().assign(packages);
         List<Layering.Group> dependencyGroups = groups.stream()
                 .filter(g -> g.packages().stream().noneMatch(p -> p.request().app())).toList();
-        LayerCache cache = new LayerCache(work);
-        DependencyLayerKeys remembered = new DependencyLayerKeys(work);
         String inputs = DependencyLayerKeys.inputs(dependencyGroups, noExtract, request.compressionLevel(), LAYER_FORMAT);
         List<LayerSpec> reused = reusable(remembered.get(inputs, dependencyGroups), dependencyGroups, cache);
-        if (!reused.isEmpty()) {
-            log.debug("dependency layers unchanged since an earlier build: their cache keys are remembered, not computed");
+        RootfsPlan dependencyPlan = reused.isEmpty() || !appImage ? null
+                : remembered.plan(inputs, new NoExtract(noExtract), log);
+        if (dependencyPlan != null) {
+            log.debug("dependency layers unchanged since an earlier build: their cache keys and plan are remembered");
+            return new Prepared(packages, groups, dependencyGroups.size(), inputs, reused, dependencyPlan);
         }
+        List<PackageIndex.Loaded> full = packages.parallelStream()
+                .map(p -> p.index().entries() != null ? p : indexer.load(p.request(), true)).toList();
+        return new Prepared(full, request.layering().assign(full), dependencyGroups.size(), inputs, List.of(), null);
+    }
+
+    private static ImageResult build(ImageRequest request, Path work, Log log) throws IOException {
+        long started = System.nanoTime();
+        List<String> noExtract = new ArrayList<>(request.recipe().noExtract());
+        noExtract.addAll(request.noExtract()); // the user's patterns come last, so they win
+        LayerCache cache = new LayerCache(work);
+        DependencyLayerKeys remembered = new DependencyLayerKeys(work);
+        Prepared prepared = prepare(request, noExtract, new PackageIndexer(work), cache, remembered, log);
+        List<PackageIndex.Loaded> packages = prepared.packages();
+        List<LayerSpec> reused = prepared.reused();
+        Platform platform = Platform.of(packages, "amd64");
 
         List<String> constituents = packages.stream().map(p -> p.name() + "=" + p.info().pkgver()).toList();
         List<ImageResult.Layer> results = new ArrayList<>();
@@ -92,9 +116,10 @@ public final class ImageBuilder {
                 archive.layer(new BuiltImage.Layer(s.hit().diffId(), s.hit().digest(), s.hit().size(),
                         cache.blob(s.hit().digest())));
             }
-            List<LayerSpec> specs = specs(request, packages, platform, noExtract, groups, reused, log);
-            if (reused.isEmpty() && !dependencyGroups.isEmpty()) {
-                remembered.put(inputs, specs.subList(0, dependencyGroups.size()).stream()
+            List<LayerSpec> specs = specs(request, packages, platform, noExtract, prepared.groups(), reused,
+                    prepared.dependencyPlan(), plan -> remembered.putPlan(prepared.inputs(), plan), log);
+            if (reused.isEmpty() && prepared.dependencyGroups() > 0) {
+                remembered.put(prepared.inputs(), specs.subList(0, prepared.dependencyGroups()).stream()
                         .map(sp -> new DependencyLayerKeys.Known(sp.label(), sp.key(), sp.bytes())).toList());
             }
             buildLayers(specs, packages, cache, request.compressionLevel(), log, results, layers, (i, layer) -> {
@@ -136,24 +161,27 @@ public final class ImageBuilder {
 
     /**
      * Plans the root (conflicts, NoExtract, symlinks, the local database) and returns every layer's spec in image
-     * order: the package groups, then the config layer. Reused dependency layers are only planned for conflicts.
+     * order: the package groups, then the config layer. With the dependencies' plan remembered (their layers are
+     * all {@code reused}), only the app is planned, against it; else the dependencies are planned first and
+     * {@code planned} gets that plan to remember before the app is added.
      */
     private static List<LayerSpec> specs(ImageRequest request, List<PackageIndex.Loaded> packages, Platform platform,
                                          List<String> noExtract, List<Layering.Group> groups, List<LayerSpec> reused,
-                                         Log log) {
-        RootfsPlan plan = RootfsPlan.of(packages, new NoExtract(noExtract), log);
-        // the database entries of the packages in reused layers are only claimed (their paths), not generated
+                                         RootfsPlan dependencyPlan, Consumer<RootfsPlan> planned, Log log) {
         Map<String, List<LayerEntry>> database = new LinkedHashMap<>();
-        List<List<LayerEntry>> databaseEntries = packages.parallelStream()
-                .map(p -> reused.isEmpty() || p.request().app() ? LocalDatabase.entries(p) : LocalDatabase.paths(p))
-                .toList();
-        for (int i = 0; i < packages.size(); i++) {
-            PackageIndex.Loaded p = packages.get(i);
-            List<LayerEntry> db = databaseEntries.get(i);
-            db.forEach(e -> plan.claim(e, "the local database entry of '" + p.name() + "'"));
-            database.put(p.name(), db);
+        List<PackageIndex.Loaded> apps = packages.stream().filter(p -> p.request().app()).toList();
+        RootfsPlan plan = dependencyPlan;
+        if (plan == null) {
+            List<PackageIndex.Loaded> dependencies = packages.stream().filter(p -> !p.request().app()).toList();
+            plan = RootfsPlan.empty(new NoExtract(noExtract), log);
+            planAll(plan, dependencies, database);
+            if (request.recipe().kind() == Recipe.Kind.APP) {
+                planned.accept(plan);
+            }
         }
+        planAll(plan, apps, database);
         reportSkipped(packages, plan, log);
+        RootfsPlan root = plan;
 
         // sorting and fingerprinting every entry is most of a warm build: the layers share the cores (the plan
         // is only read from here on)
@@ -161,16 +189,16 @@ public final class ImageBuilder {
         specs.addAll(groups.subList(reused.size(), groups.size()).parallelStream().map(g -> {
             List<LayerEntry> entries = new ArrayList<>();
             g.packages().forEach(p -> {
-                entries.addAll(plan.entries(p));
+                entries.addAll(root.entries(p));
                 entries.addAll(database.get(p.name()));
             });
             entries.add(LocalDatabase.versionFile());
-            return spec(g.label(), g.packages(), entries, plan, request.compressionLevel(), createdBy(g));
+            return spec(g.label(), g.packages(), entries, root, request.compressionLevel(), createdBy(g));
         }).toList());
-        List<LayerEntry> config = ConfigLayer.entries(plan, RecipeFiles.sysusers(request.recipe(), plan), platform,
+        List<LayerEntry> config = ConfigLayer.entries(root, RecipeFiles.sysusers(request.recipe(), root), platform,
                 request.buildTimestamp(), log);
-        config.addAll(RecipeFiles.entries(request.recipe(), plan, packages, request.buildTimestamp(), log));
-        specs.add(spec("config", List.of(), config, plan, request.compressionLevel(),
+        config.addAll(RecipeFiles.entries(request.recipe(), root, packages, request.buildTimestamp(), log));
+        specs.add(spec("config", List.of(), config, root, request.compressionLevel(),
                 "archcore: generate " + ConfigLayer.describe(config)));
         return specs;
     }
@@ -280,23 +308,29 @@ public final class ImageBuilder {
         }
     }
 
+    /** Adds the packages to the plan in order, then claims their local database entries (kept in {@code database}). */
+    private static void planAll(RootfsPlan plan, List<PackageIndex.Loaded> packages,
+                                Map<String, List<LayerEntry>> database) {
+        packages.forEach(plan::add);
+        List<List<LayerEntry>> entries = packages.parallelStream().map(LocalDatabase::entries).toList();
+        for (int i = 0; i < packages.size(); i++) {
+            PackageIndex.Loaded p = packages.get(i);
+            entries.get(i).forEach(e -> plan.claim(e, "the local database entry of '" + p.name() + "'"));
+            database.put(p.name(), entries.get(i));
+        }
+    }
+
     /** pacman would run these; the image gets their declarative equivalents (or nothing) instead. */
     private static void reportSkipped(List<PackageIndex.Loaded> packages, RootfsPlan plan, Log log) {
         List<String> scriptlets = packages.stream().filter(p -> p.index().install() != null).map(PackageIndex.Loaded::name).toList();
         if (!scriptlets.isEmpty()) {
             log.info("install scriptlets not run (.INSTALL): " + String.join(", ", scriptlets));
         }
-        Map<String, List<String>> hooks = new TreeMap<>();
-        for (PackageIndex.Loaded p : packages) {
-            for (LayerEntry e : plan.entries(p)) {
-                if (e.path().contains("/hooks/") && HOOK.matcher(e.path()).matches()) {
-                    hooks.computeIfAbsent(p.name(), k -> new ArrayList<>()).add(e.path().substring(e.path().lastIndexOf('/') + 1));
-                }
-            }
-        }
+        Map<String, List<String>> hooks = plan.owners(path -> path.contains("/hooks/") && HOOK.matcher(path).matches());
         if (!hooks.isEmpty()) {
             List<String> lines = new ArrayList<>();
-            hooks.forEach((pkg, list) -> lines.add(pkg + " (" + String.join(", ", list) + ")"));
+            hooks.forEach((pkg, list) -> lines.add(pkg + " (" + String.join(", ",
+                    list.stream().map(path -> path.substring(path.lastIndexOf('/') + 1)).toList()) + ")"));
             log.info("libalpm hooks not run: " + String.join("; ", lines)
                     + "; users/groups and os-release are generated from sysusers.d instead");
         }

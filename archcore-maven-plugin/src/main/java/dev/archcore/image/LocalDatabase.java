@@ -22,35 +22,22 @@ final class LocalDatabase {
     }
 
     static List<LayerEntry> entries(PackageIndex.Loaded p) {
-        return entries(p, true);
-    }
-
-    /**
-     * The same paths and kinds with empty contents: enough to claim them in the plan when the layer that holds
-     * the real entries comes from the cache.
-     */
-    static List<LayerEntry> paths(PackageIndex.Loaded p) {
-        return entries(p, false);
-    }
-
-    private static List<LayerEntry> entries(PackageIndex.Loaded p, boolean contents) {
         PkgInfo info = p.info();
         long time = info.builddate();
         String dir = RootfsPlan.LOCAL_DB + "/" + info.id();
-        byte[] none = new byte[0];
         List<LayerEntry> out = new ArrayList<>();
         out.add(LayerEntry.directory(dir, 0755, time));
-        out.add(LayerEntry.file(dir + "/desc", 0644, time, contents ? desc(p) : none));
-        out.add(LayerEntry.file(dir + "/files", 0644, time, contents ? files(p) : none));
+        out.add(LayerEntry.file(dir + "/desc", 0644, time, desc(p)));
+        out.add(LayerEntry.file(dir + "/files", 0644, time, files(p)));
         PackageIndex index = p.index();
         if (index.mtree() != null) {
-            out.add(LayerEntry.file(dir + "/mtree", 0644, time, contents ? index.mtree() : none));
+            out.add(LayerEntry.file(dir + "/mtree", 0644, time, index.mtree()));
         }
         if (index.install() != null) {
-            out.add(LayerEntry.file(dir + "/install", 0644, time, contents ? index.install() : none));
+            out.add(LayerEntry.file(dir + "/install", 0644, time, index.install()));
         }
         if (index.changelog() != null) {
-            out.add(LayerEntry.file(dir + "/changelog", 0644, time, contents ? index.changelog() : none));
+            out.add(LayerEntry.file(dir + "/changelog", 0644, time, index.changelog()));
         }
         return out;
     }

@@ -1,6 +1,7 @@
 package dev.archcore.image;
 
 import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
@@ -20,7 +21,7 @@ import java.util.TreeMap;
  * a version byte is all the compatibility it needs: an unknown version is a miss and the package is re-read.
  */
 final class PackageIndexCodec {
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
     private static final ArchiveEntry.Kind[] KINDS = ArchiveEntry.Kind.values();
 
     private PackageIndexCodec() {
@@ -35,6 +36,16 @@ final class PackageIndexCodec {
         bytes(out, index.mtree());
         bytes(out, index.install());
         bytes(out, index.changelog());
+        // the file lists, backup md5s and captured files follow as one length-prefixed block, so that a reader
+        // who needs only the metadata (a dependency whose layer and plan are cached) skips them
+        ByteArrayOutputStream block = new java.io.ByteArrayOutputStream();
+        writeContents(index, new DataOutputStream(block));
+        out.writeInt(block.size());
+        block.writeTo(out);
+        out.flush();
+    }
+
+    private static void writeContents(PackageIndex index, DataOutputStream out) throws IOException {
         out.writeInt(index.entries().size());
         for (ArchiveEntry e : index.entries()) {
             out.writeInt(e.ordinal());
@@ -67,8 +78,11 @@ final class PackageIndexCodec {
         out.flush();
     }
 
-    /** The index, or null when the stream holds another format version. */
-    static PackageIndex read(InputStream stream) throws IOException {
+    /**
+     * The index, or null when the stream holds another format version. Without {@code contents}, only the
+     * metadata members are read: entries, backup md5s and captured files are null.
+     */
+    static PackageIndex read(InputStream stream, boolean contents) throws IOException {
         DataInputStream in = new DataInputStream(stream);
         if (in.readUnsignedByte() != VERSION) {
             return null;
@@ -79,6 +93,10 @@ final class PackageIndexCodec {
         byte[] mtree = bytes(in);
         byte[] install = bytes(in);
         byte[] changelog = bytes(in);
+        in.readInt(); // the length of the contents, which this reader either reads or stops before
+        if (!contents) {
+            return new PackageIndex(sha256, fileSize, pkginfo, mtree, install, changelog, null, null, null);
+        }
         int count = in.readInt();
         List<ArchiveEntry> entries = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {

@@ -40,12 +40,20 @@ final class PackageIndexer {
     }
 
     PackageIndex.Loaded load(ImagePackage request) {
+        return load(request, true);
+    }
+
+    /**
+     * The package's index; without {@code contents}, a cached index is read only as far as the metadata members
+     * (entries, backup md5s and captured files null), for a package whose layer and plan come from caches.
+     */
+    PackageIndex.Loaded load(ImagePackage request, boolean contents) {
         Path file = request.file();
         if (!Files.isRegularFile(file)) {
             throw new ImageBuildException("package file not found: " + file);
         }
         String sha256 = request.sha256() != null ? request.sha256() : Digests.sha256(file);
-        PackageIndex index = cached(sha256);
+        PackageIndex index = cached(sha256, contents);
         if (index == null) {
             index = read(file, sha256);
             store(index);
@@ -54,7 +62,7 @@ final class PackageIndexer {
         return new PackageIndex.Loaded(index, info, file, request);
     }
 
-    private PackageIndex cached(String sha256) {
+    private PackageIndex cached(String sha256, boolean contents) {
         if (cacheDir == null) {
             return null;
         }
@@ -63,7 +71,7 @@ final class PackageIndexer {
             return null;
         }
         try (InputStream in = new BufferedInputStream(Files.newInputStream(path), 1 << 16)) {
-            PackageIndex index = PackageIndexCodec.read(in);
+            PackageIndex index = PackageIndexCodec.read(in, contents);
             return index != null && sha256.equals(index.sha256()) ? index : null;
         } catch (IOException | RuntimeException e) {
             return null; // a damaged cache entry is rebuilt

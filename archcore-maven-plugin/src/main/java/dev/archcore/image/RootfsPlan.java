@@ -2,12 +2,24 @@ package dev.archcore.image;
 
 import dev.archcore.util.Log;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 
 /**
  * The root file system the packages make when installed in order, computed from their file lists alone, with
@@ -21,11 +33,14 @@ import java.util.TreeMap;
  */
 final class RootfsPlan {
     static final String LOCAL_DB = "var/lib/pacman/local";
+    private static final int SNAPSHOT_VERSION = 1;
+    private static final ArchiveEntry.Kind[] KINDS = ArchiveEntry.Kind.values();
 
     private record Node(ArchiveEntry.Kind kind, String owner, LayerEntry entry) {
     }
 
     private final Map<String, Node> nodes = new HashMap<>();
+    private final Set<String> planned = new HashSet<>(); // package names
     private final Map<String, List<LayerEntry>> entriesByPackage = new LinkedHashMap<>();
     private final Map<String, byte[]> captured = new TreeMap<>(); // final path -> content
     private final NoExtract noExtract;
@@ -43,11 +58,16 @@ final class RootfsPlan {
     }
 
     static RootfsPlan of(List<PackageIndex.Loaded> packages, NoExtract noExtract, Log log) {
-        RootfsPlan plan = new RootfsPlan(noExtract, log);
+        RootfsPlan plan = empty(noExtract, log);
         for (PackageIndex.Loaded p : packages) {
             plan.add(p);
         }
         return plan;
+    }
+
+    /** A root with only pacman's database directory, for packages {@link #add added} one at a time. */
+    static RootfsPlan empty(NoExtract noExtract, Log log) {
+        return new RootfsPlan(noExtract, log);
     }
 
     /** The entries of one package as they land in the root (not its local database entries). */
@@ -85,9 +105,10 @@ final class RootfsPlan {
         }
     }
 
-    private void add(PackageIndex.Loaded p) {
+    /** Plans one more package, installed after those before it. */
+    void add(PackageIndex.Loaded p) {
         String pkg = p.name();
-        if (entriesByPackage.containsKey(pkg)) {
+        if (!planned.add(pkg)) {
             throw new ImageBuildException("package '" + pkg + "' is given twice (" + p + ")");
         }
         Map<String, LayerEntry> out = new LinkedHashMap<>();
@@ -252,6 +273,139 @@ final class RootfsPlan {
         }
         return refuse(p, e, "goes through " + shown + ": pacman would replace that symlink by a directory (it never "
                 + "extracts through symlinks); ship the file at its real path instead");
+    }
+
+    /** Every planned path's owner that {@code matches}, with those paths in byte order: owner -> paths. */
+    Map<String, List<String>> owners(Predicate<String> matches) {
+        Map<String, List<String>> out = new TreeMap<>();
+        nodes.forEach((path, n) -> {
+            if (n.owner != null && matches.test(path)) {
+                out.computeIfAbsent(n.owner, k -> new ArrayList<>()).add(path);
+            }
+        });
+        out.values().forEach(paths -> paths.sort(EntryPaths.ORDER));
+        return out;
+    }
+
+    /**
+     * Writes what later packages are planned against: the packages so far, every path with its kind and owner
+     * (directories with their attributes, symlinks with their target: the rest is only ever compared by kind)
+     * and the captured files. {@link #readSnapshot} gives a plan that plans the next packages exactly as this one.
+     */
+    void writeSnapshot(OutputStream stream) throws IOException {
+        DataOutputStream out = new DataOutputStream(new BufferedOutputStream(stream, 1 << 16));
+        out.writeByte(SNAPSHOT_VERSION);
+        out.writeInt(planned.size());
+        for (String name : planned) {
+            out.writeUTF(name);
+        }
+        Map<String, Integer> owners = new HashMap<>();
+        List<String> ownerList = new ArrayList<>();
+        nodes.values().forEach(n -> {
+            if (n.owner != null && owners.putIfAbsent(n.owner, owners.size()) == null) {
+                ownerList.add(n.owner);
+            }
+        });
+        out.writeInt(ownerList.size());
+        for (String owner : ownerList) {
+            out.writeUTF(owner);
+        }
+        out.writeInt(nodes.size());
+        for (Map.Entry<String, Node> e : nodes.entrySet()) {
+            Node n = e.getValue();
+            text(out, e.getKey());
+            out.writeByte(n.kind.ordinal());
+            out.writeInt(n.owner == null ? -1 : owners.get(n.owner));
+            if (n.kind == ArchiveEntry.Kind.DIRECTORY || n.kind == ArchiveEntry.Kind.SYMLINK) {
+                LayerEntry a = n.entry;
+                out.writeInt(a.mode());
+                out.writeLong(a.uid());
+                out.writeLong(a.gid());
+                text(out, a.uname());
+                text(out, a.gname());
+                out.writeLong(a.mtime());
+                text(out, a.link());
+                out.writeInt(a.pax().size());
+                for (Map.Entry<String, String> x : a.pax().entrySet()) {
+                    text(out, x.getKey());
+                    text(out, x.getValue());
+                }
+            }
+        }
+        out.writeInt(captured.size());
+        for (Map.Entry<String, byte[]> c : captured.entrySet()) {
+            text(out, c.getKey());
+            out.writeInt(c.getValue().length);
+            out.write(c.getValue());
+        }
+        out.flush();
+    }
+
+    /** The plan {@link #writeSnapshot} wrote, or null when it is of another format version. */
+    static RootfsPlan readSnapshot(InputStream stream, NoExtract noExtract, Log log) throws IOException {
+        DataInputStream in = new DataInputStream(new BufferedInputStream(stream, 1 << 16));
+        if (in.readUnsignedByte() != SNAPSHOT_VERSION) {
+            return null;
+        }
+        RootfsPlan plan = new RootfsPlan(noExtract, log);
+        for (int i = in.readInt(); i > 0; i--) {
+            plan.planned.add(in.readUTF());
+        }
+        String[] owners = new String[in.readInt()];
+        for (int i = 0; i < owners.length; i++) {
+            owners[i] = in.readUTF();
+        }
+        for (int i = in.readInt(); i > 0; i--) {
+            String path = text(in);
+            ArchiveEntry.Kind kind = KINDS[in.readUnsignedByte()];
+            int owner = in.readInt();
+            LayerEntry entry;
+            if (kind == ArchiveEntry.Kind.DIRECTORY || kind == ArchiveEntry.Kind.SYMLINK) {
+                int mode = in.readInt();
+                long uid = in.readLong();
+                long gid = in.readLong();
+                String uname = text(in);
+                String gname = text(in);
+                long mtime = in.readLong();
+                String link = text(in);
+                Map<String, String> pax = new TreeMap<>();
+                for (int x = in.readInt(); x > 0; x--) {
+                    pax.put(text(in), text(in));
+                }
+                entry = new LayerEntry(path, kind, mode, uid, gid, uname, gname, mtime, 0, link, pax, null);
+            } else {
+                entry = new LayerEntry(path, kind, 0, 0, 0, null, null, 0, 0, null, Map.of(), null);
+            }
+            plan.nodes.put(path, new Node(kind, owner < 0 ? null : owners[owner], entry));
+        }
+        for (int i = in.readInt(); i > 0; i--) {
+            String path = text(in);
+            plan.captured.put(path, in.readNBytes(in.readInt()));
+        }
+        return plan;
+    }
+
+    // through byte arrays rather than writeUTF, which stops at 64 KiB
+    private static void text(DataOutputStream out, String s) throws IOException {
+        if (s == null) {
+            out.writeInt(-1);
+            return;
+        }
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    private static String text(DataInputStream in) throws IOException {
+        int length = in.readInt();
+        if (length < 0) {
+            return null;
+        }
+        byte[] b = in.readNBytes(length);
+        if (b.length != length) {
+            throw new EOFException("plan snapshot cut short");
+        }
+        return new String(b, StandardCharsets.UTF_8);
     }
 
     private void implicitDirectory(String path) {

@@ -20,14 +20,21 @@ class PackageIndexCodecTest {
             PackageIndex index = PackageIndexer.read(file, Digests.sha256(file));
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             PackageIndexCodec.write(index, out);
-            PackageIndex back = PackageIndexCodec.read(new ByteArrayInputStream(out.toByteArray()));
+            PackageIndex back = PackageIndexCodec.read(new ByteArrayInputStream(out.toByteArray()), true);
 
             assertThat(back).usingRecursiveComparison().isEqualTo(index);
             assertThat(back.entries()).isEqualTo(index.entries()); // records: every attribute, link and pax value
             assertThat(index.entries()).isNotEmpty();
 
+            // the metadata alone: the same members, and nothing of the contents
+            PackageIndex metadata = PackageIndexCodec.read(new ByteArrayInputStream(out.toByteArray()), false);
+            assertThat(metadata).usingRecursiveComparison().ignoringFields("entries", "backupMd5", "captured")
+                    .isEqualTo(index);
+            assertThat(metadata.entries()).isNull();
+            assertThat(metadata.captured()).isNull();
+
             byte[] cut = java.util.Arrays.copyOf(out.toByteArray(), out.size() / 2);
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> PackageIndexCodec.read(new ByteArrayInputStream(cut)))
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> PackageIndexCodec.read(new ByteArrayInputStream(cut), true))
                     .isInstanceOf(IOException.class);
         }
         assertThat(PackageIndexer.read(closure.owners, Digests.sha256(closure.owners)).install()).isNotNull();

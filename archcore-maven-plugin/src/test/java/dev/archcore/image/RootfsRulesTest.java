@@ -120,6 +120,49 @@ class RootfsRulesTest {
     }
 
     @Test
+    void anAppIsPlannedAgainstTheRememberedDependenciesAsAgainstPlannedOnes() {
+        Path alpha = new CraftedPackage("alpha", "1-1").dir("usr/", 0755, 0, 0).dir("usr/bin/", 0755, 0, 0)
+                .file("usr/bin/tool", "a\n", 0755, 0, 0).symlink("lib", "usr/lib").dir("usr/lib/", 0755, 0, 0)
+                .dir("srv/", 0750, 33, 33).write(tmp);
+        Path first = new CraftedPackage("app", "1-1").file("usr/bin/app", "1\n", 0755, 0, 0).write(tmp);
+        List<String> log = new ArrayList<>();
+        build(List.of(alpha), first, tmp.resolve("oci"), log); // plans alpha and remembers that plan
+
+        // the same dependency: planned from the snapshot, with the same rules and the same messages
+        Path conflicting = new CraftedPackage("app", "2-1").dir("usr/", 0755, 0, 0).dir("usr/bin/", 0755, 0, 0)
+                .file("usr/bin/tool", "b\n", 0755, 0, 0).write(tmp);
+        assertThatThrownBy(() -> remembered(alpha, conflicting))
+                .hasMessageContaining("file conflict: /usr/bin/tool exists in both 'alpha' and 'app'");
+        Path throughLink = new CraftedPackage("app", "3-1").file("lib/libx.so", "x\n", 0644, 0, 0).write(tmp);
+        assertThatThrownBy(() -> remembered(alpha, throughLink))
+                .hasMessageContaining("the symlink /lib -> usr/lib (from 'alpha')");
+        Path again = new CraftedPackage("alpha", "1-2").file("etc/alpha", "x\n", 0644, 0, 0).write(tmp);
+        assertThatThrownBy(() -> remembered(alpha, again)).hasMessageContaining("package 'alpha' is given twice");
+
+        // a good app: the image is the one planned from scratch (srv/ keeps alpha's 0750 33:33)
+        Path good = new CraftedPackage("app", "4-1").dir("srv/", 0700, 0, 0).file("srv/data", "d\n", 0644, 0, 0)
+                .write(tmp);
+        ImageResult fromSnapshot = remembered(alpha, good);
+        ImageResult planned = ImageBuilder.build(ImageRequest.of(List.of(ImagePackage.dependency(alpha),
+                        ImagePackage.app(good)), ImageConfig.empty(), 1_800_000_000L, "archcore/rules", "t",
+                tmp.resolve("oci-planned"), null, tmp.resolve("cache-planned"), Log.NONE));
+        assertThat(fromSnapshot.manifestDigest()).isEqualTo(planned.manifestDigest());
+        assertThat(LayoutReader.merged(tmp.resolve("oci-remembered")).get("srv/").mode()).isEqualTo(0750);
+    }
+
+    /** A build with the cache of the earlier ones, which must have remembered the dependencies' plan. */
+    private ImageResult remembered(Path dependency, Path app) {
+        List<String> lines = new ArrayList<>();
+        try {
+            return ImageBuilder.build(ImageRequest.of(List.of(ImagePackage.dependency(dependency), ImagePackage.app(app)),
+                    ImageConfig.empty(), 1_800_000_000L, "archcore/rules", "t", tmp.resolve("oci-remembered"), null,
+                    tmp.resolve("cache"), ImageBuilderTest.debugCollector(lines)));
+        } finally {
+            assertThat(lines).anyMatch(l -> l.startsWith("DEBUG dependency layers unchanged"));
+        }
+    }
+
+    @Test
     void directoriesKeepTheirFirstOwnersAttributesAsPacmanDoes() {
         Path a = new CraftedPackage("alpha", "1-1").dir("srv/", 0755, 0, 0).file("srv/a", "a\n", 0644, 0, 0).write(tmp);
         Path b = new CraftedPackage("beta", "1-1").dir("srv/", 0700, 33, 33).file("srv/b", "b\n", 0644, 0, 0).write(tmp);
