@@ -57,14 +57,6 @@ final class RootfsPlan {
         }
     }
 
-    static RootfsPlan of(List<PackageIndex.Loaded> packages, NoExtract noExtract, Log log) {
-        RootfsPlan plan = empty(noExtract, log);
-        for (PackageIndex.Loaded p : packages) {
-            plan.add(p);
-        }
-        return plan;
-    }
-
     /** A root with only pacman's database directory, for packages {@link #add added} one at a time. */
     static RootfsPlan empty(NoExtract noExtract, Log log) {
         return new RootfsPlan(noExtract, log);
