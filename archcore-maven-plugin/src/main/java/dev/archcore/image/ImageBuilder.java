@@ -172,14 +172,19 @@ public final class ImageBuilder {
         List<PackageIndex.Loaded> apps = packages.stream().filter(p -> p.request().app()).toList();
         RootfsPlan plan = dependencyPlan;
         if (plan == null) {
-            List<PackageIndex.Loaded> dependencies = packages.stream().filter(p -> !p.request().app()).toList();
             plan = RootfsPlan.empty(new NoExtract(noExtract), log);
-            planAll(plan, dependencies, database);
             if (request.recipe().kind() == Recipe.Kind.APP) {
+                // the app packages come last: plan the dependencies, remember that, then the app
+                planAll(plan, packages.stream().filter(p -> !p.request().app()).toList(), database);
                 planned.accept(plan);
+                planAll(plan, apps, database);
+            } else {
+                // a package list: explicit packages may come before dependencies in install order
+                planAll(plan, packages, database);
             }
+        } else {
+            planAll(plan, apps, database);
         }
-        planAll(plan, apps, database);
         reportSkipped(packages, plan, log);
         RootfsPlan root = plan;
 
