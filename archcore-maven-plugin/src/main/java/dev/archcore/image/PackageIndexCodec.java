@@ -131,16 +131,17 @@ final class PackageIndexCodec {
     }
 
     // strings go through byte arrays rather than writeUTF: a path or pax value may exceed writeUTF's 64 KiB
-    private static void string(DataOutputStream out, String s) throws IOException {
+    // (shared with RootfsPlan's snapshot)
+    static void string(DataOutputStream out, String s) throws IOException {
         bytes(out, s == null ? null : s.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static String string(DataInputStream in) throws IOException {
+    static String string(DataInputStream in) throws IOException {
         byte[] b = bytes(in);
         return b == null ? null : new String(b, StandardCharsets.UTF_8);
     }
 
-    private static void bytes(DataOutputStream out, byte[] b) throws IOException {
+    static void bytes(DataOutputStream out, byte[] b) throws IOException {
         if (b == null) {
             out.writeInt(-1);
         } else {
@@ -149,7 +150,7 @@ final class PackageIndexCodec {
         }
     }
 
-    private static byte[] bytes(DataInputStream in) throws IOException {
+    static byte[] bytes(DataInputStream in) throws IOException {
         int length = in.readInt();
         if (length < 0) {
             return null;

@@ -6,11 +6,9 @@ import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -305,7 +303,7 @@ final class RootfsPlan {
         out.writeInt(nodes.size());
         for (Map.Entry<String, Node> e : nodes.entrySet()) {
             Node n = e.getValue();
-            text(out, e.getKey());
+            PackageIndexCodec.string(out, e.getKey());
             out.writeByte(n.kind.ordinal());
             out.writeInt(n.owner == null ? -1 : owners.get(n.owner));
             if (n.kind == ArchiveEntry.Kind.DIRECTORY || n.kind == ArchiveEntry.Kind.SYMLINK) {
@@ -313,22 +311,21 @@ final class RootfsPlan {
                 out.writeInt(a.mode());
                 out.writeLong(a.uid());
                 out.writeLong(a.gid());
-                text(out, a.uname());
-                text(out, a.gname());
+                PackageIndexCodec.string(out, a.uname());
+                PackageIndexCodec.string(out, a.gname());
                 out.writeLong(a.mtime());
-                text(out, a.link());
+                PackageIndexCodec.string(out, a.link());
                 out.writeInt(a.pax().size());
                 for (Map.Entry<String, String> x : a.pax().entrySet()) {
-                    text(out, x.getKey());
-                    text(out, x.getValue());
+                    PackageIndexCodec.string(out, x.getKey());
+                    PackageIndexCodec.string(out, x.getValue());
                 }
             }
         }
         out.writeInt(captured.size());
         for (Map.Entry<String, byte[]> c : captured.entrySet()) {
-            text(out, c.getKey());
-            out.writeInt(c.getValue().length);
-            out.write(c.getValue());
+            PackageIndexCodec.string(out, c.getKey());
+            PackageIndexCodec.bytes(out, c.getValue());
         }
         out.flush();
     }
@@ -348,7 +345,7 @@ final class RootfsPlan {
             owners[i] = in.readUTF();
         }
         for (int i = in.readInt(); i > 0; i--) {
-            String path = text(in);
+            String path = PackageIndexCodec.string(in);
             ArchiveEntry.Kind kind = KINDS[in.readUnsignedByte()];
             int owner = in.readInt();
             LayerEntry entry;
@@ -356,13 +353,13 @@ final class RootfsPlan {
                 int mode = in.readInt();
                 long uid = in.readLong();
                 long gid = in.readLong();
-                String uname = text(in);
-                String gname = text(in);
+                String uname = PackageIndexCodec.string(in);
+                String gname = PackageIndexCodec.string(in);
                 long mtime = in.readLong();
-                String link = text(in);
+                String link = PackageIndexCodec.string(in);
                 Map<String, String> pax = new TreeMap<>();
                 for (int x = in.readInt(); x > 0; x--) {
-                    pax.put(text(in), text(in));
+                    pax.put(PackageIndexCodec.string(in), PackageIndexCodec.string(in));
                 }
                 entry = new LayerEntry(path, kind, mode, uid, gid, uname, gname, mtime, 0, link, pax, null);
             } else {
@@ -371,33 +368,10 @@ final class RootfsPlan {
             plan.nodes.put(path, new Node(kind, owner < 0 ? null : owners[owner], entry));
         }
         for (int i = in.readInt(); i > 0; i--) {
-            String path = text(in);
-            plan.captured.put(path, in.readNBytes(in.readInt()));
+            String path = PackageIndexCodec.string(in);
+            plan.captured.put(path, PackageIndexCodec.bytes(in));
         }
         return plan;
-    }
-
-    // through byte arrays rather than writeUTF, which stops at 64 KiB
-    private static void text(DataOutputStream out, String s) throws IOException {
-        if (s == null) {
-            out.writeInt(-1);
-            return;
-        }
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        out.writeInt(b.length);
-        out.write(b);
-    }
-
-    private static String text(DataInputStream in) throws IOException {
-        int length = in.readInt();
-        if (length < 0) {
-            return null;
-        }
-        byte[] b = in.readNBytes(length);
-        if (b.length != length) {
-            throw new EOFException("plan snapshot cut short");
-        }
-        return new String(b, StandardCharsets.UTF_8);
     }
 
     private void implicitDirectory(String path) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.archcore.testing.DockerDaemon;
 import dev.archcore.testing.FileTree;
+import dev.archcore.testing.RecordingLog;
 import dev.archcore.testing.Tools;
 import dev.archcore.util.Log;
 import org.junit.jupiter.api.BeforeAll;
@@ -267,9 +268,9 @@ class ImageBuilderTest {
                 ImagePackage.dependency(closure.owners), ImagePackage.app(TestClosure.app(tmp, tmp.resolve("pkgs"), "3.0")));
 
         // app changed only: the dependency layers' keys are remembered, not computed
-        List<String> lines = new ArrayList<>();
-        ImageResult remembered = ImageBuilder.build(request(changed, cache, null, null, debugCollector(lines)));
-        assertThat(lines).anyMatch(l -> l.startsWith("DEBUG dependency layers unchanged"));
+        RecordingLog rememberedLog = new RecordingLog();
+        ImageResult remembered = ImageBuilder.build(request(changed, cache, null, null, rememberedLog));
+        assertThat(rememberedLog.lines("DEBUG")).anyMatch(l -> l.startsWith("DEBUG dependency layers unchanged"));
         // the same build planned from scratch
         ImageResult planned = ImageBuilder.build(request(changed, tmp.resolve("cache-keys-fresh"), null, null, Log.NONE));
         assertThat(remembered.manifestDigest()).isEqualTo(planned.manifestDigest());
@@ -280,17 +281,17 @@ class ImageBuilderTest {
                 Files.writeString(f, "garbage\n");
             }
         }
-        lines.clear();
-        ImageResult afterDamage = ImageBuilder.build(request(changed, cache, null, null, debugCollector(lines)));
-        assertThat(lines).noneMatch(l -> l.startsWith("DEBUG dependency layers unchanged"));
+        RecordingLog afterDamageLog = new RecordingLog();
+        ImageResult afterDamage = ImageBuilder.build(request(changed, cache, null, null, afterDamageLog));
+        assertThat(afterDamageLog.lines("DEBUG")).noneMatch(l -> l.startsWith("DEBUG dependency layers unchanged"));
         assertThat(afterDamage.manifestDigest()).isEqualTo(planned.manifestDigest());
 
         // a remembered layer gone from the layer cache: every layer is planned and the missing one rebuilt
         Path blobs = cache.resolve("layers-v1/blobs");
         Files.delete(blobs.resolve(BuiltImage.hex(planned.layers().get(0).digest())));
-        lines.clear();
-        ImageResult rebuilt = ImageBuilder.build(request(changed, cache, null, null, debugCollector(lines)));
-        assertThat(lines).noneMatch(l -> l.startsWith("DEBUG dependency layers unchanged"));
+        RecordingLog rebuiltLog = new RecordingLog();
+        ImageResult rebuilt = ImageBuilder.build(request(changed, cache, null, null, rebuiltLog));
+        assertThat(rebuiltLog.lines("DEBUG")).noneMatch(l -> l.startsWith("DEBUG dependency layers unchanged"));
         assertThat(rebuilt.manifestDigest()).isEqualTo(planned.manifestDigest());
         assertThat(rebuilt.layers().get(0).cached()).isFalse();
     }
@@ -306,34 +307,14 @@ class ImageBuilderTest {
         // "app" is busybox again, which planning refuses after that
         List<ImagePackage> twice = List.of(ImagePackage.dependency(closure.basefs), ImagePackage.dependency(closure.busybox),
                 ImagePackage.dependency(closure.owners), ImagePackage.app(closure.busybox));
-        List<String> lines = new ArrayList<>();
-        assertThatThrownBy(() -> ImageBuilder.build(request(twice, tmp.resolve("cache-1"), null, tar, debugCollector(lines))))
+        RecordingLog failedLog = new RecordingLog();
+        assertThatThrownBy(() -> ImageBuilder.build(request(twice, tmp.resolve("cache-1"), null, tar, failedLog)))
                 .isInstanceOf(ImageBuildException.class).hasMessageContaining("'busybox' is given twice");
-        assertThat(lines).anyMatch(l -> l.startsWith("DEBUG dependency layers unchanged"));
+        assertThat(failedLog.lines("DEBUG")).anyMatch(l -> l.startsWith("DEBUG dependency layers unchanged"));
         assertThat(Files.readAllBytes(tar)).isEqualTo(good);
         try (Stream<Path> files = Files.list(out)) {
             assertThat(files.map(f -> f.getFileName().toString())).containsExactly("image.tar");
         }
-    }
-
-    static Log debugCollector(List<String> lines) {
-        Log info = collector(lines);
-        return new Log() {
-            @Override
-            public void info(String message) {
-                info.info(message);
-            }
-
-            @Override
-            public void warn(String message) {
-                info.warn(message);
-            }
-
-            @Override
-            public void debug(String message) {
-                lines.add("DEBUG " + message);
-            }
-        };
     }
 
     @Test

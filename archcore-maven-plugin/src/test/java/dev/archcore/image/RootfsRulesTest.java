@@ -1,6 +1,7 @@
 package dev.archcore.image;
 
 import dev.archcore.testing.CraftedPackage;
+import dev.archcore.testing.RecordingLog;
 import dev.archcore.util.Log;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -152,13 +153,13 @@ class RootfsRulesTest {
 
     /** A build with the cache of the earlier ones, which must have remembered the dependencies' plan. */
     private ImageResult remembered(Path dependency, Path app) {
-        List<String> lines = new ArrayList<>();
+        RecordingLog log = new RecordingLog();
         try {
             return ImageBuilder.build(ImageRequest.of(List.of(ImagePackage.dependency(dependency), ImagePackage.app(app)),
                     ImageConfig.empty(), 1_800_000_000L, "archcore/rules", "t", tmp.resolve("oci-remembered"), null,
-                    tmp.resolve("cache"), ImageBuilderTest.debugCollector(lines)));
+                    tmp.resolve("cache"), log));
         } finally {
-            assertThat(lines).anyMatch(l -> l.startsWith("DEBUG dependency layers unchanged"));
+            assertThat(log.lines("DEBUG")).anyMatch(l -> l.startsWith("DEBUG dependency layers unchanged"));
         }
     }
 
