@@ -55,14 +55,10 @@ class DeployerTest {
         sshd.close();
     }
 
-    private static SshOptions ssh() {
-        return new SshOptions(sshd.knownHosts, false, sshd.clientKey, null, null, List.of(), Duration.ofSeconds(10));
-    }
-
     private static DeployRequest request(FleetSimulator sim, EtcdServer etcd, String template, Duration timeout, boolean dryRun, Log log) {
         List<UpdateWindow.Service> window = etcd == null ? List.of()
                 : List.of(new UpdateWindow.Service("etcd", etcd.startCommand(), etcd.stopCommand(), UpdateWindow.etcd(etcd.clientPort)));
-        return new DeployRequest(SshEndpoint.parse(sshd.endpoint()), ssh(), sim.socket.toString(), "demo.service", template,
+        return new DeployRequest(sshd.sshEndpoint(), sshd.options(), sim.socket.toString(), "demo.service", template,
                 "units/demo.service", NEW_IMAGE, window, List.of(), Duration.ofSeconds(60), timeout, Duration.ofMillis(50),
                 dryRun, log);
     }

@@ -34,8 +34,7 @@ class FleetClientTest {
     }
 
     private static ClusterConnection connect(Path socket) {
-        SshOptions o = new SshOptions(sshd.knownHosts, false, sshd.clientKey, null, null, List.of(), Duration.ofSeconds(10));
-        return ClusterConnection.open(SshEndpoint.parse(sshd.endpoint()), o, socket.toString(), new RecordingLog());
+        return ClusterConnection.open(sshd.sshEndpoint(), sshd.options(), socket.toString(), new RecordingLog());
     }
 
     private static final List<UnitOption> UNIT = UnitFile.parse("""

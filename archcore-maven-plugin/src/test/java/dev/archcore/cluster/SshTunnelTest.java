@@ -36,11 +36,11 @@ class SshTunnelTest {
     }
 
     private static SshOptions options(Path key, String passphrase) {
-        return new SshOptions(sshd.knownHosts, false, key, passphrase, null, List.of(), Duration.ofSeconds(10));
+        return sshd.options().withIdentity(key, passphrase);
     }
 
     private static SshEndpoint endpoint() {
-        return SshEndpoint.parse(sshd.endpoint());
+        return sshd.sshEndpoint();
     }
 
     @Test
@@ -136,7 +136,7 @@ class SshTunnelTest {
             }
             Tools.run(dir, java.util.Map.of("SSH_AUTH_SOCK", sock.toString()), List.of("ssh-add", sshd.clientKey.toString()))
                     .ok("ssh-add");
-            SshOptions o = new SshOptions(sshd.knownHosts, false, null, null, sock, List.of(), Duration.ofSeconds(10));
+            SshOptions o = sshd.options().withIdentity(null, null).withAgent(sock);
             try (SshTunnel ssh = SshTunnel.connect(endpoint(), o, new RecordingLog())) {
                 assertThat(ssh.exec("echo agent", Duration.ofSeconds(10)).output()).isEqualTo("agent");
             }

@@ -1,10 +1,14 @@
 package dev.archcore.testing;
 
+import dev.archcore.cluster.SshEndpoint;
+import dev.archcore.cluster.SshOptions;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -102,6 +106,15 @@ public final class SshServer implements AutoCloseable {
     /** {@code user@127.0.0.1:port}, as archcore.cluster is written. */
     public String endpoint() {
         return user + "@127.0.0.1:" + port;
+    }
+
+    public SshEndpoint sshEndpoint() {
+        return SshEndpoint.parse(endpoint());
+    }
+
+    /** How a client logs in here: {@link #clientKey}, this server's host key in {@link #knownHosts}, a 10 s timeout. */
+    public SshOptions options() {
+        return new SshOptions(knownHosts, false, clientKey, null, null, List.of(), Duration.ofSeconds(10));
     }
 
     public String log() {
