@@ -34,15 +34,6 @@ public final class DockerArchiveWriter {
     private DockerArchiveWriter() {
     }
 
-    public static void write(BuiltImage image, Path file) throws IOException {
-        try (InProgress archive = begin(file)) {
-            for (BuiltImage.Layer l : image.layers()) {
-                archive.layer(l);
-            }
-            archive.finish(image);
-        }
-    }
-
     /** Starts the archive before the image is complete: see {@link InProgress}. */
     public static InProgress begin(Path file) throws IOException {
         return new InProgress(AtomicFiles.begin(file));

@@ -39,10 +39,6 @@ final class PackageIndexer {
         this.cacheDir = cacheDir == null ? null : cacheDir.resolve(FORMAT);
     }
 
-    PackageIndex.Loaded load(ImagePackage request) {
-        return load(request, true);
-    }
-
     /**
      * The package's index; without {@code contents}, a cached index is read only as far as the metadata members
      * (entries, backup md5s and captured files null), for a package whose layer and plan come from caches.
