@@ -138,6 +138,7 @@ public final class DependencyClosure {
 
     private static List<SyncDatabase> databases(ClosureRequest request, OkHttpClient client) {
         DatabaseFetcher fetcher = new DatabaseFetcher(request.keyring(), request.log()).client(client)
+                .cacheKey(request.cacheKey())
                 .offline(request.offline());
         List<SyncDatabase> databases = new ArrayList<>();
         for (PacmanConf.Repository repo : request.conf().repositories()) {
