@@ -328,7 +328,7 @@ public final class ImageBuilder {
     private static ImageResult.Layer cached(LayerSpec s, LayerCache.Hit hit, LayerCache cache, StagedBlobs staged)
             throws IOException {
         if (staged != null) {
-            staged.copyVerified(cache, s.key(), hit);
+            staged.verified(cache, s.key(), hit);
         }
         List<String> names = s.packages().stream().map(PackageIndex.Loaded::name).toList();
         return new ImageResult.Layer(s.label(), hit.diffId(), hit.digest(), hit.size(), names, true);

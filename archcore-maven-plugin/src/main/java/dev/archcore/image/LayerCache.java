@@ -97,21 +97,21 @@ final class LayerCache {
     }
 
     /**
-     * Copies a new layer's blob (written and hashed outside the cache) into the cache; false when it cannot (a
-     * read-only or full cache), and then no key may name it.
+     * Links (or copies) a new layer's blob, written and hashed outside the cache, into the cache; false when it
+     * cannot (a read-only or full cache), and then no key may name it.
      */
     boolean putBlob(Path written, String digest) {
         try {
             Files.createDirectories(blobs());
-            Path temp = Files.createTempFile(blobs(), "layer", ".part");
+            Path temp = blobs().resolve("layer-" + java.util.UUID.randomUUID() + ".part");
             try {
-                Files.copy(written, temp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                StagedBlobs.linkOrCopy(written, temp);
                 AtomicFiles.move(temp, blob(digest));
             } finally {
                 Files.deleteIfExists(temp);
             }
             return true;
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             return false;
         }
     }

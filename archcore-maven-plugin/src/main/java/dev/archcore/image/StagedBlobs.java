@@ -1,22 +1,26 @@
 package dev.archcore.image;
 
+import dev.archcore.util.AtomicFiles;
+
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The layer blobs of one build, in a private directory beside its outputs, from which both the OCI layout (hard
- * links) and the docker-archive take their bytes. A cached blob is hashed as it is copied in and must have the
- * digest its key file records, so bytes someone put into the cache never reach an output; a new layer is
- * written here (hashed as it is compressed) and copied into the cache. Each blob is hashed once, and the
- * outputs never share an inode with the cache, so a later write into the cache cannot change them.
+ * links) and the docker-archive take their bytes. A cached blob is hard-linked here first (copied across file
+ * systems) and then hashed through that link: it must have the digest its key file records, and nothing that
+ * renames or replaces files in the cache afterwards changes what the outputs get. A new layer is written here
+ * (hashed as it is compressed) and linked into the cache. So each blob is hashed once per build.
  */
 final class StagedBlobs implements Closeable {
     private final Path dir;
@@ -40,30 +44,32 @@ final class StagedBlobs implements Closeable {
     }
 
     /**
-     * The cached layer's blob, copied here after its SHA-256 and size turned out to be the recorded ones.
+     * The cached layer's blob, staged here after its SHA-256 and size turned out to be the recorded ones.
      *
-     * @throws ImageBuildException when they are not: the cache entry is removed, nothing is written
+     * @throws ImageBuildException when they are not: the cache entry is removed, nothing is staged
      */
-    Path copyVerified(LayerCache cache, String key, LayerCache.Hit hit) throws IOException {
+    Path verified(LayerCache cache, String key, LayerCache.Hit hit) throws IOException {
         Path done = staged.get(hit.digest());
         if (done != null) {
             return done;
         }
         Path source = cache.blob(hit.digest());
-        Path temp = Files.createTempFile(dir, "layer", ".part");
+        Path temp = dir.resolve("layer-" + UUID.randomUUID() + ".part");
         try {
-            MessageDigest sha = Digests.sha256();
-            long size = 0;
-            try (InputStream in = Files.newInputStream(source); OutputStream out = Files.newOutputStream(temp)) {
-                byte[] buffer = new byte[1 << 16];
-                for (int n; (n = in.read(buffer)) >= 0; ) {
-                    sha.update(buffer, 0, n);
-                    out.write(buffer, 0, n);
-                    size += n;
-                }
+            try {
+                linkOrCopy(source, temp);
             } catch (NoSuchFileException e) {
                 throw new ImageBuildException("the layer cache entry " + source + " disappeared during the build: "
                         + "run the build again (it builds the layer anew)");
+            }
+            MessageDigest sha = Digests.sha256();
+            long size = 0;
+            try (FileChannel in = FileChannel.open(temp, StandardOpenOption.READ)) {
+                ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
+                while (in.read(buffer.clear()) >= 0) {
+                    sha.update(buffer.array(), 0, buffer.position());
+                    size += buffer.position();
+                }
             }
             String actual = "sha256:" + Digests.hex(sha.digest());
             if (!actual.equals(hit.digest()) || size != hit.size()) {
@@ -75,11 +81,22 @@ final class StagedBlobs implements Closeable {
                         + " files are as they were). Run the build again: it builds the layer anew");
             }
             Path blob = dir.resolve(BuiltImage.hex(hit.digest()));
-            dev.archcore.util.AtomicFiles.move(temp, blob);
+            AtomicFiles.move(temp, blob);
             staged.put(hit.digest(), blob);
             return blob;
         } finally {
             Files.deleteIfExists(temp);
+        }
+    }
+
+    /** A hard link where the file system allows one (no bytes written), else a copy. */
+    static void linkOrCopy(Path from, Path to) throws IOException {
+        try {
+            Files.createLink(to, from);
+        } catch (NoSuchFileException e) {
+            throw e;
+        } catch (IOException | UnsupportedOperationException e) {
+            Files.copy(from, to);
         }
     }
 

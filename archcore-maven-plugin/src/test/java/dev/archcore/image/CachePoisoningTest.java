@@ -17,6 +17,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -111,7 +112,8 @@ class CachePoisoningTest {
         Path blob = cache.resolve("layers-v1/blobs").resolve(BuiltImage.hex(first.layers().get(0).digest()));
         byte[] other = new byte[(int) Files.size(blob)]; // the recorded size, other bytes
         other[0] = 0x1f;
-        Files.write(blob, other);
+        // put in place as a restored cache (or anyone writing the cache directory) does: a new file
+        Files.move(Files.write(blob.resolveSibling("other"), other), blob, StandardCopyOption.REPLACE_EXISTING);
 
         assertThatThrownBy(this::build).isInstanceOf(ImageBuildException.class)
                 .hasMessageContaining(blob.toString()).hasMessageContaining("was removed");
