@@ -5,6 +5,7 @@ import dev.archcore.util.CacheKey;
 import dev.archcore.util.LargestFirst;
 import dev.archcore.util.Log;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -114,8 +115,10 @@ public final class ImageBuilder {
         BuiltImage image;
         Path firstOutput = request.ociLayout() != null ? request.ociLayout() : request.dockerArchive();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Runtime.getRuntime().availableProcessors()));
-        // the blobs that reach the outputs: cached ones hashed as they are copied in, new ones written there
+        // the blobs that reach the outputs: cached ones hashed as they are staged, new ones written there; closed
+        // in reverse order: the archive, the pool (its tasks write into the staging directory), the staging
         try (StagedBlobs staged = firstOutput == null ? null : StagedBlobs.beside(firstOutput);
+             Closeable stopPool = () -> stop(pool);
              DockerArchiveWriter.InProgress archive = request.dockerArchive() == null ? null
                      : DockerArchiveWriter.begin(request.dockerArchive())) {
             // the docker-archive takes each layer as soon as it exists: reused dependency layers are checked and
@@ -157,8 +160,6 @@ public final class ImageBuilder {
                 archive.finish(image);
                 log.info("docker-archive " + request.dockerArchive() + " (" + image.reference() + ")");
             }
-        } finally {
-            pool.shutdownNow();
         }
         String manifestDigest = image.manifestDigest();
         if (request.sbom() != null) {
@@ -332,6 +333,17 @@ public final class ImageBuilder {
         }
         List<String> names = s.packages().stream().map(PackageIndex.Loaded::name).toList();
         return new ImageResult.Layer(s.label(), hit.diffId(), hit.digest(), hit.size(), names, true);
+    }
+
+    private static void stop(ExecutorService pool) throws IOException {
+        pool.shutdownNow();
+        try {
+            if (!pool.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES)) {
+                throw new IOException("the layer threads did not stop");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static <T> T get(Future<T> future) throws IOException {
