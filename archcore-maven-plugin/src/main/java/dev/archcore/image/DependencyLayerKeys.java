@@ -1,10 +1,12 @@
 package dev.archcore.image;
 
 import dev.archcore.util.AtomicFiles;
+import dev.archcore.util.CacheKey;
 import dev.archcore.util.Log;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +25,9 @@ import java.util.List;
  * ({@link RootfsPlan}, {@link LocalDatabase}, {@link Layering}) changes what a layer holds.
  * Layout: {@code dependency-keys-v1/<digest>}, one line per dependency layer: {@code key bytes label}; and
  * {@code <digest>.plan}, the planned root after the dependencies ({@link RootfsPlan#writeSnapshot}), so the
- * dependencies' file lists need not even be read.
+ * dependencies' file lists need not even be read. Both files are sealed with the {@link CacheKey} under their
+ * name: the plan decides the attributes of the app layer's parent directories, and the keys which cached layers
+ * the image gets, so one that does not verify is computed again.
  */
 final class DependencyLayerKeys {
     private static final String FORMAT = "dependency-keys-v1";
@@ -33,9 +37,26 @@ final class DependencyLayerKeys {
     }
 
     private final Path dir;
+    private final CacheKey cacheKey;
 
-    DependencyLayerKeys(Path cacheDir) {
+    DependencyLayerKeys(Path cacheDir, CacheKey cacheKey) {
         this.dir = cacheDir.resolve(FORMAT);
+        this.cacheKey = cacheKey;
+    }
+
+    /** The file's content when it is there and sealed with the cache key under its name, else null. */
+    private byte[] open(String name) throws IOException {
+        Path file = dir.resolve(name);
+        return Files.isRegularFile(file) ? cacheKey.open(context(name), Files.readAllBytes(file)) : null;
+    }
+
+    private void seal(String name, byte[] content) throws IOException {
+        byte[] stored = cacheKey.seal(context(name), content);
+        AtomicFiles.write(dir.resolve(name), out -> out.write(stored));
+    }
+
+    private static String context(String name) {
+        return "archcore " + FORMAT + " " + name;
     }
 
     /** The digest of every input of the dependency layers: the groups with their packages, NoExtract, level. */
@@ -54,12 +75,12 @@ final class DependencyLayerKeys {
 
     /** What was remembered for these inputs, or null when nothing (or something unreadable) was. */
     List<Known> get(String inputs, List<Layering.Group> dependencyGroups) {
-        Path file = dir.resolve(inputs);
-        if (!Files.isRegularFile(file)) {
-            return null;
-        }
         try {
-            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            byte[] content = open(inputs);
+            if (content == null) {
+                return null; // none, or not sealed with this user's key
+            }
+            List<String> lines = new String(content, StandardCharsets.UTF_8).lines().toList();
             if (lines.size() != dependencyGroups.size()) {
                 return null;
             }
@@ -82,12 +103,9 @@ final class DependencyLayerKeys {
      * same inputs, or null: an app-only build plans only the app against it.
      */
     RootfsPlan plan(String inputs, NoExtract noExtract, Log log) {
-        Path file = dir.resolve(inputs + ".plan");
-        if (!Files.isRegularFile(file)) {
-            return null;
-        }
-        try (InputStream in = Files.newInputStream(file)) {
-            return RootfsPlan.readSnapshot(in, noExtract, log);
+        try {
+            byte[] content = open(inputs + ".plan");
+            return content == null ? null : RootfsPlan.readSnapshot(new ByteArrayInputStream(content), noExtract, log);
         } catch (IOException | RuntimeException e) {
             return null; // a damaged entry: the dependencies are planned again
         }
@@ -95,7 +113,9 @@ final class DependencyLayerKeys {
 
     void putPlan(String inputs, RootfsPlan plan) {
         try {
-            AtomicFiles.write(dir.resolve(inputs + ".plan"), plan::writeSnapshot);
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            plan.writeSnapshot(bytes);
+            seal(inputs + ".plan", bytes.toByteArray());
         } catch (IOException e) {
             // only an optimisation
         }
@@ -105,7 +125,7 @@ final class DependencyLayerKeys {
         StringBuilder s = new StringBuilder();
         known.forEach(k -> s.append(k.key()).append(' ').append(k.bytes()).append(' ').append(k.label()).append('\n'));
         try {
-            AtomicFiles.write(dir.resolve(inputs), out -> out.write(s.toString().getBytes(StandardCharsets.UTF_8)));
+            seal(inputs, s.toString().getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             // only an optimisation
         }

@@ -1,5 +1,6 @@
 package dev.archcore.image;
 
+import java.io.FilterInputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -53,6 +54,73 @@ final class Digests {
             throw new UncheckedIOException("cannot read " + file, e);
         }
         return hex(sha.digest());
+    }
+
+    /**
+     * A package file that no longer has the SHA-256 it was verified with (swapped or damaged after the check):
+     * nothing read from it is used.
+     */
+    static ImageBuildException changed(Path file, String expected, String actual) {
+        return new ImageBuildException(file + " changed after it was verified: its SHA-256 is now " + actual
+                + ", not the verified " + expected + ", so none of its bytes went into the image. Something"
+                + " replaced or damaged the file during the build; run the build again (a package from the package"
+                + " cache is then hashed in full and fetched again), and find what writes to it if it recurs");
+    }
+
+    /** Passes bytes through while hashing and counting them; {@link #finish} reads what is left and compares. */
+    static final class HashingInputStream extends FilterInputStream {
+        private final MessageDigest digest = sha256();
+        private long count;
+
+        HashingInputStream(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                digest.update((byte) b);
+                count++;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                digest.update(b, off, n);
+                count += n;
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            // skipped bytes must be hashed too
+            byte[] buffer = new byte[(int) Math.min(n, 1 << 16)];
+            int read = read(buffer, 0, buffer.length);
+            return Math.max(read, 0);
+        }
+
+        @Override
+        public boolean markSupported() {
+            return false;
+        }
+
+        /** Reads the rest of the stream (what a tar reader leaves after its end marker); the hex digest of it all. */
+        String finish() throws IOException {
+            byte[] buffer = new byte[1 << 16];
+            while (read(buffer, 0, buffer.length) >= 0) {
+                // hashed by read
+            }
+            return hex(digest.digest());
+        }
+
+        long count() {
+            return count;
+        }
     }
 
     /** Passes bytes through while hashing and counting them. */

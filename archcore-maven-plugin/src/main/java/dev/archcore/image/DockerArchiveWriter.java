@@ -16,6 +16,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -54,7 +55,7 @@ public final class DockerArchiveWriter {
             return t;
         });
         private final List<Future<?>> copies = new ArrayList<>();
-        private final List<String> digests = new ArrayList<>();
+        private final List<String> digests = java.util.Collections.synchronizedList(new ArrayList<>());
 
         private InProgress(AtomicFiles.Pending file) throws IOException {
             this.file = file;
@@ -63,21 +64,25 @@ public final class DockerArchiveWriter {
             tar.directory("blobs/sha256/");
         }
 
-        /** Queues the next layer's blob (layers must come in the image's order). */
-        public void layer(BuiltImage.Layer layer) {
-            digests.add(layer.digest());
+        /**
+         * Queues the next layer (layers must come in the image's order): {@code layer} gives it on the copier's
+         * thread, so it may wait for the layer's blob to be ready (checked, for a cached one).
+         */
+        public void layer(Callable<BuiltImage.Layer> layer) {
             copies.add(copier.submit(() -> {
-                tar.file("blobs/sha256/" + BuiltImage.hex(layer.digest()), layer.blob());
+                BuiltImage.Layer l = layer.call();
+                digests.add(l.digest());
+                tar.file("blobs/sha256/" + BuiltImage.hex(l.digest()), l.blob());
                 return null;
             }));
         }
 
         public void finish(BuiltImage image) throws IOException {
-            if (!digests.equals(image.layers().stream().map(BuiltImage.Layer::digest).toList())) {
-                throw new IllegalStateException("the archive got layers " + digests + ", the image has " + image.layers());
-            }
             for (Future<?> copy : copies) {
                 await(copy);
+            }
+            if (!digests.equals(image.layers().stream().map(BuiltImage.Layer::digest).toList())) {
+                throw new IllegalStateException("the archive got layers " + digests + ", the image has " + image.layers());
             }
             tar.bytes("blobs/sha256/" + BuiltImage.hex(image.configDigest()), image.config());
             tar.bytes("blobs/sha256/" + BuiltImage.hex(image.manifestDigest()), image.manifest());

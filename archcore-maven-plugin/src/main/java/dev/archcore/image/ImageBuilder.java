@@ -1,9 +1,11 @@
 package dev.archcore.image;
 
 import dev.archcore.util.AtomicFiles;
+import dev.archcore.util.CacheKey;
 import dev.archcore.util.LargestFirst;
 import dev.archcore.util.Log;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -51,8 +53,11 @@ public final class ImageBuilder {
         boolean temporary = request.cacheDir() == null;
         try {
             Path work = temporary ? Files.createTempDirectory("archcore-image") : request.cacheDir();
+            // a throw-away cache needs no lasting key; a lasting one is authenticated with the user's
+            CacheKey key = request.cacheKey() != null ? request.cacheKey()
+                    : temporary ? CacheKey.ephemeral() : CacheKey.user();
             try {
-                return build(request, work, log);
+                return build(request, work, key, log);
             } finally {
                 if (temporary) {
                     OciLayoutWriter.deleteTree(work);
@@ -93,13 +98,13 @@ public final class ImageBuilder {
         return new Prepared(full, request.layering().assign(full), dependencyGroups.size(), inputs, List.of(), null);
     }
 
-    private static ImageResult build(ImageRequest request, Path work, Log log) throws IOException {
+    private static ImageResult build(ImageRequest request, Path work, CacheKey key, Log log) throws IOException {
         long started = System.nanoTime();
         List<String> noExtract = new ArrayList<>(request.recipe().noExtract());
         noExtract.addAll(request.noExtract()); // the user's patterns come last, so they win
-        LayerCache cache = new LayerCache(work);
-        DependencyLayerKeys remembered = new DependencyLayerKeys(work);
-        Prepared prepared = prepare(request, noExtract, new PackageIndexer(work), cache, remembered, log);
+        LayerCache cache = new LayerCache(work, key);
+        DependencyLayerKeys remembered = new DependencyLayerKeys(work, key);
+        Prepared prepared = prepare(request, noExtract, new PackageIndexer(work, key), cache, remembered, log);
         List<PackageIndex.Loaded> packages = prepared.packages();
         List<LayerSpec> reused = prepared.reused();
         Platform platform = Platform.of(packages, "amd64");
@@ -108,13 +113,23 @@ public final class ImageBuilder {
         List<ImageResult.Layer> results = new ArrayList<>();
         List<BuiltImage.Layer> layers = new ArrayList<>();
         BuiltImage image;
-        // the docker-archive takes each layer as soon as it exists: reused dependency layers are copied into it
-        // while the root is planned and the app layer compresses
-        try (DockerArchiveWriter.InProgress archive = request.dockerArchive() == null ? null
-                : DockerArchiveWriter.begin(request.dockerArchive())) {
-            for (LayerSpec s : archive == null ? List.<LayerSpec>of() : reused) {
-                archive.layer(new BuiltImage.Layer(s.hit().diffId(), s.hit().digest(), s.hit().size(),
-                        cache.blob(s.hit().digest())));
+        Path firstOutput = request.ociLayout() != null ? request.ociLayout() : request.dockerArchive();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Runtime.getRuntime().availableProcessors()));
+        // the blobs that reach the outputs: cached ones hashed as they are staged, new ones written there; closed
+        // in reverse order: the archive, the pool (its tasks write into the staging directory), the staging
+        try (StagedBlobs staged = firstOutput == null ? null : StagedBlobs.beside(firstOutput);
+             Closeable stopPool = () -> stop(pool);
+             DockerArchiveWriter.InProgress archive = request.dockerArchive() == null ? null
+                     : DockerArchiveWriter.begin(request.dockerArchive())) {
+            // the docker-archive takes each layer as soon as it exists: reused dependency layers are checked and
+            // copied into it while the root is planned and the app layer compresses
+            List<Future<ImageResult.Layer>> reusedLayers = new ArrayList<>();
+            for (LayerSpec s : reused) {
+                Future<ImageResult.Layer> layer = pool.submit(() -> cached(s, s.hit(), cache, staged));
+                reusedLayers.add(layer);
+                if (archive != null) {
+                    archive.layer(() -> builtLayer(get(layer), staged, cache));
+                }
             }
             List<LayerSpec> specs = specs(request, packages, platform, noExtract, prepared.groups(), reused,
                     prepared.dependencyPlan(), plan -> remembered.putPlan(prepared.inputs(), plan), log);
@@ -122,11 +137,12 @@ public final class ImageBuilder {
                 remembered.put(prepared.inputs(), specs.subList(0, prepared.dependencyGroups()).stream()
                         .map(sp -> new DependencyLayerKeys.Known(sp.label(), sp.key(), sp.bytes())).toList());
             }
-            buildLayers(specs, packages, cache, request.compressionLevel(), log, results, layers, (i, layer) -> {
-                if (archive != null && i >= reused.size()) {
-                    archive.layer(layer);
-                }
-            });
+            buildLayers(specs, reusedLayers, packages, cache, staged, pool, request.compressionLevel(), log, results,
+                    layers, (i, layer) -> {
+                        if (archive != null && i >= reused.size()) {
+                            archive.layer(() -> layer);
+                        }
+                    });
 
             List<OciImage.History> history = specs.stream().map(s -> new OciImage.History(s.createdBy(), s.label())).toList();
             byte[] configJson = OciImage.config(request.config(), platform, request.buildTimestamp(),
@@ -252,47 +268,82 @@ public final class ImageBuilder {
         return specs;
     }
 
-    private static void buildLayers(List<LayerSpec> specs, List<PackageIndex.Loaded> packages, LayerCache cache,
-                                    int level, Log log, List<ImageResult.Layer> results, List<BuiltImage.Layer> layers,
-                                    BiConsumer<Integer, BuiltImage.Layer> done) throws IOException {
+    /**
+     * Builds (or takes from the cache) every layer not {@code reused} (those are {@code reusedLayers}, already
+     * under way), and hands each to {@code done} in image order.
+     */
+    private static void buildLayers(List<LayerSpec> specs, List<Future<ImageResult.Layer>> reusedLayers,
+                                    List<PackageIndex.Loaded> packages, LayerCache cache, StagedBlobs staged,
+                                    ExecutorService pool, int level, Log log, List<ImageResult.Layer> results,
+                                    List<BuiltImage.Layer> layers, BiConsumer<Integer, BuiltImage.Layer> done)
+            throws IOException {
         Map<String, PackageIndex.Loaded> bySha = new LinkedHashMap<>();
         packages.forEach(p -> bySha.put(p.index().sha256(), p));
-        int threads = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), specs.size()));
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        try {
-            // largest first: the biggest layer no longer starts last and finishes alone on one core
-            List<Future<ImageResult.Layer>> futures = new ArrayList<>(Collections.nCopies(specs.size(), null));
-            for (int i : LargestFirst.order(specs.size(), i -> specs.get(i).bytes())) {
-                LayerSpec s = specs.get(i);
-                futures.set(i, pool.submit(() -> buildLayer(s, bySha, cache, level)));
+        // largest first: the biggest layer no longer starts last and finishes alone on one core
+        List<Future<ImageResult.Layer>> futures = new ArrayList<>(Collections.nCopies(specs.size(), null));
+        for (int i = 0; i < reusedLayers.size(); i++) {
+            futures.set(i, reusedLayers.get(i));
+        }
+        for (int i : LargestFirst.order(specs.size(), i -> specs.get(i).bytes())) {
+            LayerSpec s = specs.get(i);
+            if (futures.get(i) == null) {
+                futures.set(i, pool.submit(() -> buildLayer(s, bySha, cache, staged, level)));
             }
-            for (int i = 0; i < specs.size(); i++) {
-                ImageResult.Layer r = get(futures.get(i));
-                LayerSpec s = specs.get(i);
-                results.add(r);
-                BuiltImage.Layer layer = new BuiltImage.Layer(r.diffId(), r.digest(), r.size(), cache.blob(r.digest()));
-                layers.add(layer);
-                done.accept(i, layer);
-                log.info(String.format("layer %d/%d %s%s: %s, %,d bytes%s", i + 1, specs.size(), s.label(),
-                        r.packages().isEmpty() ? "" : " [" + String.join(" ", r.packages()) + "]",
-                        r.digest().substring(0, 19), r.size(),
-                        r.cached() ? ", reused from the layer cache" : ""));
-            }
-        } finally {
-            pool.shutdownNow();
+        }
+        for (int i = 0; i < specs.size(); i++) {
+            ImageResult.Layer r = get(futures.get(i));
+            LayerSpec s = specs.get(i);
+            results.add(r);
+            BuiltImage.Layer layer = builtLayer(r, staged, cache);
+            layers.add(layer);
+            done.accept(i, layer);
+            log.info(String.format("layer %d/%d %s%s: %s, %,d bytes%s", i + 1, specs.size(), s.label(),
+                    r.packages().isEmpty() ? "" : " [" + String.join(" ", r.packages()) + "]",
+                    r.digest().substring(0, 19), r.size(),
+                    r.cached() ? ", reused from the layer cache" : ""));
         }
     }
 
+    /** The layer as the outputs take it: its staged (checked) blob, or the cache's when there are no outputs. */
+    private static BuiltImage.Layer builtLayer(ImageResult.Layer r, StagedBlobs staged, LayerCache cache) {
+        Path blob = staged != null ? staged.dir().resolve(BuiltImage.hex(r.digest())) : cache.blob(r.digest());
+        return new BuiltImage.Layer(r.diffId(), r.digest(), r.size(), blob);
+    }
+
     private static ImageResult.Layer buildLayer(LayerSpec s, Map<String, PackageIndex.Loaded> bySha, LayerCache cache,
-                                                int level) throws IOException {
+                                                StagedBlobs staged, int level) throws IOException {
         List<String> names = s.packages().stream().map(PackageIndex.Loaded::name).toList();
         LayerCache.Hit hit = s.hit() != null ? s.hit() : cache.get(s.key());
         if (hit != null) {
-            return new ImageResult.Layer(s.label(), hit.diffId(), hit.digest(), hit.size(), names, true);
+            return cached(s, hit, cache, staged);
         }
-        LayerWriter.Written w = LayerWriter.write(s.entries(), bySha, level, cache.blobs());
-        cache.put(s.key(), new LayerCache.Hit(w.diffId(), w.digest(), w.size(), w.tarSize()));
+        LayerWriter.Written w = LayerWriter.write(s.entries(), bySha, level, staged != null ? staged.dir() : cache.blobs());
+        LayerCache.Hit built = new LayerCache.Hit(w.diffId(), w.digest(), w.size(), w.tarSize());
+        if (staged == null || cache.putBlob(w.blob(), w.digest())) {
+            cache.put(s.key(), built);
+        }
         return new ImageResult.Layer(s.label(), w.diffId(), w.digest(), w.size(), names, false);
+    }
+
+    /** A cached layer; with outputs, its blob is checked against the recorded digest as it is staged for them. */
+    private static ImageResult.Layer cached(LayerSpec s, LayerCache.Hit hit, LayerCache cache, StagedBlobs staged)
+            throws IOException {
+        if (staged != null) {
+            staged.verified(cache, s.key(), hit);
+        }
+        List<String> names = s.packages().stream().map(PackageIndex.Loaded::name).toList();
+        return new ImageResult.Layer(s.label(), hit.diffId(), hit.digest(), hit.size(), names, true);
+    }
+
+    private static void stop(ExecutorService pool) throws IOException {
+        pool.shutdownNow();
+        try {
+            if (!pool.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES)) {
+                throw new IOException("the layer threads did not stop");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static <T> T get(Future<T> future) throws IOException {

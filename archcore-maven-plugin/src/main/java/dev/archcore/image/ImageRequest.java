@@ -1,5 +1,6 @@
 package dev.archcore.image;
 
+import dev.archcore.util.CacheKey;
 import dev.archcore.util.Log;
 
 import java.nio.file.Path;
@@ -21,15 +22,25 @@ import java.util.Objects;
  * @param cacheDir         package index and layer cache; null builds everything in a temporary directory
  * @param compressionLevel gzip level of the layers (1-9)
  * @param recipe           what the image is for beyond its packages (an app's minimal image by default)
+ * @param cacheKey         authenticates what the cache remembers; null: the user's ({@link CacheKey#user}), or a
+ *                         throw-away key when there is no cache directory
  */
 public record ImageRequest(List<ImagePackage> packages, List<String> noExtract, ImageConfig config, long buildTimestamp,
                            String name, String tag, Path ociLayout, Path dockerArchive, Path sbom, Path digestFile,
-                           Path cacheDir, Layering layering, int compressionLevel, Log log, Recipe recipe) {
+                           Path cacheDir, Layering layering, int compressionLevel, Log log, Recipe recipe,
+                           CacheKey cacheKey) {
+    public ImageRequest(List<ImagePackage> packages, List<String> noExtract, ImageConfig config, long buildTimestamp,
+                        String name, String tag, Path ociLayout, Path dockerArchive, Path sbom, Path digestFile,
+                        Path cacheDir, Layering layering, int compressionLevel, Log log, Recipe recipe) {
+        this(packages, noExtract, config, buildTimestamp, name, tag, ociLayout, dockerArchive, sbom, digestFile, cacheDir,
+                layering, compressionLevel, log, recipe, null);
+    }
+
     public ImageRequest(List<ImagePackage> packages, List<String> noExtract, ImageConfig config, long buildTimestamp,
                         String name, String tag, Path ociLayout, Path dockerArchive, Path sbom, Path digestFile,
                         Path cacheDir, Layering layering, int compressionLevel, Log log) {
         this(packages, noExtract, config, buildTimestamp, name, tag, ociLayout, dockerArchive, sbom, digestFile, cacheDir,
-                layering, compressionLevel, log, Recipe.APP);
+                layering, compressionLevel, log, Recipe.APP, null);
     }
 
     public ImageRequest {
@@ -55,6 +66,12 @@ public record ImageRequest(List<ImagePackage> packages, List<String> noExtract, 
         }
         log = log == null ? Log.NONE : log;
         recipe = recipe == null ? Recipe.APP : recipe;
+    }
+
+    /** The same request with this cache key. */
+    public ImageRequest withCacheKey(CacheKey key) {
+        return new ImageRequest(packages, noExtract, config, buildTimestamp, name, tag, ociLayout, dockerArchive, sbom,
+                digestFile, cacheDir, layering, compressionLevel, log, recipe, key);
     }
 
     /** Defaults: no NoExtract, the default layering, gzip level 6, no outputs beyond what is set later. */

@@ -73,6 +73,9 @@ final class LayerWriter {
                 gzip.finish();
                 compressed.flush();
             }
+            for (PackageContent s : sources.values()) {
+                s.verify(); // before the layer is named, cached or used
+            }
             String digest = compressed.hex();
             Path blob = dir.resolve(digest);
             dev.archcore.util.AtomicFiles.move(temp, blob);
@@ -106,8 +109,8 @@ final class LayerWriter {
             for (String sha : needed.keySet()) {
                 PackageIndex.Loaded p = packages.get(sha);
                 PackageContent source = unordered.contains(sha)
-                        ? new PackageContent.Spooled(p.file(), needed.get(sha), spoolDir)
-                        : new PackageContent.Streaming(p.file());
+                        ? new PackageContent.Spooled(p.file(), sha, needed.get(sha), spoolDir)
+                        : new PackageContent.Streaming(p.file(), sha);
                 opened.add(source);
                 sources.put(sha, source);
             }

@@ -23,15 +23,40 @@ import java.util.Set;
  * sorted the way layers are (makepkg archives in bytewise path order), so normally one forward pass over the
  * archive serves the whole layer: {@link Streaming}. A package whose order does not fit (unsorted archive,
  * paths moved by a symlink) is first read once into a flat spool file of the needed contents: {@link Spooled}.
+ * Either way the whole package file is hashed as it is read, and {@link #verify} compares that with the SHA-256
+ * the package was verified with before the layer is accepted: bytes swapped in after the check never reach an image.
  */
 abstract sealed class PackageContent implements Closeable {
+
+    final Path file;
+    final String sha256;
+
+    PackageContent(Path file, String sha256) {
+        this.file = file;
+        this.sha256 = sha256;
+    }
 
     /** Copies the content of {@code c} (exactly {@code size} bytes) to {@code out}. */
     abstract void copy(LayerEntry.FromPackage c, long size, OutputStream out) throws IOException;
 
-    static TarArchiveInputStream open(Path file) throws IOException {
-        InputStream in = Compressed.open(new BufferedInputStream(Files.newInputStream(file), 1 << 16));
+    /**
+     * Throws unless the package file, read to its end, had the SHA-256 it was verified with; call it after the last
+     * {@link #copy} and before the layer is used.
+     */
+    abstract void verify() throws IOException;
+
+    /** The package's tar, over a stream that hashes every byte of the file ({@code raw}). */
+    static TarArchiveInputStream open(Digests.HashingInputStream raw) throws IOException {
+        InputStream in = Compressed.open(new BufferedInputStream(raw, 1 << 16));
         return new TarArchiveInputStream(in, "UTF-8");
+    }
+
+    /** Reads the rest of {@code raw} (the tar reader may stop before the end of the file) and compares the hash. */
+    void verify(Digests.HashingInputStream raw) throws IOException {
+        String actual = raw.finish();
+        if (!actual.equals(sha256)) {
+            throw Digests.changed(file, sha256, actual);
+        }
     }
 
     static void copyExactly(InputStream in, long size, OutputStream out, String what) throws IOException {
@@ -49,20 +74,25 @@ abstract sealed class PackageContent implements Closeable {
 
     /** One forward pass: contents must be asked for in increasing archive order. */
     static final class Streaming extends PackageContent {
-        private final Path file;
+        private Digests.HashingInputStream raw;
         private TarArchiveInputStream tar;
         private int current = -1;
         private TarArchiveEntry entry;
 
-        Streaming(Path file) {
-            this.file = file;
+        Streaming(Path file, String sha256) {
+            super(file, sha256);
+        }
+
+        private void open() throws IOException {
+            if (tar == null) {
+                raw = new Digests.HashingInputStream(Files.newInputStream(file));
+                tar = open(raw);
+            }
         }
 
         @Override
         void copy(LayerEntry.FromPackage c, long size, OutputStream out) throws IOException {
-            if (tar == null) {
-                tar = open(file);
-            }
+            open();
             if (c.ordinal() <= current) {
                 throw new IllegalStateException("archive order broken at " + c.name() + " in " + file);
             }
@@ -81,6 +111,12 @@ abstract sealed class PackageContent implements Closeable {
         }
 
         @Override
+        void verify() throws IOException {
+            open();
+            verify(raw);
+        }
+
+        @Override
         public void close() throws IOException {
             if (tar != null) {
                 tar.close();
@@ -94,10 +130,12 @@ abstract sealed class PackageContent implements Closeable {
         private final FileChannel channel;
         private final Map<Integer, long[]> where = new HashMap<>();
 
-        Spooled(Path file, Set<Integer> ordinals, Path spoolDir) throws IOException {
+        Spooled(Path file, String sha256, Set<Integer> ordinals, Path spoolDir) throws IOException {
+            super(file, sha256);
             Files.createDirectories(spoolDir);
             spool = Files.createTempFile(spoolDir, "spool", ".bin");
-            try (TarArchiveInputStream tar = open(file);
+            Digests.HashingInputStream raw = new Digests.HashingInputStream(Files.newInputStream(file));
+            try (raw; TarArchiveInputStream tar = open(raw);
                  OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(spool), 1 << 16)) {
                 long offset = 0;
                 int ordinal = -1;
@@ -109,8 +147,17 @@ abstract sealed class PackageContent implements Closeable {
                         offset += e.getSize();
                     }
                 }
+                verify(raw); // the whole file has been read: check it before anything is taken from the spool
+            } catch (IOException | RuntimeException e) {
+                Files.deleteIfExists(spool);
+                throw e;
             }
             channel = FileChannel.open(spool, StandardOpenOption.READ);
+        }
+
+        @Override
+        void verify() {
+            // checked when spooled
         }
 
         @Override

@@ -1,11 +1,14 @@
 package dev.archcore.image;
 
 import dev.archcore.util.AtomicFiles;
+import dev.archcore.util.CacheKey;
 import dev.archcore.util.Compressed;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -23,7 +26,9 @@ import java.util.regex.Pattern;
 /**
  * Reads a package archive once, without extracting it, into a {@link PackageIndex}; with a cache directory the
  * index is kept under the package's sha256, so an unchanged package is never decompressed again to plan an
- * image (its layer may still be cached too).
+ * image (its layer may still be cached too). The index decides what a layer holds (modes, owners, links), so a
+ * cached one is sealed with the {@link CacheKey} and one that does not verify is read from the package again; a
+ * package is hashed as it is read and must have the SHA-256 it was verified with.
  */
 final class PackageIndexer {
     /** Bump when {@link PackageIndex} or what it captures changes, so old cached indexes are not read. */
@@ -33,10 +38,12 @@ final class PackageIndexer {
             "(usr/lib|etc)/sysusers\\.d/[^/]+\\.conf|(etc|usr/lib)/os-release|etc/(passwd|group|shadow|gshadow)");
 
     private final Path cacheDir;
+    private final CacheKey cacheKey;
 
     /** {@code cacheDir} may be null: then every package is read. */
-    PackageIndexer(Path cacheDir) {
+    PackageIndexer(Path cacheDir, CacheKey cacheKey) {
         this.cacheDir = cacheDir == null ? null : cacheDir.resolve(FORMAT);
+        this.cacheKey = cacheKey;
     }
 
     /**
@@ -66,12 +73,21 @@ final class PackageIndexer {
         if (!Files.isRegularFile(path)) {
             return null;
         }
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(path), 1 << 16)) {
-            PackageIndex index = PackageIndexCodec.read(in, contents);
+        try {
+            // the whole file is authenticated, even when only its metadata is wanted: a few milliseconds per build
+            byte[] content = cacheKey.open(context(sha256), Files.readAllBytes(path));
+            if (content == null) {
+                return null; // not sealed with this user's cache key: read the package again
+            }
+            PackageIndex index = PackageIndexCodec.read(new ByteArrayInputStream(content), contents);
             return index != null && sha256.equals(index.sha256()) ? index : null;
         } catch (IOException | RuntimeException e) {
             return null; // a damaged cache entry is rebuilt
         }
+    }
+
+    private static String context(String sha256) {
+        return "archcore package index " + FORMAT + " " + sha256;
     }
 
     private void store(PackageIndex index) {
@@ -79,12 +95,16 @@ final class PackageIndexer {
             return;
         }
         try {
-            AtomicFiles.write(cacheDir.resolve(index.sha256() + ".idx"), out -> PackageIndexCodec.write(index, out));
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            PackageIndexCodec.write(index, bytes);
+            byte[] stored = cacheKey.seal(context(index.sha256()), bytes.toByteArray());
+            AtomicFiles.write(cacheDir.resolve(index.sha256() + ".idx"), out -> out.write(stored));
         } catch (IOException e) {
             // the cache is an optimisation: a read-only or full cache directory must not fail the build
         }
     }
 
+    /** Reads the package, hashing it as it goes: it must have {@code sha256}, the hash it was verified with. */
     static PackageIndex read(Path file, String sha256) {
         String what = file.getFileName().toString();
         byte[] pkginfo = null;
@@ -95,7 +115,10 @@ final class PackageIndexer {
         List<ArchiveEntry> entries = new ArrayList<>();
         Map<String, String> md5s = new TreeMap<>();
         Map<String, byte[]> captured = new TreeMap<>();
-        try (InputStream in = Compressed.open(new BufferedInputStream(Files.newInputStream(file), 1 << 16));
+        String actual;
+        long size;
+        try (Digests.HashingInputStream raw = new Digests.HashingInputStream(Files.newInputStream(file));
+             InputStream in = Compressed.open(new BufferedInputStream(raw, 1 << 16));
              TarArchiveInputStream tar = new TarArchiveInputStream(in, "UTF-8")) {
             int ordinal = -1;
             for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
@@ -135,19 +158,18 @@ final class PackageIndexer {
                     }
                 }
             }
+            actual = raw.finish(); // what the tar reader left (end-of-archive blocks, padding) is hashed too
+            size = raw.count();
         } catch (IOException e) {
             throw new ImageBuildException("cannot read package " + file + ": " + e.getMessage(), e);
+        }
+        if (!actual.equals(sha256)) {
+            throw Digests.changed(file, sha256, actual);
         }
         if (pkginfo == null) {
             throw new ImageBuildException(what + " has no .PKGINFO: not a pacman package");
         }
         md5s.keySet().retainAll(backup);
-        long size;
-        try {
-            size = Files.size(file);
-        } catch (IOException e) {
-            throw new ImageBuildException("cannot read package " + file, e);
-        }
         return new PackageIndex(sha256, size, pkginfo, mtree, install, changelog, List.copyOf(entries), md5s, captured);
     }
 

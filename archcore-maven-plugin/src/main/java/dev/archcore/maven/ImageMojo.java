@@ -21,6 +21,7 @@ import dev.archcore.repo.PacmanConfException;
 import dev.archcore.repo.ResolutionException;
 import dev.archcore.repo.TargetArch;
 import dev.archcore.util.AtomicFiles;
+import dev.archcore.util.CacheKey;
 import dev.archcore.util.Command;
 import org.apache.maven.execution.MavenSession;
 import org.apache.maven.plugin.AbstractMojo;
@@ -176,8 +177,7 @@ public class ImageMojo extends AbstractMojo {
             PackageFile app = kind == Recipe.Kind.APP ? PackageReader.read(appPackage()) : null;
             List<TargetArch> archs = arch == null || arch.isBlank() ? null : TargetArch.list(arch);
             Recipe chosen = kind == Recipe.Kind.APP ? Recipe.APP : kind == Recipe.Kind.BASE
-                    ? Recipe.base(KeyringSeed.get(cacheDirectory.toPath(), System.getenv(), log))
-                    : Recipe.builder(KeyringSeed.get(cacheDirectory.toPath(), System.getenv(), log));
+                    ? Recipe.base(keyringSeed(log)) : Recipe.builder(keyringSeed(log));
             if (archs != null && archs.size() > 1 && app != null && !app.values("arch").equals(List.of("any"))) {
                 throw new MojoFailureException("archcore.arch=" + arch + " asks for a multi-architecture image, but "
                         + app.file().getFileName() + " is built for " + app.values("arch") + " only: build the app image "
@@ -274,6 +274,10 @@ public class ImageMojo extends AbstractMojo {
         getLog().info("Image " + result.reference() + " " + result.manifestDigest() + " (" + result.layers().size()
                 + " layers, " + result.packages().size() + " packages" + (a == null ? "" : ", " + a.pacmanArch()) + ")");
         return result;
+    }
+
+    private byte[] keyringSeed(MavenLog log) throws IOException {
+        return KeyringSeed.get(CacheKey.userDirectory(), cacheDirectory.toPath(), System.getenv(), log);
     }
 
     private Recipe.Kind recipeKind() throws MojoFailureException {

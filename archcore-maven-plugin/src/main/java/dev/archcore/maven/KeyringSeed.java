@@ -1,28 +1,32 @@
 package dev.archcore.maven;
 
-import dev.archcore.util.AtomicFiles;
+import dev.archcore.util.CacheKey;
 import dev.archcore.util.Log;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.util.Map;
 
 /**
  * The secret the base images' keyring master key is derived from: {@code ARCHCORE_KEYRING_SEED} (set the same
- * secret on every CI machine for byte-identical images everywhere), else a random seed made once per user in the
- * cache ({@code keyring.seed}, mode 600). Never logged.
+ * secret on every CI machine for byte-identical images everywhere), else a random seed made once per user in
+ * {@code ~/.archcore/keyring.seed} (mode 600), beside the cache key and outside the cache: whoever can read or
+ * write the cache must not learn or choose it. Never logged.
  */
 final class KeyringSeed {
     static final String ENV = "ARCHCORE_KEYRING_SEED";
+    static final String FILE = "keyring.seed";
 
     private KeyringSeed() {
     }
 
-    static byte[] get(Path cacheDir, Map<String, String> env, Log log) throws IOException {
+    /**
+     * @param dir      where the per-user seed lives ({@code ~/.archcore})
+     * @param cacheDir where earlier versions kept it: a seed there is never read, only mentioned once
+     */
+    static byte[] get(Path dir, Path cacheDir, Map<String, String> env, Log log) throws IOException {
         String fromEnv = env.get(ENV);
         if (fromEnv != null && !fromEnv.isBlank()) {
             if (fromEnv.strip().length() < 16) {
@@ -31,19 +35,14 @@ final class KeyringSeed {
             }
             return fromEnv.strip().getBytes(StandardCharsets.UTF_8);
         }
-        Path file = cacheDir.resolve("keyring.seed");
-        if (!Files.isRegularFile(file)) {
-            byte[] seed = new byte[32];
-            new SecureRandom().nextBytes(seed);
-            Files.createDirectories(cacheDir);
-            // readable by its owner only from the start, then moved into place (two builds may race: either wins)
-            Path temp = Files.createTempFile(cacheDir, ".keyring.seed", ".part",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.write(temp, seed);
-            AtomicFiles.move(temp, file);
-            log.info("Made a keyring seed in " + file + " for the pacman keyring of base images (set " + ENV
-                    + " to share one between machines)");
+        CacheKey.PrivateFile seed = CacheKey.PrivateFile.readOrCreate(dir.resolve(FILE), 32);
+        if (seed.created()) {
+            Path old = cacheDir == null ? null : cacheDir.resolve(FILE);
+            log.info("Made a keyring seed in " + dir.resolve(FILE) + " for the pacman keyring of base images (set "
+                    + ENV + " to share one between machines)" + (old != null && Files.exists(old)
+                    ? "; " + old + " is no longer used (a seed inside the cache can be read or chosen by whoever"
+                    + " writes the cache), so base images get a new keyring master key once: delete it" : ""));
         }
-        return Files.readAllBytes(file);
+        return seed.bytes();
     }
 }

@@ -1,5 +1,6 @@
 package dev.archcore.repo;
 
+import dev.archcore.util.CacheKey;
 import dev.archcore.util.Log;
 
 import java.nio.file.Path;
@@ -13,9 +14,15 @@ import java.util.List;
  * @param lockFile   where the resolved closure is written; reused as long as the targets are the same
  * @param updateLock resolve again even when the lock file still fits the targets
  * @param offline    Maven's {@code -o}: databases and packages from the cache only
+ * @param cacheKey   authenticates the package cache's stamps; null: the user's ({@link CacheKey#user})
  */
 public record ClosureRequest(PacmanConf conf, List<String> targets, Keyring keyring, Path cacheDir, Path lockFile,
-                             boolean updateLock, boolean offline, Log log) {
+                             boolean updateLock, boolean offline, Log log, CacheKey cacheKey) {
+    public ClosureRequest(PacmanConf conf, List<String> targets, Keyring keyring, Path cacheDir, Path lockFile,
+                          boolean updateLock, boolean offline, Log log) {
+        this(conf, targets, keyring, cacheDir, lockFile, updateLock, offline, log, null);
+    }
+
     public ClosureRequest {
         targets = List.copyOf(targets);
     }

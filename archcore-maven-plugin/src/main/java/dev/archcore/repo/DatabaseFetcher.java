@@ -1,6 +1,7 @@
 package dev.archcore.repo;
 
 import dev.archcore.util.AtomicFiles;
+import dev.archcore.util.CacheKey;
 import dev.archcore.util.Log;
 import okhttp3.OkHttpClient;
 
@@ -20,7 +21,9 @@ import java.util.Properties;
  * Keeps a copy of each repository's sync database ({@code <server>/<repo>.db}, as {@code pacman -Sy} fetches it)
  * in a directory, with its {@code .db.sig} when the SigLevel's database part wants one. A later run asks the
  * server with {@code If-None-Match}/{@code If-Modified-Since} and keeps the copy on 304. A new database replaces
- * the old one only after its signature passed.
+ * the old one only after its signature passed. The validators beside the copy ({@code .db.meta}) record its
+ * SHA-256 under an HMAC with the user's {@link CacheKey}: a copy changed in the cache (where an unsigned database,
+ * as Arch's are, is all that vouches for the packages' SHA-256) is downloaded again, never revalidated.
  */
 public final class DatabaseFetcher {
 
@@ -29,26 +32,38 @@ public final class DatabaseFetcher {
     private final OkHttpClient client;
     private final Downloads downloads;
     private final boolean offline;
+    private final CacheKey cacheKey;
 
+    /** With the user's cache key ({@link CacheKey#user}), read at the first fetch. */
     public DatabaseFetcher(Keyring keyring, Log log) {
-        this(keyring, log, null, false);
+        this(keyring, log, null, false, null);
     }
 
-    private DatabaseFetcher(Keyring keyring, Log log, OkHttpClient client, boolean offline) {
+    private DatabaseFetcher(Keyring keyring, Log log, OkHttpClient client, boolean offline, CacheKey cacheKey) {
         this.keyring = keyring;
         this.log = log;
         this.client = client;
         this.downloads = new Downloads(client);
         this.offline = offline;
+        this.cacheKey = cacheKey;
     }
 
     /** Maven's {@code -o}: use the copies in the directory only. */
     public DatabaseFetcher offline(boolean offline) {
-        return new DatabaseFetcher(keyring, log, client, offline);
+        return new DatabaseFetcher(keyring, log, client, offline, cacheKey);
     }
 
     public DatabaseFetcher client(OkHttpClient client) {
-        return new DatabaseFetcher(keyring, log, client, offline);
+        return new DatabaseFetcher(keyring, log, client, offline, cacheKey);
+    }
+
+    /** Another key for the copies' validators. */
+    public DatabaseFetcher cacheKey(CacheKey key) {
+        return new DatabaseFetcher(keyring, log, client, offline, key);
+    }
+
+    private CacheKey key() {
+        return cacheKey != null ? cacheKey : CacheKey.user();
     }
 
     /**
@@ -60,10 +75,17 @@ public final class DatabaseFetcher {
     public Path fetch(String repository, List<String> servers, SigLevel level, Path dbDir) {
         Path db = dbDir.resolve(repository + ".db");
         Path sig = dbDir.resolve(repository + ".db.sig");
+        Path metaFile = dbDir.resolve(repository + ".db.meta");
         if (offline) {
             if (!Files.isRegularFile(db)) {
                 throw new FetchException("offline mode: there is no copy of the [" + repository + "] database in "
                         + dbDir + "; run mvn without -o once to download it");
+            }
+            if (readMeta(metaFile, db).isEmpty()) {
+                throw new FetchException("offline mode: the copy of the [" + repository + "] database in " + dbDir
+                        + " was not downloaded with this user's cache key (" + CacheKey.userDirectory()
+                        .resolve(CacheKey.FILE) + " or " + CacheKey.ENV + "), or it changed since; run mvn without"
+                        + " -o once to download it");
             }
             check(repository, db, readIfExists(sig), level, db.toString());
             return db;
@@ -73,8 +95,8 @@ public final class DatabaseFetcher {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the database directory " + dbDir + ": " + e.getMessage(), e);
         }
-        Path metaFile = dbDir.resolve(repository + ".db.meta");
-        Properties meta = readMeta(metaFile);
+        // an unauthentic copy sends no validators: the server sends the database again
+        Properties meta = readMeta(metaFile, db);
         List<String> tried = new ArrayList<>();
         for (String server : servers) {
             String url = Downloads.join(server, repository + ".db");
@@ -158,6 +180,8 @@ public final class DatabaseFetcher {
             if (got.lastModified() != null) {
                 meta.setProperty("lastModified", got.lastModified());
             }
+            meta.setProperty("sha256", PackageCache.sha256Of(db));
+            meta.setProperty("mac", key().tagHex(context(metaFile), canonical(meta)));
             AtomicFiles.write(metaFile, out -> meta.store(out, "validators of the last download of " + shown));
             log.info("Downloaded [" + repository + "] database (" + Downloads.size(got.bytes()) + ") from " + shown);
             return db;
@@ -201,16 +225,37 @@ public final class DatabaseFetcher {
         }
     }
 
-    private static Properties readMeta(Path file) {
+    /**
+     * The validators of the copy {@code db}, when their tag verifies and the copy still has the SHA-256 they
+     * record; else none (the next request is unconditional). Hashing the copy costs milliseconds; it is read in
+     * full right after anyway.
+     */
+    private Properties readMeta(Path file, Path db) {
         Properties p = new Properties();
-        if (Files.isRegularFile(file)) {
+        if (Files.isRegularFile(file) && Files.isRegularFile(db)) {
             try (InputStream in = Files.newInputStream(file)) {
                 p.load(in);
-            } catch (IOException e) {
-                // no validators: the next request is unconditional
+                String mac = (String) p.remove("mac");
+                if (key().verifyHex(context(file), canonical(p), mac)
+                        && PackageCache.sha256Of(db).equals(p.getProperty("sha256"))) {
+                    return p;
+                }
+            } catch (IOException | IllegalArgumentException e) {
+                // damaged: as if absent
             }
         }
-        return p;
+        return new Properties();
+    }
+
+    private static String context(Path metaFile) {
+        return "archcore sync database " + metaFile.getParent().getFileName() + "/" + metaFile.getFileName();
+    }
+
+    /** The validators in a fixed order, for the tag. */
+    private static String canonical(Properties meta) {
+        StringBuilder s = new StringBuilder();
+        new java.util.TreeMap<>(meta).forEach((k, v) -> s.append(k).append('=').append(v).append('\n'));
+        return s.toString();
     }
 
     /** One server's failure; the next server is tried. */

@@ -1,5 +1,6 @@
 package dev.archcore.repo;
 
+import dev.archcore.util.CacheKey;
 import dev.archcore.util.Log;
 import okhttp3.OkHttpClient;
 
@@ -47,7 +48,8 @@ public final class DependencyClosure {
         PacmanConf conf = request.conf();
         Map<String, PacmanConf.Repository> repositories = new LinkedHashMap<>();
         conf.repositories().forEach(r -> repositories.put(r.name(), r));
-        PackageCache cache = new PackageCache(request.cacheDir().resolve("packages"), log);
+        PackageCache cache = new PackageCache(request.cacheDir().resolve("packages"), log,
+                request.cacheKey() != null ? request.cacheKey() : CacheKey.user());
 
         LockFile lock = readLock(request);
         if (lock != null && allCached(lock, repositories, cache)) {
@@ -136,6 +138,7 @@ public final class DependencyClosure {
 
     private static List<SyncDatabase> databases(ClosureRequest request, OkHttpClient client) {
         DatabaseFetcher fetcher = new DatabaseFetcher(request.keyring(), request.log()).client(client)
+                .cacheKey(request.cacheKey())
                 .offline(request.offline());
         List<SyncDatabase> databases = new ArrayList<>();
         for (PacmanConf.Repository repo : request.conf().repositories()) {

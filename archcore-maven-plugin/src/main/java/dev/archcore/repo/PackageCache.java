@@ -1,6 +1,7 @@
 package dev.archcore.repo;
 
 import dev.archcore.util.AtomicFiles;
+import dev.archcore.util.CacheKey;
 import dev.archcore.util.Log;
 
 import java.io.Closeable;
@@ -40,14 +41,16 @@ import java.util.regex.Pattern;
  * rename of a complete temporary file whose hash was checked, so a killed download leaves at most a
  * {@code ROOT/tmp/*.part} file (removed a day later), and two builds storing the same file both rename the
  * same bytes. Reading an entry checks its hash (in full the first time, then while its inode is unchanged by
- * a recorded stamp); a damaged one is removed so that it is fetched again.
+ * a recorded stamp, authenticated with the user's {@link CacheKey}: whoever can write the cache cannot forge one);
+ * a damaged one is removed so that it is fetched again.
  */
 public final class PackageCache {
 
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
     private static final Duration STALE_TEMP = Duration.ofDays(1);
 
-    private static final String STAMP_FORMAT = "archcore-verified-v1";
+    private static final String STAMP_FORMAT = "archcore-verified-v2";
+    private static final String STAMP_CONTEXT = "archcore package cache stamp";
     private static final Duration SETTLED = Duration.ofSeconds(2);
     private static final boolean UNIX_ATTRIBUTES = FileSystems.getDefault().supportedFileAttributeViews().contains("unix");
 
@@ -55,16 +58,23 @@ public final class PackageCache {
     private final Log log;
     private final AtomicInteger hashed = new AtomicInteger();
     private final Supplier<Instant> clock;
+    private final CacheKey key;
 
+    /** With the user's cache key ({@link CacheKey#user}). */
     public PackageCache(Path root, Log log) {
-        this(root, log, Instant::now);
+        this(root, log, CacheKey.user());
+    }
+
+    public PackageCache(Path root, Log log, CacheKey key) {
+        this(root, log, Instant::now, key);
     }
 
     /** With another clock, for tests of stamps (a stamp is only recorded for a file that has settled). */
-    PackageCache(Path root, Log log, Supplier<Instant> clock) {
+    PackageCache(Path root, Log log, Supplier<Instant> clock, CacheKey key) {
         this.root = root.toAbsolutePath();
         this.log = log;
         this.clock = clock;
+        this.key = key;
         try {
             Files.createDirectories(this.root.resolve("tmp"));
             Files.createDirectories(this.root.resolve("sha256"));
@@ -97,7 +107,8 @@ public final class PackageCache {
 
     /**
      * The entry, after checking its whole content against {@code sha256}, unless it was checked before and its
-     * inode is exactly as it was then (its {@code .verified} stamp). A damaged entry (changed on disk, cut short) is
+     * inode is exactly as it was then (its {@code .verified} stamp, whose tag must verify with the cache key: a
+     * forged or foreign stamp only costs a full check). A damaged entry (changed on disk, cut short) is
      * removed and reported as absent, so the caller fetches it again.
      */
     public Optional<Path> get(String sha256) {
@@ -203,20 +214,25 @@ public final class PackageCache {
         return i.getEpochSecond() * 1_000_000_000L + i.getNano();
     }
 
-    private static String readStamp(Path entry) {
+    /** The stamp's line when its tag verifies; else null (absent, damaged, forged, or from another key). */
+    private String readStamp(Path entry) {
         try {
-            return Files.readString(stampPath(entry), StandardCharsets.US_ASCII).strip();
+            String text = Files.readString(stampPath(entry), StandardCharsets.US_ASCII).strip();
+            int space = text.lastIndexOf(' ');
+            String line = space < 0 ? text : text.substring(0, space);
+            return space > 0 && key.verifyHex(STAMP_CONTEXT, line, text.substring(space + 1)) ? line : null;
         } catch (IOException | RuntimeException e) {
             return null;
         }
     }
 
-    private static void writeStamp(Path entry, Stamp stamp) {
+    private void writeStamp(Path entry, Stamp stamp) {
         if (stamp == null) {
             return;
         }
+        String text = stamp.line() + " " + key.tagHex(STAMP_CONTEXT, stamp.line()) + "\n";
         try {
-            AtomicFiles.write(stampPath(entry), out -> out.write((stamp.line() + "\n").getBytes(StandardCharsets.US_ASCII)));
+            AtomicFiles.write(stampPath(entry), out -> out.write(text.getBytes(StandardCharsets.US_ASCII)));
         } catch (IOException e) {
             // only saves hashing next time
         }

@@ -23,23 +23,42 @@ class KeyringSeedTest {
     void environmentWinsAndIsNeverShown() throws Exception {
         String secret = "0123456789abcdef-very-secret";
         RecordingLog log = new RecordingLog();
-        byte[] seed = KeyringSeed.get(tmp, Map.of(KeyringSeed.ENV, secret), log);
+        byte[] seed = KeyringSeed.get(tmp.resolve("home/.archcore"), tmp.resolve("cache"), Map.of(KeyringSeed.ENV, secret), log);
         assertThat(new String(seed, StandardCharsets.UTF_8)).isEqualTo(secret);
-        assertThat(tmp.resolve("keyring.seed")).doesNotExist();
+        assertThat(tmp.resolve("home/.archcore/keyring.seed")).doesNotExist();
         assertThat(Recipe.base(seed).toString()).isEqualTo("base").doesNotContain(secret);
         assertThat(log.lines()).noneMatch(l -> l.contains(secret));
-        assertThatThrownBy(() -> KeyringSeed.get(tmp, Map.of(KeyringSeed.ENV, "short-secret"), log))
+        assertThatThrownBy(() -> KeyringSeed.get(tmp.resolve("home/.archcore"), tmp.resolve("cache"), Map.of(KeyringSeed.ENV, "short-secret"), log))
                 .hasMessageContaining(KeyringSeed.ENV).hasMessageNotContaining("short-secret");
     }
 
     @Test
     void withoutTheEnvironmentAPrivateFileIsMadeOnceAndReused() throws Exception {
         RecordingLog log = new RecordingLog();
-        byte[] first = KeyringSeed.get(tmp, Map.of(), log);
-        byte[] second = KeyringSeed.get(tmp, Map.of(), log);
+        byte[] first = KeyringSeed.get(tmp.resolve("home/.archcore"), tmp.resolve("cache"), Map.of(), log);
+        byte[] second = KeyringSeed.get(tmp.resolve("home/.archcore"), tmp.resolve("cache"), Map.of(), log);
         assertThat(first).hasSize(32).isEqualTo(second);
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tmp.resolve("keyring.seed"))))
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tmp.resolve("home/.archcore/keyring.seed"))))
                 .isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tmp.resolve("home/.archcore"))))
+                .isEqualTo("rwx------");
         assertThat(log.lines()).hasSize(1).allMatch(l -> l.contains("keyring.seed"));
+    }
+
+    @Test
+    void aSeedInTheCacheIsNeitherReadNorKeptThere() throws Exception {
+        // whoever writes the cache could choose the seed (and so the keyring's master key) or read it
+        Path cache = Files.createDirectories(tmp.resolve("cache"));
+        byte[] chosen = "chosen by whoever writes the cache".getBytes(StandardCharsets.UTF_8);
+        Files.write(cache.resolve("keyring.seed"), chosen);
+        RecordingLog log = new RecordingLog();
+        byte[] seed = KeyringSeed.get(tmp.resolve("home/.archcore"), cache, Map.of(), log);
+        assertThat(seed).hasSize(32).isNotEqualTo(chosen);
+        assertThat(tmp.resolve("home/.archcore/keyring.seed")).exists();
+        assertThat(cache.resolve("keyring.seed")).hasBinaryContent(chosen);
+        assertThat(log.lines()).anyMatch(l -> l.contains(cache.resolve("keyring.seed") + " is no longer used"));
+        try (var files = Files.list(cache)) {
+            assertThat(files).containsExactly(cache.resolve("keyring.seed"));
+        }
     }
 }

@@ -131,4 +131,26 @@ class DatabaseFetcherTest {
         assertThat(offline.fetch(TestRepository.NAME, List.of(mirror.url()), DB_REQUIRED, dbDir)).exists();
         assertThat(mirror.requests(DB)).isEqualTo(1);
     }
+
+    @Test
+    void anUnsignedCopyChangedInTheCacheIsDownloadedAgainNotRevalidated() throws IOException {
+        // pacman's default DatabaseOptional and an unsigned database (as Arch's are): the copy in the cache is all
+        // that vouches for the packages' SHA-256, so someone who can write the cache must not choose it
+        MirrorServer mirror = server(Fault.NONE);
+        mirror.remove(DB + ".sig");
+        DatabaseFetcher fetcher = new DatabaseFetcher(keyring, log);
+        Path db = fetcher.fetch(TestRepository.NAME, List.of(mirror.url()), SigLevel.DEFAULT, dbDir);
+        assertThat(Files.mismatch(db, repo.database)).isEqualTo(-1);
+
+        byte[] chosen = Files.readAllBytes(repo.files.get("signed-b"));
+        Files.write(db, chosen); // the validators beside it still match the server's copy
+        Path again = fetcher.fetch(TestRepository.NAME, List.of(mirror.url()), SigLevel.DEFAULT, dbDir);
+        assertThat(Files.mismatch(again, repo.database)).as("the server's database, not the cache's").isEqualTo(-1);
+        assertThat(mirror.bodies(DB)).as("downloaded again, not revalidated").isEqualTo(2);
+
+        Files.write(db, chosen);
+        DatabaseFetcher offline = new DatabaseFetcher(keyring, log).offline(true);
+        assertThatThrownBy(() -> offline.fetch(TestRepository.NAME, List.of(mirror.url()), SigLevel.DEFAULT, dbDir))
+                .isInstanceOf(FetchException.class).hasMessageContaining("run mvn without -o once");
+    }
 }

@@ -3,6 +3,7 @@ package dev.archcore.repo;
 import dev.archcore.testing.MirrorServer;
 import dev.archcore.testing.RecordingLog;
 import dev.archcore.testing.TestKeys;
+import dev.archcore.util.CacheKey;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,6 +15,7 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -77,7 +79,8 @@ class PackageCacheTest {
         assertThat(cache.get(sha)).contains(entry);
         assertThat(cache.hashed()).isEqualTo(1);
         assertThat(Files.readString(stamp)).as("changed less than 2 s ago: not stamped").isEqualTo("garbage\n");
-        PackageCache later = new PackageCache(root, new RecordingLog(), () -> Instant.now().plusSeconds(60));
+        PackageCache later = new PackageCache(root, new RecordingLog(), () -> Instant.now().plusSeconds(60),
+                CacheKey.user());
         assertThat(later.get(sha)).contains(entry);
         assertThat(later.get(sha)).contains(entry);
         assertThat(later.hashed()).isEqualTo(1);
@@ -95,6 +98,41 @@ class PackageCacheTest {
         assertThat(after.hashed()).isEqualTo(1);
         assertThat(entry).doesNotExist();
         assertThat(log.lines("WARN")).anyMatch(l -> l.contains("is damaged"));
+    }
+
+    @Test
+    void aForgedStampDoesNotLetAReplacedEntryThrough() throws Exception {
+        Path root = work.resolve("c");
+        PackageCache cache = new PackageCache(root, new RecordingLog());
+        Path source = Files.write(work.resolve("p.pkg.tar.zst"), CONTENT);
+        String sha = PackageCache.sha256Of(source);
+        Path entry = cache.put(sha, source);
+
+        // the attacker (who can write the cache, not read ~/.archcore) puts other bytes under the verified name and
+        // writes the stamp those bytes' inode gives, as the stamp format says
+        byte[] evil = CONTENT.clone();
+        evil[0] ^= 1;
+        Path stamp = entry.resolveSibling(sha + ".verified");
+        for (String format : List.of("archcore-verified-v1 %s", "archcore-verified-v2 %s", "archcore-verified-v2 %s "
+                + "0".repeat(64))) {
+            Path replacement = Files.write(entry.resolveSibling("evil"), evil);
+            Files.move(replacement, entry, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Map<String, Object> a = Files.readAttributes(entry, "unix:size,lastModifiedTime,ctime,ino");
+            String forged = String.format(format, sha + " " + a.get("size") + " "
+                    + nanos((FileTime) a.get("lastModifiedTime")) + " " + nanos((FileTime) a.get("ctime")) + " "
+                    + a.get("ino"));
+            Files.writeString(stamp, forged + "\n");
+            RecordingLog log = new RecordingLog();
+            PackageCache next = new PackageCache(root, log);
+            assertThat(next.get(sha)).as(forged).isEmpty();
+            assertThat(next.hashed()).isEqualTo(1);
+            assertThat(entry).doesNotExist();
+            assertThat(log.lines("WARN")).anyMatch(l -> l.contains("is damaged"));
+        }
+    }
+
+    private static long nanos(FileTime t) {
+        return t.toInstant().getEpochSecond() * 1_000_000_000L + t.toInstant().getNano();
     }
 
     /** Waits until a file written now gets a later ctime than {@code file}'s: file systems keep time in ticks. */

@@ -16,6 +16,8 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -272,6 +274,32 @@ class PackageFetcherTest {
         assertThat(fetcher().fetch(List.of(request("signed-a", REQUIRED, mirror.url()))).get(0).downloaded()).isTrue();
         assertThat(mirror.bodies(pkg.filename())).isEqualTo(3);
         assertThat(PackageCache.sha256Of(entry)).isEqualTo(pkg.sha256());
+    }
+
+    @Test
+    void aForgedStampDoesNotPassOtherBytesWithoutASignatureCheck() throws IOException {
+        // SigLevel Never, and Optional with an unsigned package: only the SHA-256 stands between the cache and
+        // the image, so someone who can write the cache replaces the entry and forges the stamp of the new inode
+        for (PackageFetcher.Request r : List.of(request("signed-a", SigLevel.NEVER, mirror.url()),
+                request("unsigned", OPTIONAL, mirror.url()))) {
+            RepoPackage pkg = r.pkg();
+            Path entry = fetcher().fetch(List.of(r)).get(0).file();
+            byte[] bytes = Files.readAllBytes(entry);
+            bytes[bytes.length / 2] ^= 1;
+            Files.move(Files.write(entry.resolveSibling("other"), bytes), entry, StandardCopyOption.REPLACE_EXISTING);
+            Map<String, Object> a = Files.readAttributes(entry, "unix:size,lastModifiedTime,ctime,ino");
+            Files.writeString(entry.resolveSibling(pkg.sha256() + ".verified"), "archcore-verified-v1 " + pkg.sha256()
+                    + " " + a.get("size") + " " + nanos((FileTime) a.get("lastModifiedTime")) + " "
+                    + nanos((FileTime) a.get("ctime")) + " " + a.get("ino") + "\n");
+
+            PackageFetcher.Fetched again = fetcher().fetch(List.of(r)).get(0);
+            assertThat(again.downloaded()).as(r.sigLevel().toString()).isTrue();
+            assertThat(PackageCache.sha256Of(again.file())).isEqualTo(pkg.sha256());
+        }
+    }
+
+    private static long nanos(FileTime t) {
+        return t.toInstant().getEpochSecond() * 1_000_000_000L + t.toInstant().getNano();
     }
 
     @Test
