@@ -1,15 +1,18 @@
 package dev.archcore.image;
 
 import dev.archcore.util.AtomicFiles;
-import dev.archcore.util.Compressed;
+import dev.archcore.pacman.BoundedPackageTar;
+import dev.archcore.pacman.InputLimits;
+import dev.archcore.pacman.PackageNames;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -55,7 +58,27 @@ final class PackageIndexer {
             store(index);
         }
         PkgInfo info = PkgInfo.parse(index.pkginfo(), file.getFileName().toString());
+        checkListed(request, info);
         return new PackageIndex.Loaded(index, info, file, request);
+    }
+
+    /**
+     * pacman refuses a downloaded package whose name or version is not its database entry's; so does the image,
+     * or a repository could list a harmless package and deliver another.
+     */
+    private static void checkListed(ImagePackage request, PkgInfo info) {
+        ImagePackage.Listed listed = request.listed();
+        if (listed == null) {
+            return;
+        }
+        boolean archDiffers = !listed.arch().isEmpty() && !listed.arch().equals(info.arch());
+        if (!listed.name().equals(info.pkgname()) || !listed.version().equals(info.pkgver()) || archDiffers) {
+            throw new ImageBuildException(request.file().getFileName() + " from [" + request.origin() + "] is "
+                    + info.pkgname() + " " + info.pkgver() + " (" + info.arch() + ") by its .PKGINFO, but the database"
+                    + " entry it was fetched for is " + listed.name() + " " + listed.version()
+                    + (listed.arch().isEmpty() ? "" : " (" + listed.arch() + ")") + "; refused: the repository is"
+                    + " inconsistent or hostile. Refresh the database; if it stays, report it to the repository");
+        }
     }
 
     private PackageIndex cached(String sha256, boolean contents) {
@@ -95,24 +118,27 @@ final class PackageIndexer {
         List<ArchiveEntry> entries = new ArrayList<>();
         Map<String, String> md5s = new TreeMap<>();
         Map<String, byte[]> captured = new TreeMap<>();
-        try (InputStream in = Compressed.open(new BufferedInputStream(Files.newInputStream(file), 1 << 16));
-             TarArchiveInputStream tar = new TarArchiveInputStream(in, "UTF-8")) {
+        try (BoundedPackageTar tar = new BoundedPackageTar(
+                new BufferedInputStream(Files.newInputStream(file), 1 << 16), what)) {
             int ordinal = -1;
-            for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
+            for (TarArchiveEntry e; (e = tar.next()) != null; ) {
                 ordinal++;
                 String name = e.getName();
                 EntryPaths.path(name, what); // refuses absolute paths and '..' before anything else
+                refuseControlCharacters(name, what);
                 if (name.startsWith(".")) {
                     // pacman's add.c: .INSTALL, .CHANGELOG and .MTREE go to the database, every other
                     // dot-entry (.PKGINFO, .BUILDINFO, future ones) is never written to the root
                     switch (name) {
                         case ".PKGINFO" -> {
-                            pkginfo = tar.readAllBytes();
-                            backup = new HashSet<>(PkgInfo.parse(pkginfo, what).backup());
+                            pkginfo = tar.pkginfo();
+                            PkgInfo info = PkgInfo.parse(pkginfo, what);
+                            backup = new HashSet<>(info.backup());
+                            tar.declaredSize(info.size());
                         }
-                        case ".MTREE" -> mtree = tar.readAllBytes();
-                        case ".INSTALL" -> install = tar.readAllBytes();
-                        case ".CHANGELOG" -> changelog = tar.readAllBytes();
+                        case ".MTREE" -> mtree = tar.member(name, InputLimits.MTREE);
+                        case ".INSTALL" -> install = tar.member(name, InputLimits.INSTALL);
+                        case ".CHANGELOG" -> changelog = tar.member(name, InputLimits.CHANGELOG);
                         default -> {
                         }
                     }
@@ -124,14 +150,17 @@ final class PackageIndexer {
                     // backup files need their md5 in the local database; before .PKGINFO is seen, hash them all
                     boolean hash = backup == null || backup.contains(name);
                     boolean capture = e.getSize() <= CAPTURE_LIMIT && CAPTURED.matcher(name).matches();
-                    if (hash || capture) {
-                        byte[] content = tar.readAllBytes();
+                    if (capture) {
+                        byte[] content = tar.member(name, CAPTURE_LIMIT);
+                        captured.put(name, content);
                         if (hash) {
                             md5s.put(name, Digests.hex(md5(content)));
                         }
-                        if (capture) {
-                            captured.put(name, content);
-                        }
+                    } else if (hash) {
+                        // streamed: a backup file may be as large as the package says, never held whole
+                        MessageDigest md5 = Digests.md5();
+                        tar.content().transferTo(new DigestOutputStream(OutputStream.nullOutputStream(), md5));
+                        md5s.put(name, Digests.hex(md5.digest()));
                     }
                 }
             }
@@ -149,6 +178,22 @@ final class PackageIndexer {
             throw new ImageBuildException("cannot read package " + file, e);
         }
         return new PackageIndex(sha256, size, pkginfo, mtree, install, changelog, List.copyOf(entries), md5s, captured);
+    }
+
+    /**
+     * A name with a newline would split a line of the local database's {@code files} list (and a tab one of
+     * its {@code %BACKUP%} lines), so pacman would read other paths than the package holds: refused, as any
+     * control character.
+     */
+    private static void refuseControlCharacters(String name, String what) {
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                throw new ImageBuildException(what + ": entry '" + PackageNames.shown(name) + "' has a control character"
+                        + " (a newline, tab or other) in its path, which would corrupt the image's pacman database"
+                        + " (var/lib/pacman/local/*/files); refused: rename the file in the package");
+            }
+        }
     }
 
     private static byte[] md5(byte[] content) {

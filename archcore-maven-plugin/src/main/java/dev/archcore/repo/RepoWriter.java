@@ -1,11 +1,13 @@
 package dev.archcore.repo;
 
 import dev.archcore.pacman.Compression;
+import dev.archcore.pacman.InputLimits;
 import dev.archcore.pacman.PackageFile;
 import dev.archcore.pacman.PackageReader;
 import dev.archcore.pacman.PackageSigner;
 import dev.archcore.pacman.Vercmp;
 import dev.archcore.util.AtomicFiles;
+import dev.archcore.util.Bounded;
 import dev.archcore.util.Compressed;
 import dev.archcore.util.Log;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -292,7 +294,7 @@ public final class RepoWriter {
         byte[] content;
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
              InputStream in = Compressed.open(raw)) {
-            content = in.readAllBytes();
+            content = Bounded.readAll(in, InputLimits.DATABASE, "the decompressed database " + file);
         } catch (IOException e) {
             throw new RepoException("cannot read the repository database " + file + " (" + e.getMessage()
                     + "): restore it from " + file.getFileName() + ".old or delete it to start afresh", e);
@@ -312,7 +314,9 @@ public final class RepoWriter {
                 String dir = path.substring(0, slash);
                 Map<String, byte[]> members = entries.computeIfAbsent(dir, k -> new TreeMap<>(BYTE_ORDER));
                 if (entry.isFile()) {
-                    members.put(path.substring(slash + 1), tar.readAllBytes());
+                    String member = path.substring(slash + 1);
+                    long limit = member.equals("files") ? InputLimits.FILES_ENTRY : InputLimits.DESC_ENTRY;
+                    members.put(member, Bounded.readAll(tar, limit, file + ": entry " + path));
                 }
             }
         } catch (IOException e) {
