@@ -199,6 +199,12 @@ public final class PackageNames {
                 return "pkgbase " + problem;
             }
         }
+        for (String backup : fields.getOrDefault("backup", List.of())) {
+            // %BACKUP% lines are "path<TAB>md5": a tab or control character in the path would split them elsewhere
+            if (backup.isEmpty() || backup.chars().anyMatch(c -> c < 32 || c == 127)) {
+                return "backup entry '" + shown(backup) + "' is empty or has a tab or control character";
+            }
+        }
         for (String key : PKGINFO_RELATIONS) {
             for (String relation : fields.getOrDefault(key, List.of())) {
                 if ((problem = checkRelation(relation)) != null) {

@@ -370,8 +370,8 @@ public final class PackageFetcher {
         String file = pkg.filename();
         String problem = PackageNames.checkFileName(file);
         if (problem != null) {
-            return name(r) + " has no usable %FILENAME% in the [" + pkg.repository() + "] database (it " + problem
-                    + "): the database is damaged; refresh it";
+            return name(r) + " has no usable %FILENAME% ('" + PackageNames.shown(file) + "') in the ["
+                    + pkg.repository() + "] database (the file name " + problem + "): the database is damaged; refresh it";
         }
         try {
             PackageCache.normalize(pkg.sha256());
