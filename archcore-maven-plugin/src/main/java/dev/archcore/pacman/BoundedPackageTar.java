@@ -78,13 +78,6 @@ public final class BoundedPackageTar implements Closeable {
         this.declaredSize = Math.max(0, size);
     }
 
-    /** Reads to the end of the archive (so the bound applies to all of it). */
-    public void drain() throws IOException {
-        while (next() != null) {
-            // TarArchiveInputStream skips the content by reading it through the counting stream
-        }
-    }
-
     @Override
     public void close() throws IOException {
         tar.close();

@@ -3,7 +3,7 @@ package dev.archcore.pacman;
 /**
  * The most archcore reads of anything from outside that it holds whole in memory or writes to disk
  * unchecked: package metadata members, database entries, configuration. Each is far above the largest
- * real value (measured on Arch's core and extra, see docs/repo.md "Limits"), so only a damaged or hostile
+ * real value (see docs/repo.md, "Limits"), so only a damaged or hostile
  * input reaches one, and it gets an error naming the package and member instead of an OutOfMemoryError
  * or a full disk.
  */

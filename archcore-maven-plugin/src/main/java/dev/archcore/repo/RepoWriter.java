@@ -228,8 +228,9 @@ public final class RepoWriter {
             return "";
         }
         byte[] sig;
-        try {
-            sig = Files.readAllBytes(pkg.signature());
+        try (InputStream in = Files.newInputStream(pkg.signature())) {
+            // one byte more than allowed is enough to refuse it below, whatever its size
+            sig = in.readNBytes(MAX_SIGNATURE_SIZE + 1);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + pkg.signature(), e);
         }
@@ -238,8 +239,8 @@ public final class RepoWriter {
                     + " (make a binary one with gpg --detach-sign --no-armor, or archcore:pkg with archcore.sign)");
         }
         if (sig.length > MAX_SIGNATURE_SIZE) {
-            throw new RepoException("Invalid package signature file " + pkg.signature() + ": " + sig.length
-                    + " bytes, more than repo-add's " + MAX_SIGNATURE_SIZE);
+            throw new RepoException("Invalid package signature file " + pkg.signature() + ": more than repo-add's "
+                    + MAX_SIGNATURE_SIZE + " bytes");
         }
         return Base64.getEncoder().encodeToString(sig);
     }

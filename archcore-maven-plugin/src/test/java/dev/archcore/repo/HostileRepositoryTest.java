@@ -66,6 +66,14 @@ class HostileRepositoryTest {
                 .hasMessageContaining("zbomb-1-1-x86_64.pkg.tar.zst").hasMessageContaining("decompresses to more than");
     }
 
+    @Test
+    void repoAddRefusesAHugeSignatureWithoutReadingIt() throws IOException {
+        Path pkg = new CraftedPackage("signed", "1-1").write(tmp);
+        sparse(Path.of(pkg + ".sig"), 3L << 30);
+        assertThatThrownBy(() -> writer().add(List.of(pkg))).isInstanceOf(RepoException.class)
+                .hasMessageContaining(pkg + ".sig").hasMessageContaining("more than repo-add's 16384 bytes");
+    }
+
     // ------------------------------------------------------------------ sync databases
 
     private Path database(String dir, String desc) {
