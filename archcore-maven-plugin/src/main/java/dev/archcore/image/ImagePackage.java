@@ -9,16 +9,38 @@ import java.util.Objects;
  * package layer and are recorded as explicitly installed; the others as dependencies. {@code origin} (the
  * repository it came from, or null) can group dependency layers; {@code validation} is what the caller
  * checked before handing the file over, as pacman records it ({@code none}, {@code sha256}, {@code pgp});
- * {@code sha256}, when the caller has just verified the file against it, saves hashing the file again.
+ * {@code sha256}, when the caller has just verified the file against it, saves hashing the file again;
+ * {@code listed}, for a package from a repository, is what its database entry says it is: the package's
+ * {@code .PKGINFO} must agree, as pacman requires of a package it downloaded.
  */
-public record ImagePackage(Path file, boolean app, String origin, List<String> validation, String sha256) {
+public record ImagePackage(Path file, boolean app, String origin, List<String> validation, String sha256,
+                           Listed listed) {
+
+    /** A sync database entry's {@code %NAME%}, {@code %VERSION%} and {@code %ARCH%} (arch may be empty). */
+    public record Listed(String name, String version, String arch) {
+        public Listed {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(version, "version");
+            arch = arch == null ? "" : arch;
+        }
+    }
+
     public ImagePackage(Path file, boolean app, String origin, List<String> validation) {
-        this(file, app, origin, validation, null);
+        this(file, app, origin, validation, null, null);
+    }
+
+    public ImagePackage(Path file, boolean app, String origin, List<String> validation, String sha256) {
+        this(file, app, origin, validation, sha256, null);
     }
 
     public ImagePackage {
         Objects.requireNonNull(file, "file");
         validation = validation == null || validation.isEmpty() ? List.of("none") : List.copyOf(validation);
+    }
+
+    /** This package, whose database entry says it is {@code listed}. */
+    public ImagePackage listedAs(Listed listed) {
+        return new ImagePackage(file, app, origin, validation, sha256, listed);
     }
 
     public static ImagePackage dependency(Path file) {

@@ -1,5 +1,7 @@
 package dev.archcore.image;
 
+import dev.archcore.pacman.InputLimits;
+import dev.archcore.util.Bounded;
 import dev.archcore.util.Compressed;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -28,7 +30,7 @@ final class PackageFiles {
              TarArchiveInputStream tar = new TarArchiveInputStream(in, "UTF-8")) {
             for (TarArchiveEntry e; (e = tar.getNextEntry()) != null && out.size() < names.size(); ) {
                 if (e.isFile() && names.contains(e.getName())) {
-                    out.put(e.getName(), tar.readAllBytes());
+                    out.put(e.getName(), Bounded.readAll(tar, InputLimits.RECIPE_FILE, pkg + ": member " + e.getName()));
                 }
             }
         } catch (IOException e) {

@@ -1,18 +1,21 @@
 package dev.archcore.image;
 
+import dev.archcore.pacman.BoundedPackageTar;
+import dev.archcore.pacman.InputLimits;
+import dev.archcore.pacman.PackageNames;
 import dev.archcore.util.AtomicFiles;
 import dev.archcore.util.CacheKey;
-import dev.archcore.util.Compressed;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -62,7 +65,27 @@ final class PackageIndexer {
             store(index);
         }
         PkgInfo info = PkgInfo.parse(index.pkginfo(), file.getFileName().toString());
+        checkListed(request, info);
         return new PackageIndex.Loaded(index, info, file, request);
+    }
+
+    /**
+     * pacman refuses a downloaded package whose name or version is not its database entry's; so does the image,
+     * or a repository could list a harmless package and deliver another.
+     */
+    private static void checkListed(ImagePackage request, PkgInfo info) {
+        ImagePackage.Listed listed = request.listed();
+        if (listed == null) {
+            return;
+        }
+        boolean archDiffers = !listed.arch().isEmpty() && !listed.arch().equals(info.arch());
+        if (!listed.name().equals(info.pkgname()) || !listed.version().equals(info.pkgver()) || archDiffers) {
+            throw new ImageBuildException(request.file().getFileName() + " from [" + request.origin() + "] is "
+                    + info.pkgname() + " " + info.pkgver() + " (" + info.arch() + ") by its .PKGINFO, but the database"
+                    + " entry it was fetched for is " + listed.name() + " " + listed.version()
+                    + (listed.arch().isEmpty() ? "" : " (" + listed.arch() + ")") + "; refused: the repository is"
+                    + " inconsistent or hostile. Refresh the database; if it stays, report it to the repository");
+        }
     }
 
     private PackageIndex cached(String sha256, boolean contents) {
@@ -118,24 +141,26 @@ final class PackageIndexer {
         String actual;
         long size;
         try (Digests.HashingInputStream raw = new Digests.HashingInputStream(Files.newInputStream(file));
-             InputStream in = Compressed.open(new BufferedInputStream(raw, 1 << 16));
-             TarArchiveInputStream tar = new TarArchiveInputStream(in, "UTF-8")) {
+             BoundedPackageTar tar = new BoundedPackageTar(new BufferedInputStream(raw, 1 << 16), what)) {
             int ordinal = -1;
-            for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
+            for (TarArchiveEntry e; (e = tar.next()) != null; ) {
                 ordinal++;
                 String name = e.getName();
                 EntryPaths.path(name, what); // refuses absolute paths and '..' before anything else
+                refuseNewline(name, what);
                 if (name.startsWith(".")) {
                     // pacman's add.c: .INSTALL, .CHANGELOG and .MTREE go to the database, every other
                     // dot-entry (.PKGINFO, .BUILDINFO, future ones) is never written to the root
                     switch (name) {
                         case ".PKGINFO" -> {
-                            pkginfo = tar.readAllBytes();
-                            backup = new HashSet<>(PkgInfo.parse(pkginfo, what).backup());
+                            pkginfo = tar.pkginfo();
+                            PkgInfo info = PkgInfo.parse(pkginfo, what);
+                            backup = new HashSet<>(info.backup());
+                            tar.declaredSize(info.size());
                         }
-                        case ".MTREE" -> mtree = tar.readAllBytes();
-                        case ".INSTALL" -> install = tar.readAllBytes();
-                        case ".CHANGELOG" -> changelog = tar.readAllBytes();
+                        case ".MTREE" -> mtree = tar.member(name, InputLimits.MTREE);
+                        case ".INSTALL" -> install = tar.member(name, InputLimits.INSTALL);
+                        case ".CHANGELOG" -> changelog = tar.member(name, InputLimits.CHANGELOG);
                         default -> {
                         }
                     }
@@ -147,14 +172,17 @@ final class PackageIndexer {
                     // backup files need their md5 in the local database; before .PKGINFO is seen, hash them all
                     boolean hash = backup == null || backup.contains(name);
                     boolean capture = e.getSize() <= CAPTURE_LIMIT && CAPTURED.matcher(name).matches();
-                    if (hash || capture) {
-                        byte[] content = tar.readAllBytes();
+                    if (capture) {
+                        byte[] content = tar.member(name, CAPTURE_LIMIT);
+                        captured.put(name, content);
                         if (hash) {
                             md5s.put(name, Digests.hex(md5(content)));
                         }
-                        if (capture) {
-                            captured.put(name, content);
-                        }
+                    } else if (hash) {
+                        // streamed: a backup file may be as large as the package says, never held whole
+                        MessageDigest md5 = Digests.md5();
+                        tar.content().transferTo(new DigestOutputStream(OutputStream.nullOutputStream(), md5));
+                        md5s.put(name, Digests.hex(md5.digest()));
                     }
                 }
             }
@@ -171,6 +199,19 @@ final class PackageIndexer {
         }
         md5s.keySet().retainAll(backup);
         return new PackageIndex(sha256, size, pkginfo, mtree, install, changelog, List.copyOf(entries), md5s, captured);
+    }
+
+    /**
+     * A name with a newline would split a line of the local database's {@code files} list, so pacman would
+     * read other paths than the package holds (libalpm reads it line by line, strips only the {@code \n}):
+     * refused. Other characters are safe there (a tab or a carriage return stays inside its line).
+     */
+    private static void refuseNewline(String name, String what) {
+        if (name.indexOf('\n') >= 0) {
+            throw new ImageBuildException(what + ": entry '" + PackageNames.shown(name) + "' has a newline in its path,"
+                    + " which would corrupt the image's pacman database (var/lib/pacman/local/*/files lists one path"
+                    + " per line); refused: rename the file in the package");
+        }
     }
 
     private static byte[] md5(byte[] content) {

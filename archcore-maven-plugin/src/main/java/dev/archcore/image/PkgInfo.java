@@ -1,5 +1,7 @@
 package dev.archcore.image;
 
+import dev.archcore.pacman.PackageNames;
+
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -8,7 +10,8 @@ import java.util.Map;
 
 /**
  * The fields of a package's {@code .PKGINFO} the image needs, parsed as libalpm's {@code parse_descfile} does:
- * {@code key = value} split at the first {@code =}, both sides trimmed, repeated keys collected in order.
+ * {@code key = value} split at the first {@code =}, both sides trimmed, repeated keys collected in order;
+ * name, version, arch and relations checked by {@link PackageNames}.
  */
 public record PkgInfo(String pkgname, String pkgbase, String pkgver, String pkgdesc, String url, long builddate,
                       String packager, long size, String arch, List<String> license, List<String> replaces,
@@ -29,16 +32,18 @@ public record PkgInfo(String pkgname, String pkgbase, String pkgver, String pkgd
             }
             int eq = l.indexOf('=');
             if (eq < 0) {
-                throw new ImageBuildException(what + ": .PKGINFO line without '=': " + line);
+                throw new ImageBuildException(what + ": .PKGINFO line without '=': " + PackageNames.shown(line));
             }
             fields.computeIfAbsent(l.substring(0, eq).strip(), k -> new ArrayList<>()).add(l.substring(eq + 1).strip());
         }
+        String problem = PackageNames.checkPkginfo(fields);
+        if (problem != null) {
+            // these values become paths (var/lib/pacman/local/<name>-<version>/) and database lines
+            throw new ImageBuildException(what + ": .PKGINFO " + problem + " (makepkg's and pacman's rules); the"
+                    + " package is refused before anything of it is written");
+        }
         String name = one(fields, "pkgname");
         String version = one(fields, "pkgver");
-        if (name == null || name.isEmpty() || version == null || !version.contains("-")) {
-            throw new ImageBuildException(what + ": .PKGINFO lacks pkgname or a pkgver of the form version-release"
-                    + " (pacman refuses such a package)");
-        }
         return new PkgInfo(name, one(fields, "pkgbase"), version, one(fields, "pkgdesc"), one(fields, "url"),
                 number(one(fields, "builddate")), one(fields, "packager"), number(one(fields, "size")),
                 one(fields, "arch"), all(fields, "license"), all(fields, "replaces"), all(fields, "group"),

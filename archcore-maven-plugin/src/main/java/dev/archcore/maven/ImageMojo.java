@@ -256,7 +256,8 @@ public class ImageMojo extends AbstractMojo {
         for (PackageFetcher.Fetched f : closure.packages()) {
             // the fetcher has just checked the file against this sha256: the indexer need not hash it again
             boolean explicit = app == null && closure.explicit().contains(f.pkg().name());
-            list.add(new ImagePackage(f.file(), explicit, f.pkg().repository(), List.of("sha256"), f.pkg().sha256()));
+            list.add(new ImagePackage(f.file(), explicit, f.pkg().repository(), List.of("sha256"), f.pkg().sha256())
+                    .listedAs(new ImagePackage.Listed(f.pkg().name(), f.pkg().version(), f.pkg().value("ARCH"))));
         }
         if (app != null) {
             list.add(ImagePackage.app(app.file(), app.sha256()));

@@ -1,8 +1,7 @@
 package dev.archcore.pacman;
 
-import dev.archcore.util.Compressed;
+import dev.archcore.util.Bounded;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -42,7 +41,9 @@ public final class PackageReader {
     /**
      * Reads {@code file}.
      *
-     * @throws IllegalArgumentException if it is not a pacman package (no {@code .PKGINFO}, or no pkgname/pkgver)
+     * @throws IllegalArgumentException if it is not a pacman package (no or two {@code .PKGINFO}, a name, version
+     *                                  or relation against makepkg's rules, a member or the whole archive beyond
+     *                                  {@link InputLimits})
      * @throws UncheckedIOException     if it cannot be read or is not a (compressed) tar
      */
     public static PackageFile read(Path file) {
@@ -51,14 +52,16 @@ public final class PackageReader {
         byte[] pkginfo = null;
         TreeSet<byte[]> names = new TreeSet<>(java.util.Arrays::compareUnsigned);
         long size;
+        String what = "package " + file;
         try (InputStream raw = Files.newInputStream(file);
              DigestInputStream digested = new DigestInputStream(new DigestInputStream(raw, md5), sha256)) {
             InputStream buffered = new BufferedInputStream(digested, 1 << 16);
-            TarArchiveInputStream tar = new TarArchiveInputStream(Compressed.open(buffered), "UTF-8");
-            for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
+            BoundedPackageTar tar = new BoundedPackageTar(buffered, what);
+            for (TarArchiveEntry entry; (entry = tar.next()) != null; ) {
                 String name = entry.getName();
                 if (name.equals(".PKGINFO")) {
-                    pkginfo = tar.readAllBytes();
+                    pkginfo = tar.pkginfo();
+                    tar.declaredSize(BoundedPackageTar.number(parsePkginfo(pkginfo).get("size")));
                 } else if (!name.startsWith(".") && !name.isEmpty()) {
                     if (entry.isDirectory() && !name.endsWith("/")) {
                         name += "/";
@@ -71,6 +74,8 @@ public final class PackageReader {
             size = Files.size(file);
         } catch (NoSuchFileException e) {
             throw new UncheckedIOException("package " + file + " does not exist", e);
+        } catch (Bounded.TooLarge | BoundedPackageTar.DuplicatePkginfo e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read package " + file + " (" + e.getMessage()
                     + "): is it a .pkg.tar.* file?", e);
@@ -79,13 +84,14 @@ public final class PackageReader {
             throw new IllegalArgumentException(file + " is not a pacman package: it has no .PKGINFO member");
         }
         Map<String, List<String>> sections = parsePkginfo(pkginfo);
+        String problem = PackageNames.checkPkginfo(sections);
+        if (problem != null) {
+            throw new IllegalArgumentException(file + " is not a valid pacman package: its .PKGINFO " + problem
+                    + " (makepkg's rules); refused");
+        }
         PackageFile result = new PackageFile(file, sections, pkginfo,
                 names.stream().map(b -> new String(b, StandardCharsets.UTF_8)).toList(), size,
                 HEX.formatHex(md5.digest()), HEX.formatHex(sha256.digest()), signatureOf(file));
-        if (result.name().isEmpty() || result.version().isEmpty()) {
-            throw new IllegalArgumentException(file + " is not a valid pacman package: its .PKGINFO has no "
-                    + (result.name().isEmpty() ? "pkgname" : "pkgver"));
-        }
         return result;
     }
 

@@ -5,16 +5,14 @@ import java.util.regex.Pattern;
 
 /** makepkg's lint_pkgbuild rules for the fields a package needs, with messages that say what to change. */
 final class PkgbuildLint {
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9@._+-]+");
     private static final Pattern PKGREL = Pattern.compile("[0-9]+(\\.[0-9]+)?");
     private static final Pattern EPOCH = Pattern.compile("[0-9]*");
-    private static final Pattern ARCH = Pattern.compile("[A-Za-z0-9_]+");
 
     private PkgbuildLint() {
     }
 
     static boolean validPkgver(String version) {
-        return !version.isEmpty() && version.chars().allMatch(c -> c > 32 && c < 127 && c != ':' && c != '/' && c != '-');
+        return PackageNames.checkPkgver(version) == null;
     }
 
     static void check(Pkgbuild p) {
@@ -28,7 +26,7 @@ final class PkgbuildLint {
                     + "so split it into one PKGBUILD per package");
         }
         String name = names.get(0);
-        if (name.startsWith("-") || name.startsWith(".") || !NAME.matcher(name).matches()) {
+        if (PackageNames.checkName(name) != null) {
             fail(file, "pkgname", "'" + name + "' is not a valid package name: use ASCII letters, digits and @._+-, "
                     + "not starting with a hyphen or a dot");
         }
@@ -51,7 +49,7 @@ final class PkgbuildLint {
             fail(file, "arch", "mixes 'any' with other architectures; use arch=('any') alone");
         }
         for (String a : arch) {
-            if (!ARCH.matcher(a).matches()) {
+            if (PackageNames.checkArch(a) != null) {
                 fail(file, "arch", "'" + a + "' contains invalid characters");
             }
         }
@@ -62,6 +60,16 @@ final class PkgbuildLint {
         for (String field : List.of("pkgdesc", "url", "packager")) {
             if (p.scalar(field).contains("\n")) {
                 fail(file, field, "contains a newline, which pacman's metadata cannot hold");
+            }
+        }
+        for (String field : List.of("depends", "makedepends", "checkdepends", "optdepends", "provides", "conflicts",
+                "replaces")) {
+            for (String relation : p.list(field)) {
+                String problem = PackageNames.checkRelation(relation);
+                if (problem != null) {
+                    fail(file, field, "entry " + problem + "; write name[op version] with op one of = >= <= > <, "
+                            + "e.g. glibc>=2.40" + (field.equals("optdepends") ? ", then ': description'" : ""));
+                }
             }
         }
         for (String entry : p.list("backup")) {

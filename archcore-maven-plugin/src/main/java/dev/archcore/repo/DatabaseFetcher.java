@@ -1,5 +1,6 @@
 package dev.archcore.repo;
 
+import dev.archcore.pacman.InputLimits;
 import dev.archcore.util.AtomicFiles;
 import dev.archcore.util.CacheKey;
 import dev.archcore.util.Log;
@@ -139,7 +140,7 @@ public final class DatabaseFetcher {
         try {
             Downloads.Got got;
             try (OutputStream out = Files.newOutputStream(temp)) {
-                got = downloads.get(url, out, conditions);
+                got = downloads.get(url, out, conditions, InputLimits.DATABASE_DOWNLOAD, "archcore's limit for a database");
             } catch (IOException e) {
                 throw new ServerProblem(e.getMessage());
             }

@@ -1,5 +1,6 @@
 package dev.archcore.repo;
 
+import dev.archcore.util.Bounded;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -63,6 +64,22 @@ final class Downloads {
      * @throws IOException when the connection fails or the body is cut short; the message says how
      */
     Got get(String url, OutputStream out, Map<String, String> headers) throws IOException {
+        return get(url, out, headers, Long.MAX_VALUE, null);
+    }
+
+    /**
+     * {@link #get(String, OutputStream, Map)} that stops as soon as the body passes {@code limit} bytes, before
+     * writing them: a server may not fill the disk with more than the database says the file has.
+     *
+     * @param limitName what the limit is, for the message (e.g. "the database's %CSIZE%")
+     * @throws Bounded.TooLarge when the body (or its announced Content-Length) is larger than the limit
+     */
+    Got get(String url, OutputStream out, Map<String, String> headers, long limit, String limitName)
+            throws IOException {
+        if (limit != Long.MAX_VALUE) {
+            out = Bounded.limited(out, limit, "it sent more than " + limitName + " of " + limit
+                    + " bytes; stopped there and removed the partial file");
+        }
         if (url.startsWith("file:")) {
             return getFile(url, out);
         }
@@ -74,6 +91,10 @@ final class Downloads {
             }
             ResponseBody body = response.body();
             long length = body.contentLength();
+            if (length > limit) {
+                throw new Bounded.TooLarge("it announced " + length + " bytes, more than " + limitName + " of "
+                        + limit + " bytes; nothing was downloaded");
+            }
             long copied = 0;
             try (InputStream in = body.byteStream()) {
                 byte[] buffer = new byte[1 << 16];
@@ -94,7 +115,7 @@ final class Downloads {
             }
             return new Got(200, copied, length, response.header("ETag"), response.header("Last-Modified"));
         } catch (IOException e) {
-            if (e.getMessage() != null && e.getMessage().startsWith("cut short")) {
+            if (e instanceof Bounded.TooLarge || e.getMessage() != null && e.getMessage().startsWith("cut short")) {
                 throw e;
             }
             throw new IOException(reason(e), e);

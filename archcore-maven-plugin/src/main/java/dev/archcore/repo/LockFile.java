@@ -2,7 +2,10 @@ package dev.archcore.repo;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
+import dev.archcore.pacman.InputLimits;
+import dev.archcore.pacman.PackageNames;
 import dev.archcore.util.AtomicFiles;
+import dev.archcore.util.Bounded;
 import dev.archcore.util.Json;
 
 import java.io.IOException;
@@ -150,11 +153,31 @@ public record LockFile(int format, List<String> targets, List<Entry> packages) {
                 default -> p.skipChildren();
             }
         }
+        Entry entry;
         try {
-            return new Entry(name, version, filename, sha256, repository, csize);
+            entry = new Entry(name, version, filename, sha256, repository, csize);
         } catch (NullPointerException e) {
             throw Json.problem(p, "a package has no " + e.getMessage());
         }
+        // the lock's names become cache paths, URLs and (through the packages) image paths: pacman's rules
+        String problem = PackageNames.checkName(name);
+        String field = "name";
+        if (problem == null) {
+            problem = PackageNames.checkVersion(version);
+            field = "version";
+        }
+        if (problem == null) {
+            problem = PackageNames.checkFileName(filename);
+            field = "filename";
+        }
+        if (problem == null && !sha256.matches("[0-9a-fA-F]{64}")) {
+            problem = "'" + PackageNames.shown(sha256) + "' is not a SHA-256";
+            field = "sha256";
+        }
+        if (problem != null) {
+            throw Json.problem(p, "a package's " + field + " " + problem);
+        }
+        return entry;
     }
 
     public void write(Path file) throws IOException {
@@ -165,7 +188,8 @@ public record LockFile(int format, List<String> targets, List<Entry> packages) {
     /** @return the lock file, or null if there is none */
     public static LockFile read(Path file) throws IOException {
         try {
-            return fromJson(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+            byte[] bytes = Bounded.readAll(file, InputLimits.LOCK_FILE, "lock file " + file);
+            return fromJson(new String(bytes, StandardCharsets.UTF_8), file.toString());
         } catch (NoSuchFileException e) {
             return null;
         }

@@ -1,5 +1,7 @@
 package dev.archcore.repo;
 
+import dev.archcore.pacman.InputLimits;
+import dev.archcore.pacman.PackageNames;
 import dev.archcore.util.Log;
 import okhttp3.OkHttpClient;
 
@@ -248,7 +250,10 @@ public final class PackageFetcher {
             try (PackageCache.Download download = cache.newDownload()) {
                 Downloads.Got got;
                 try {
-                    got = downloads.get(url, download.out(), Map.of());
+                    got = expected > 0
+                            ? downloads.get(url, download.out(), Map.of(), expected, "the database's %CSIZE%")
+                            : downloads.get(url, download.out(), Map.of(), InputLimits.PACKAGE_DOWNLOAD,
+                                    "archcore's limit for a package without %CSIZE%");
                 } catch (IOException e) {
                     tried.add(shown + " (" + e.getMessage() + ")");
                     warnNext(r, shown, e.getMessage());
@@ -363,9 +368,10 @@ public final class PackageFetcher {
     private static String invalid(Request r) {
         RepoPackage pkg = r.pkg();
         String file = pkg.filename();
-        if (file.isEmpty() || file.contains("/") || file.startsWith(".")) {
-            return name(r) + " has no usable %FILENAME% ('" + file + "') in the [" + pkg.repository()
-                    + "] database: the database is damaged; refresh it";
+        String problem = PackageNames.checkFileName(file);
+        if (problem != null) {
+            return name(r) + " has no usable %FILENAME% ('" + PackageNames.shown(file) + "') in the ["
+                    + pkg.repository() + "] database (the file name " + problem + "): the database is damaged; refresh it";
         }
         try {
             PackageCache.normalize(pkg.sha256());

@@ -1,5 +1,7 @@
 package dev.archcore.repo;
 
+import dev.archcore.pacman.InputLimits;
+import dev.archcore.util.Bounded;
 import dev.archcore.util.Log;
 
 import java.io.IOException;
@@ -78,7 +80,8 @@ final class PacmanConfParser {
     private void readFile(Path file, String includedFrom) {
         String text;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            // bounded: an Include may name any file (/dev/zero, a huge log)
+            text = new String(Bounded.readAll(file, InputLimits.PACMAN_CONF, file.toString()), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new PacmanConfException((includedFrom == null ? "" : includedFrom + ": ") + "cannot read " + file
                     + " (" + e.getMessage() + "); check the path and its permissions.", e);

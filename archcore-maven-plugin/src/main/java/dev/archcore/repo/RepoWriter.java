@@ -1,11 +1,13 @@
 package dev.archcore.repo;
 
 import dev.archcore.pacman.Compression;
+import dev.archcore.pacman.InputLimits;
 import dev.archcore.pacman.PackageFile;
 import dev.archcore.pacman.PackageReader;
 import dev.archcore.pacman.PackageSigner;
 import dev.archcore.pacman.Vercmp;
 import dev.archcore.util.AtomicFiles;
+import dev.archcore.util.Bounded;
 import dev.archcore.util.Compressed;
 import dev.archcore.util.Log;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -226,8 +228,9 @@ public final class RepoWriter {
             return "";
         }
         byte[] sig;
-        try {
-            sig = Files.readAllBytes(pkg.signature());
+        try (InputStream in = Files.newInputStream(pkg.signature())) {
+            // one byte more than allowed is enough to refuse it below, whatever its size
+            sig = in.readNBytes(MAX_SIGNATURE_SIZE + 1);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + pkg.signature(), e);
         }
@@ -236,8 +239,8 @@ public final class RepoWriter {
                     + " (make a binary one with gpg --detach-sign --no-armor, or archcore:pkg with archcore.sign)");
         }
         if (sig.length > MAX_SIGNATURE_SIZE) {
-            throw new RepoException("Invalid package signature file " + pkg.signature() + ": " + sig.length
-                    + " bytes, more than repo-add's " + MAX_SIGNATURE_SIZE);
+            throw new RepoException("Invalid package signature file " + pkg.signature() + ": more than repo-add's "
+                    + MAX_SIGNATURE_SIZE + " bytes");
         }
         return Base64.getEncoder().encodeToString(sig);
     }
@@ -292,7 +295,7 @@ public final class RepoWriter {
         byte[] content;
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
              InputStream in = Compressed.open(raw)) {
-            content = in.readAllBytes();
+            content = Bounded.readAll(in, InputLimits.DATABASE, "the decompressed database " + file);
         } catch (IOException e) {
             throw new RepoException("cannot read the repository database " + file + " (" + e.getMessage()
                     + "): restore it from " + file.getFileName() + ".old or delete it to start afresh", e);
@@ -312,7 +315,9 @@ public final class RepoWriter {
                 String dir = path.substring(0, slash);
                 Map<String, byte[]> members = entries.computeIfAbsent(dir, k -> new TreeMap<>(BYTE_ORDER));
                 if (entry.isFile()) {
-                    members.put(path.substring(slash + 1), tar.readAllBytes());
+                    String member = path.substring(slash + 1);
+                    long limit = member.equals("files") ? InputLimits.FILES_ENTRY : InputLimits.DESC_ENTRY;
+                    members.put(member, Bounded.readAll(tar, limit, file + ": entry " + path));
                 }
             }
         } catch (IOException e) {

@@ -121,6 +121,12 @@ class PackageBuilderTest {
     }
 
     @Test
+    void invalidDependsAsMakepkgsLintRefusesIt(@TempDir Path tmp) throws IOException {
+        assertRejected(tmp, null, "depends entry 'glibc; touch x' names a package that", "arch=",
+                "arch=(x86_64)\ndepends=('glibc; touch x')");
+    }
+
+    @Test
     void missingArch(@TempDir Path tmp) throws IOException {
         assertRejected(tmp, null, "arch is missing", "arch=", "arch=()");
     }

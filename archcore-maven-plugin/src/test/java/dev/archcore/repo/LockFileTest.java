@@ -92,10 +92,10 @@ class LockFileTest {
                 "csize" : 91234
               }, {
                 "name" : "app-data",
-                "version" : "1.0-1 \u00e4\ud83d\ude00",
+                "version" : "1.0-1",
                 "filename" : "app-data-1.0-1-any.pkg.tar.zst",
                 "sha256" : "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd",
-                "repository" : "my-repo",
+                "repository" : "my-repo \u00e4\ud83d\ude00",
                 "csize" : 5000000000
               } ]
             }
@@ -108,8 +108,8 @@ class LockFileTest {
         assertThat(lock.targets()).containsExactly("app", "zlib");
         assertThat(lock.packages()).containsExactly(
                 new LockFile.Entry("zlib", "1:1.3.1-2", "zlib-1:1.3.1-2-x86_64.pkg.tar.zst", "c".repeat(64), "core", 91234),
-                new LockFile.Entry("app-data", "1.0-1 \u00e4\ud83d\ude00", "app-data-1.0-1-any.pkg.tar.zst", "d".repeat(64),
-                        "my-repo", 5_000_000_000L));
+                new LockFile.Entry("app-data", "1.0-1", "app-data-1.0-1-any.pkg.tar.zst", "d".repeat(64),
+                        "my-repo \u00e4\ud83d\ude00", 5_000_000_000L));
         // a committed lock stays byte-identical when rewritten (the emoji unescaped, as writeValueAsString left it)
         assertThat(lock.toJson()).isEqualTo(WRITTEN_BY_DATABIND);
         lock.write(file);

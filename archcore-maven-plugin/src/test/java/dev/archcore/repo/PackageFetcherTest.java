@@ -405,6 +405,22 @@ class PackageFetcherTest {
                 .hasMessageContaining("signed-b 1.0-1 has no usable %FILENAME% ('../etc/passwd')");
     }
 
+    @Test
+    void aMirrorSendingMoreThanCsizeIsStoppedThereAndThePartialFileRemoved() throws IOException {
+        MirrorServer endless = server(Fault.ENDLESS);
+        RepoPackage pkg = repo.pkg("signed-a");
+        assertThatThrownBy(() -> fetcher().fetch(List.of(request("signed-a", REQUIRED, endless.url()))))
+                .isInstanceOf(FetchException.class)
+                .hasMessageContaining("signed-a 1.0-1").hasMessageContaining(endless.url() + "/" + pkg.filename())
+                .hasMessageContaining("more than the database's %CSIZE% of " + pkg.compressedSize() + " bytes")
+                .hasMessageContaining("removed the partial file");
+        assertNoTemporaryFiles();
+        assertThat(cache.get(pkg.sha256())).isEmpty();
+
+        // a later good mirror still serves it
+        assertThat(fetcher().fetch(List.of(request("signed-a", REQUIRED, endless.url(), mirror.url())))).hasSize(1);
+    }
+
     // ---- helpers
 
     /** The same package name with other bytes, whose SHA-256 the (unsigned, forged) database entry matches. */

@@ -25,7 +25,15 @@ import java.util.zip.GZIPOutputStream;
  * comes first and, unless left out, a .MTREE describing every entry (so pacman -Qkk can check them).
  */
 public final class CraftedPackage {
-    private record Entry(String name, byte type, int mode, long uid, long gid, byte[] content, String link) {
+    private record Entry(String name, byte type, int mode, long uid, long gid, byte[] content, String link,
+                         long generated) {
+        Entry(String name, byte type, int mode, long uid, long gid, byte[] content, String link) {
+            this(name, type, mode, uid, gid, content, link, -1);
+        }
+
+        long size() {
+            return generated >= 0 ? generated : content == null ? 0 : content.length;
+        }
     }
 
     private final String name;
@@ -35,6 +43,9 @@ public final class CraftedPackage {
     private byte[] install;
     private boolean mtree = true;
     private long mtime = Fixtures.EPOCH;
+    private String fileName;
+    private long pkginfoPadding;
+    private final List<Entry> extraMembers = new ArrayList<>();
 
     public CraftedPackage(String name, String version) {
         this.name = name;
@@ -48,6 +59,30 @@ public final class CraftedPackage {
 
     public CraftedPackage file(String path, String content, int mode, long uid, long gid) {
         entries.add(new Entry(path, TarConstants.LF_NORMAL, mode, uid, gid, content.getBytes(StandardCharsets.UTF_8), null));
+        return this;
+    }
+
+    /** A regular file of {@code size} zero bytes, generated while writing (never held in memory). */
+    public CraftedPackage zeros(String path, long size, int mode) {
+        entries.add(new Entry(path, TarConstants.LF_NORMAL, mode, 0, 0, null, null, size));
+        return this;
+    }
+
+    /** Another member written right after .PKGINFO, e.g. a second .PKGINFO. */
+    public CraftedPackage member(String path, String content) {
+        extraMembers.add(new Entry(path, TarConstants.LF_NORMAL, 0644, 0, 0, content.getBytes(StandardCharsets.UTF_8), null));
+        return this;
+    }
+
+    /** .PKGINFO followed by this many bytes of {@code #} comment lines, generated while writing. */
+    public CraftedPackage pkginfoPadding(long bytes) {
+        pkginfoPadding = bytes;
+        return this;
+    }
+
+    /** The package file's name in the directory (default name-version-x86_64.pkg.tar.zst). */
+    public CraftedPackage fileName(String name) {
+        fileName = name;
         return this;
     }
 
@@ -77,14 +112,16 @@ public final class CraftedPackage {
     }
 
     public Path write(Path dir) {
-        Path file = dir.resolve(name + "-" + version + "-x86_64.pkg.tar.zst");
+        Path file = dir.resolve(fileName != null ? fileName : name + "-" + version + "-x86_64.pkg.tar.zst");
         try {
             Files.createDirectories(dir);
             StringBuilder info = new StringBuilder("pkgname = " + name + "\npkgbase = " + name + "\npkgver = " + version
                     + "\npkgdesc = crafted " + name + "\nurl = \nbuilddate = " + mtime
                     + "\npackager = Archcore Tests <tests@example.invalid>\nsize = 1\narch = x86_64\n");
             pkginfoExtra.forEach(l -> info.append(l).append('\n'));
-            try (OutputStream out = new ZstdOutputStream(Files.newOutputStream(file), 3);
+            // level 1 when gigabytes of zeros are generated: the same bomb, made in a fraction of the time
+            boolean generated = entries.stream().anyMatch(e -> e.generated >= 0);
+            try (OutputStream out = new ZstdOutputStream(Files.newOutputStream(file), generated ? 1 : 3);
                  TarArchiveOutputStream tar = new TarArchiveOutputStream(out, "UTF-8")) {
                 tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
                 tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
@@ -94,7 +131,16 @@ public final class CraftedPackage {
                 if (mtree) {
                     put(tar, new Entry(".MTREE", TarConstants.LF_NORMAL, 0644, 0, 0, mtree(), null));
                 }
-                put(tar, new Entry(".PKGINFO", TarConstants.LF_NORMAL, 0644, 0, 0, info.toString().getBytes(StandardCharsets.UTF_8), null));
+                byte[] pkginfo = info.toString().getBytes(StandardCharsets.UTF_8);
+                if (pkginfoPadding > 0) {
+                    put(tar, new Entry(".PKGINFO", TarConstants.LF_NORMAL, 0644, 0, 0, pkginfo, null,
+                            pkginfo.length + pkginfoPadding));
+                } else {
+                    put(tar, new Entry(".PKGINFO", TarConstants.LF_NORMAL, 0644, 0, 0, pkginfo, null));
+                }
+                for (Entry e : extraMembers) {
+                    put(tar, e);
+                }
                 for (Entry e : entries) {
                     put(tar, e);
                 }
@@ -116,9 +162,23 @@ public final class CraftedPackage {
         if (e.link != null) {
             t.setLinkName(e.link);
         }
-        t.setSize(e.content == null ? 0 : e.content.length);
+        t.setSize(e.size());
         tar.putArchiveEntry(t);
-        if (e.content != null) {
+        if (e.generated >= 0) {
+            // generated content: the given bytes (if any), then '#' comment lines for .PKGINFO or zeros
+            byte[] head = e.content == null ? new byte[0] : e.content;
+            tar.write(head);
+            byte[] chunk = new byte[4 << 20];
+            if (e.content != null) {
+                java.util.Arrays.fill(chunk, (byte) '#');
+                for (int i = 127; i < chunk.length; i += 128) {
+                    chunk[i] = '\n';
+                }
+            }
+            for (long left = e.generated - head.length; left > 0; left -= chunk.length) {
+                tar.write(chunk, 0, (int) Math.min(chunk.length, left));
+            }
+        } else if (e.content != null) {
             tar.write(e.content);
         }
         tar.closeArchiveEntry();
@@ -137,7 +197,8 @@ public final class CraftedPackage {
                     byte[] content = entries.stream().filter(o -> o.name.equals(e.link)).findFirst().orElseThrow().content;
                     s.append(" type=file size=").append(content.length).append(digests(content));
                 }
-                default -> s.append(" type=file size=").append(e.content.length).append(digests(e.content));
+                default -> s.append(" type=file size=").append(e.size())
+                        .append(e.generated >= 0 ? "" : digests(e.content));
             }
             s.append('\n');
         }

@@ -29,7 +29,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class MirrorServer implements AutoCloseable {
 
-    public enum Fault { NONE, NOT_FOUND, SERVER_ERROR, TRUNCATED, WRONG_BYTES, SLOW, STALL }
+    public enum Fault { NONE, NOT_FOUND, SERVER_ERROR, TRUNCATED, WRONG_BYTES, SLOW, STALL, ENDLESS }
+
+    /** What ENDLESS sends after the file (chunked, no length) unless the client hangs up first. */
+    public static final long ENDLESS_BYTES = 1L << 30;
 
     /** How long SLOW waits before answering; clients in the tests time out well before. */
     public static final long SLOW_MILLIS = 5_000;
@@ -121,7 +124,7 @@ public final class MirrorServer implements AutoCloseable {
                 return;
             }
             bodies.computeIfAbsent(name, k -> new AtomicInteger()).incrementAndGet();
-            exchange.sendResponseHeaders(200, content.length);
+            exchange.sendResponseHeaders(200, f == Fault.ENDLESS ? 0 : content.length);
             OutputStream out = exchange.getResponseBody();
             switch (f) {
                 case TRUNCATED -> {
@@ -140,6 +143,14 @@ public final class MirrorServer implements AutoCloseable {
                         wrong[i] ^= 0x5a;
                     }
                     out.write(wrong);
+                }
+                case ENDLESS -> {
+                    // the file, then zeros as long as the client reads (a gigabyte at most, so a test ends)
+                    out.write(content);
+                    byte[] zeros = new byte[1 << 16];
+                    for (long sent = 0; sent < ENDLESS_BYTES; sent += zeros.length) {
+                        out.write(zeros);
+                    }
                 }
                 default -> out.write(content);
             }
