@@ -203,7 +203,7 @@ public class ProvisionMojo extends AbstractNodeFilesMojo {
         return projectTag == null ? null : projectTag.trim().replaceAll("[^a-zA-Z0-9_\\-:]", "-");
     }
 
-    private String token() {
+    private String token() throws MojoFailureException {
         String t = Secrets.password(session == null ? new org.apache.maven.settings.Settings() : session.getSettings(),
                 settingsDecrypter, serverId, TOKEN_ENV);
         return t == null || t.isBlank() ? null : t.trim();
