@@ -163,7 +163,8 @@ public class ProvisionMojo extends AbstractNodeFilesMojo {
         String master = specs.stream().filter(NodeSpec::master).map(NodeSpec::name).findFirst().orElse(null);
         List<String> workers = specs.stream().filter(n -> !n.master()).map(NodeSpec::name).toList();
         ClusterNodes.Request request = nodesRequest(master, workers, Set.of(), Map.of("REGISTRY_IP", "archcore.registryIp",
-                "WORKERS", "the node names of archcore:provision"), new MavenLog(getLog()));
+                "WORKERS", "the node names of archcore:provision", "REGISTRY_HOSTNAME", "the master's node name of archcore:provision"),
+                new MavenLog(getLog()));
         try {
             return new NodeFilesUserData(ClusterNodes.plan(request),
                     format.equals("ignition") ? NodeFilesUserData.Format.IGNITION : NodeFilesUserData.Format.CLOUD_CONFIG,

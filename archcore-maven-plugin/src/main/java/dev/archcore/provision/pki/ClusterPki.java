@@ -8,6 +8,7 @@ import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.util.IPAddress;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.X509CertificateHolder;
@@ -118,6 +119,13 @@ public final class ClusterPki {
         }
         if (request.registryNames().isEmpty()) {
             throw new PkiException("the registry certificate needs at least one address or name (archcore.registryIp)");
+        }
+        for (String name : request.registryNames()) {
+            // Bouncy Castle would only say "IP Address is invalid", naming neither the address nor its parameter
+            if (isIpAddress(name) && !IPAddress.isValid(name)) {
+                throw new PkiException("the registry certificate cannot name '" + name + "': it is not a valid IP address "
+                        + "(archcore.registryIp, or the host of archcore.registry)");
+            }
         }
         try {
             Files.createDirectories(dir);
