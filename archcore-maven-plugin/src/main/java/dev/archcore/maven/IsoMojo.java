@@ -54,7 +54,7 @@ public class IsoMojo extends AbstractNodeFilesMojo {
     @Parameter(property = "archcore.allowRootLogin", defaultValue = "false")
     private boolean allowRootLogin;
 
-    /** Allow sshd on port 22 although sshPort is another. */
+    /** Allow sshd on port 22: sshPort=22, or port 22 kept open beside another sshPort. */
     @Parameter(property = "archcore.allowSshPort22", defaultValue = "false")
     private boolean allowSshPort22;
 

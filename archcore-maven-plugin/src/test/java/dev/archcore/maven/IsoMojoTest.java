@@ -102,4 +102,13 @@ class IsoMojoTest {
         assertThatThrownBy(() -> mojo("workers", List.of("slave,Bad_Worker")).execute()).isInstanceOf(MojoFailureException.class)
                 .hasMessageStartingWith("property archcore.workers: 'Bad_Worker' is not a host name");
     }
+
+    @Test
+    void sshPort22IsALooseningToAllowByName() throws Exception {
+        assertThatThrownBy(() -> mojo("sshPort", "22").execute()).isInstanceOf(MojoFailureException.class)
+                .hasMessageContaining("the SSH port ($SSH_PORT, archcore.sshPort) is 22")
+                .hasMessageContaining("archcore.allowSshPort22=true");
+        mojo("sshPort", "22", "allowSshPort22", true).execute();
+        assertThat(tmp.resolve("target/archcore/cloud-config/registry.yaml")).content().contains("ListenStream=22");
+    }
 }
