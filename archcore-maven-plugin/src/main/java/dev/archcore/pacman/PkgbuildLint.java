@@ -1,6 +1,7 @@
 package dev.archcore.pacman;
 
 import java.util.List;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** makepkg's lint_pkgbuild rules for the fields a package needs, with messages that say what to change. */
@@ -64,11 +65,98 @@ final class PkgbuildLint {
                 fail(file, field, "contains a newline, which pacman's metadata cannot hold");
             }
         }
+        for (String field : RELATIONS) {
+            for (String entry : p.list(field)) {
+                String problem = relationProblem(field, entry);
+                if (problem != null) {
+                    fail(file, field, "entry '" + entry.replace("\n", "\\n") + "' " + problem + "; write name, or "
+                            + "name<op>version with op one of < <= = >= > (e.g. glibc>=2.38)");
+                }
+            }
+        }
         for (String entry : p.list("backup")) {
             if (entry.startsWith("/")) {
                 fail(file, "backup", "entry '" + entry + "' must be relative (no leading slash), e.g. etc/app.conf");
             }
         }
+    }
+
+    /** The relation arrays makepkg lints (lint_depends and its siblings), and replaces, which pacman reads alike. */
+    private static final List<String> RELATIONS = List.of("depends", "makedepends", "checkdepends", "optdepends",
+            "provides", "conflicts", "replaces");
+    private static final Pattern OP = Pattern.compile("<=|>=|<|>|=");
+    private static final Pattern PKGVER_BAD = Pattern.compile("[\\s/:-]");
+
+    /**
+     * What makepkg's lint says of one relation entry (lint_depends, lint_provides, ... with lint_one_pkgname and
+     * check_fullpkgver), or null when it passes. Those rules leave no room for a shell word or a newline (which
+     * would add a line to .PKGINFO), except in an optdepends description, whose whitespace is folded when written.
+     */
+    static String relationProblem(String field, String entry) {
+        String relation = entry;
+        if (field.equals("optdepends")) {
+            Matcher d = Pattern.compile(":\\s").matcher(relation);
+            relation = d.find() ? relation.substring(0, d.start()) : relation;
+        }
+        String name;
+        String version = null;
+        if (field.equals("provides")) {
+            if (relation.contains("<") || relation.contains(">")) {
+                return "cannot contain comparison (< or >) operators";
+            }
+            int eq = relation.lastIndexOf('=');
+            name = eq < 0 ? relation : relation.substring(0, eq);
+            version = eq < 0 ? null : relation.substring(eq + 1);
+        } else {
+            Matcher op = OP.matcher(relation);
+            if (op.find()) {
+                name = relation.substring(0, op.start());
+                version = relation.substring(op.end());
+            } else {
+                name = relation;
+            }
+        }
+        String problem = nameProblem(name);
+        if (problem == null && version != null && !(field.equals("depends") && version.isEmpty())) {
+            problem = fullVersionProblem(version); // makepkg lets depends=('foo>=') pass (FS#58776)
+        }
+        return problem;
+    }
+
+    private static String nameProblem(String name) {
+        if (name.isEmpty()) {
+            return "has an empty name";
+        }
+        if (name.startsWith("-") || name.startsWith(".")) {
+            return "has a name starting with a hyphen or a dot";
+        }
+        if (!NAME.matcher(name).matches()) {
+            return "has a name with characters other than ASCII letters, digits and @._+-";
+        }
+        return null;
+    }
+
+    /** check_fullpkgver: [epoch:]pkgver[-pkgrel], split at the first colon and the last hyphen. */
+    private static String fullVersionProblem(String version) {
+        String rest = version;
+        int colon = rest.indexOf(':');
+        if (colon >= 0) {
+            if (!EPOCH.matcher(rest.substring(0, colon)).matches()) {
+                return "has an epoch that is not an integer";
+            }
+            rest = rest.substring(colon + 1);
+        }
+        int hyphen = rest.lastIndexOf('-');
+        if (hyphen > 0) {
+            if (!PKGREL.matcher(rest.substring(hyphen + 1)).matches()) {
+                return "has a pkgrel that is not of the form integer[.integer]";
+            }
+            rest = rest.substring(0, hyphen);
+        }
+        if (rest.isEmpty() || PKGVER_BAD.matcher(rest).find() || !rest.chars().allMatch(c -> c < 128)) {
+            return "has a version that is empty or holds colons, slashes, hyphens, whitespace or non-ASCII characters";
+        }
+        return null;
     }
 
     private static void fail(String file, String field, String problem) {

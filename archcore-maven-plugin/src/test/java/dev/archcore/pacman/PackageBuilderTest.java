@@ -121,6 +121,18 @@ class PackageBuilderTest {
     }
 
     @Test
+    void aShellCommandInADependencyIsNotPacked(@TempDir Path tmp) throws IOException {
+        assertRejected(tmp, null, "depends entry 'glibc; touch x' has a name with characters other than ASCII letters",
+                "arch=", "arch=(x86_64)\ndepends=('glibc; touch x')");
+    }
+
+    @Test
+    void aNewlineInAProvisionIsNotPacked(@TempDir Path tmp) throws IOException {
+        // it would add a line "size = 0" to .PKGINFO
+        assertRejected(tmp, null, "provides entry 'good=1\\nsize = 0' has a name with characters other than", "arch=", "arch=(x86_64)\nprovides=($'good=1\\nsize = 0')");
+    }
+
+    @Test
     void missingArch(@TempDir Path tmp) throws IOException {
         assertRejected(tmp, null, "arch is missing", "arch=", "arch=()");
     }
