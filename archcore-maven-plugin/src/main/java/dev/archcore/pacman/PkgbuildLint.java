@@ -10,6 +10,12 @@ final class PkgbuildLint {
     private static final Pattern PKGREL = Pattern.compile("[0-9]+(\\.[0-9]+)?");
     private static final Pattern EPOCH = Pattern.compile("[0-9]*");
     private static final Pattern ARCH = Pattern.compile("[A-Za-z0-9_]+");
+    /** The relation arrays makepkg lints (lint_depends and its siblings), and replaces, which pacman reads alike. */
+    private static final List<String> RELATIONS = List.of("depends", "makedepends", "checkdepends", "optdepends",
+            "provides", "conflicts", "replaces");
+    private static final Pattern OP = Pattern.compile("<=|>=|<|>|=");
+    private static final Pattern PKGVER_BAD = Pattern.compile("[\\s/:-]");
+    private static final Pattern DESCRIPTION = Pattern.compile(":\\s"); // optdepends' "name: why"
 
     private PkgbuildLint() {
     }
@@ -81,12 +87,6 @@ final class PkgbuildLint {
         }
     }
 
-    /** The relation arrays makepkg lints (lint_depends and its siblings), and replaces, which pacman reads alike. */
-    private static final List<String> RELATIONS = List.of("depends", "makedepends", "checkdepends", "optdepends",
-            "provides", "conflicts", "replaces");
-    private static final Pattern OP = Pattern.compile("<=|>=|<|>|=");
-    private static final Pattern PKGVER_BAD = Pattern.compile("[\\s/:-]");
-
     /**
      * What makepkg's lint says of one relation entry (lint_depends, lint_provides, ... with lint_one_pkgname and
      * check_fullpkgver), or null when it passes. Those rules leave no room for a shell word or a newline (which
@@ -95,7 +95,7 @@ final class PkgbuildLint {
     static String relationProblem(String field, String entry) {
         String relation = entry;
         if (field.equals("optdepends")) {
-            Matcher d = Pattern.compile(":\\s").matcher(relation);
+            Matcher d = DESCRIPTION.matcher(relation);
             relation = d.find() ? relation.substring(0, d.start()) : relation;
         }
         String name;

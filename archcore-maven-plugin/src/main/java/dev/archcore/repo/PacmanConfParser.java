@@ -94,7 +94,10 @@ final class PacmanConfParser {
         readLines(text, source, baseDir, null);
     }
 
-    /** @param includedFrom the Include that named this file (null for the top file): its lines are never quoted */
+    /**
+     * @param includedFrom the Include that named this file (null for the top file): a line of it that is not
+     *                     pacman.conf syntax is reported by its number, never quoted (it may be any file)
+     */
     private void readLines(String text, String source, Path baseDir, String includedFrom) {
         String[] lines = text.split("\n", -1);
         for (int n = 0; n < lines.length; n++) {
