@@ -93,13 +93,13 @@ abstract class AbstractClusterMojo extends AbstractClusterPkiMojo {
         }
     }
 
-    private Secrets.SshKey key(SshEndpoint e) {
+    private Secrets.SshKey key(SshEndpoint e) throws MojoFailureException {
         String id = sshServerId != null && !sshServerId.isBlank() ? sshServerId : e.hostPort();
         return session == null ? null : Secrets.sshKey(session.getSettings(), settingsDecrypter, id);
     }
 
     /** Key, passphrase and known_hosts: settings.xml server, then -Darchcore.ssh.identity, agent, ~/.ssh. */
-    SshOptions sshOptions(SshEndpoint e) {
+    SshOptions sshOptions(SshEndpoint e) throws MojoFailureException {
         SshOptions o = SshOptions.defaults(Path.of(System.getProperty("user.home")), System.getenv("SSH_AUTH_SOCK"))
                 .withKnownHosts(knownHosts.toPath(), trustOnFirstUse);
         Secrets.SshKey key = key(e);

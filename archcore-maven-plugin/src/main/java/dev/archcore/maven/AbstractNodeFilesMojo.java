@@ -4,6 +4,7 @@ import dev.archcore.provision.ClusterNodes;
 import dev.archcore.provision.cloudconfig.Loosening;
 import dev.archcore.registry.Credentials;
 import dev.archcore.util.Log;
+import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.Parameter;
 
 import java.io.File;
@@ -73,7 +74,7 @@ abstract class AbstractNodeFilesMojo extends AbstractClusterPkiMojo {
      * server whose id is the registry's {@code host:port}, as archcore:push reads them.
      */
     ClusterNodes.Request nodesRequest(String master, List<String> workers, Set<Loosening> allowed,
-                                      Map<String, String> origins, Log log) {
+                                      Map<String, String> origins, Log log) throws MojoFailureException {
         String serverId = registry != null && !registry.isBlank() ? registry.strip()
                 : registryIp == null ? null : registryIp.strip() + ":" + (registryPort == null ? "" : registryPort.strip());
         Credentials server = session == null || serverId == null ? null

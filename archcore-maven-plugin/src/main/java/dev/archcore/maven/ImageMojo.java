@@ -334,6 +334,8 @@ public class ImageMojo extends AbstractMojo {
             throw new MojoFailureException(pacmanConf + " does not exist, but the image needs " + targets
                     + ": add a pacman.conf naming the repositories (the archetype's is a start).");
         }
+        // unknown directives and the like: pacman would go on, so do we, but say so
+        conf.warnings().forEach(getLog()::warn);
         if (snapshot != null && !snapshot.isBlank()) {
             try {
                 conf = conf.withSnapshot(LocalDate.parse(snapshot.strip()));

@@ -54,7 +54,7 @@ public class IsoMojo extends AbstractNodeFilesMojo {
     @Parameter(property = "archcore.allowRootLogin", defaultValue = "false")
     private boolean allowRootLogin;
 
-    /** Allow sshd on port 22 although sshPort is another. */
+    /** Allow sshd on port 22: sshPort=22, or port 22 kept open beside another sshPort. */
     @Parameter(property = "archcore.allowSshPort22", defaultValue = "false")
     private boolean allowSshPort22;
 
@@ -163,7 +163,7 @@ public class IsoMojo extends AbstractNodeFilesMojo {
         java.util.Properties user = session == null ? new java.util.Properties() : session.getUserProperties();
         Map<String, String> properties = Map.of("SSH_PORT", "archcore.sshPort", "ETCD_PORT", "archcore.etcdPort",
                 "REGISTRY_PORT", "archcore.registryPort", "APP_PORT", "archcore.appPort", "REGISTRY_IP", "archcore.registryIp",
-                "WORKERS", "archcore.workers");
+                "WORKERS", "archcore.workers", "REGISTRY_HOSTNAME", "archcore.registryHostname");
         for (Map.Entry<String, String> p : properties.entrySet()) {
             String where = "property " + p.getValue();
             if (user.containsKey(p.getValue())) {

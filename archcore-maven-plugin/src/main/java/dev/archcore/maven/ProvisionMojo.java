@@ -163,7 +163,8 @@ public class ProvisionMojo extends AbstractNodeFilesMojo {
         String master = specs.stream().filter(NodeSpec::master).map(NodeSpec::name).findFirst().orElse(null);
         List<String> workers = specs.stream().filter(n -> !n.master()).map(NodeSpec::name).toList();
         ClusterNodes.Request request = nodesRequest(master, workers, Set.of(), Map.of("REGISTRY_IP", "archcore.registryIp",
-                "WORKERS", "the node names of archcore:provision"), new MavenLog(getLog()));
+                "WORKERS", "the node names of archcore:provision", "REGISTRY_HOSTNAME", "the master's node name of archcore:provision"),
+                new MavenLog(getLog()));
         try {
             return new NodeFilesUserData(ClusterNodes.plan(request),
                     format.equals("ignition") ? NodeFilesUserData.Format.IGNITION : NodeFilesUserData.Format.CLOUD_CONFIG,
@@ -203,7 +204,7 @@ public class ProvisionMojo extends AbstractNodeFilesMojo {
         return projectTag == null ? null : projectTag.trim().replaceAll("[^a-zA-Z0-9_\\-:]", "-");
     }
 
-    private String token() {
+    private String token() throws MojoFailureException {
         String t = Secrets.password(session == null ? new org.apache.maven.settings.Settings() : session.getSettings(),
                 settingsDecrypter, serverId, TOKEN_ENV);
         return t == null || t.isBlank() ? null : t.trim();

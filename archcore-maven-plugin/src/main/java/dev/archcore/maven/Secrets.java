@@ -1,7 +1,9 @@
 package dev.archcore.maven;
 
+import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.settings.Server;
 import org.apache.maven.settings.Settings;
+import org.apache.maven.settings.building.SettingsProblem;
 import org.apache.maven.settings.crypto.DefaultSettingsDecryptionRequest;
 import org.apache.maven.settings.crypto.SettingsDecrypter;
 import org.apache.maven.settings.crypto.SettingsDecryptionResult;
@@ -12,11 +14,11 @@ final class Secrets {
     }
 
     /** The password (or passphrase) of settings.xml server {@code serverId}, else {@code envVar}, else null. */
-    static String password(Settings settings, SettingsDecrypter decrypter, String serverId, String envVar) {
+    static String password(Settings settings, SettingsDecrypter decrypter, String serverId, String envVar)
+            throws MojoFailureException {
         Server server = serverId == null ? null : settings.getServer(serverId);
         if (server != null) {
-            SettingsDecryptionResult result = decrypter.decrypt(new DefaultSettingsDecryptionRequest(server));
-            Server decrypted = result.getServer();
+            Server decrypted = decrypt(decrypter, server);
             String secret = decrypted.getPassphrase() != null ? decrypted.getPassphrase() : decrypted.getPassword();
             if (secret != null) {
                 return secret;
@@ -29,12 +31,13 @@ final class Secrets {
      * The user name and decrypted password of settings.xml server {@code serverId} (for a registry: its
      * {@code host[:port]}), or null when there is no such server or it has no password.
      */
-    static dev.archcore.registry.Credentials server(Settings settings, SettingsDecrypter decrypter, String serverId) {
+    static dev.archcore.registry.Credentials server(Settings settings, SettingsDecrypter decrypter, String serverId)
+            throws MojoFailureException {
         Server server = serverId == null || settings == null ? null : settings.getServer(serverId);
         if (server == null) {
             return null;
         }
-        Server decrypted = decrypter.decrypt(new DefaultSettingsDecryptionRequest(server)).getServer();
+        Server decrypted = decrypt(decrypter, server);
         if (decrypted.getPassword() == null) {
             return null;
         }
@@ -51,12 +54,28 @@ final class Secrets {
     }
 
     /** The SSH key of settings.xml server {@code serverId} (the cluster's {@code host:port}), or null. */
-    static SshKey sshKey(Settings settings, SettingsDecrypter decrypter, String serverId) {
+    static SshKey sshKey(Settings settings, SettingsDecrypter decrypter, String serverId) throws MojoFailureException {
         Server server = serverId == null || settings == null ? null : settings.getServer(serverId);
         if (server == null) {
             return null;
         }
-        Server decrypted = decrypter.decrypt(new DefaultSettingsDecryptionRequest(server)).getServer();
+        Server decrypted = decrypt(decrypter, server);
         return new SshKey(decrypted.getPrivateKey(), decrypted.getPassphrase(), decrypted.getUsername());
+    }
+
+    /**
+     * The server with its {@code {...}} secrets decrypted. Maven's decrypter reports a failure as a problem and
+     * hands back the encrypted text, which would then be used as the password: fail instead, as Jib does.
+     */
+    private static Server decrypt(SettingsDecrypter decrypter, Server server) throws MojoFailureException {
+        SettingsDecryptionResult result = decrypter.decrypt(new DefaultSettingsDecryptionRequest(server));
+        for (SettingsProblem problem : result.getProblems()) {
+            if (problem.getSeverity() == SettingsProblem.Severity.ERROR || problem.getSeverity() == SettingsProblem.Severity.FATAL) {
+                throw new MojoFailureException("cannot decrypt the secrets of settings.xml server '" + server.getId() + "': "
+                        + problem.getMessage() + ". Check ~/.m2/settings-security.xml (its master password must be the one "
+                        + "the server's password was encrypted with: mvn --encrypt-password), or give the password unencrypted.");
+            }
+        }
+        return result.getServer();
     }
 }

@@ -7,6 +7,9 @@ import java.util.regex.Pattern;
 final class PkgbuildLint {
     private static final Pattern PKGREL = Pattern.compile("[0-9]+(\\.[0-9]+)?");
     private static final Pattern EPOCH = Pattern.compile("[0-9]*");
+    /** The relation arrays makepkg lints (lint_depends and its siblings), and replaces, which pacman reads alike. */
+    private static final List<String> RELATIONS = List.of("depends", "makedepends", "checkdepends", "optdepends",
+            "provides", "conflicts", "replaces");
 
     private PkgbuildLint() {
     }
@@ -62,10 +65,9 @@ final class PkgbuildLint {
                 fail(file, field, "contains a newline, which pacman's metadata cannot hold");
             }
         }
-        for (String field : List.of("depends", "makedepends", "checkdepends", "optdepends", "provides", "conflicts",
-                "replaces")) {
+        for (String field : RELATIONS) {
             for (String relation : p.list(field)) {
-                String problem = PackageNames.checkRelation(relation);
+                String problem = relationProblem(field, relation);
                 if (problem != null) {
                     fail(file, field, "entry " + problem + "; write name[op version] with op one of = >= <= > <, "
                             + "e.g. glibc>=2.40" + (field.equals("optdepends") ? ", then ': description'" : ""));
@@ -77,6 +79,31 @@ final class PkgbuildLint {
                 fail(file, "backup", "entry '" + entry + "' must be relative (no leading slash), e.g. etc/app.conf");
             }
         }
+    }
+
+    /**
+     * What makepkg's lint says of one relation entry (lint_depends, lint_provides, ...), or null when it passes:
+     * the shared rules of {@link PackageNames#checkRelation}, and the lint scripts' own per field: provides takes
+     * only {@code name=version} (split at the last {@code =}), and only depends lets an operator without a version
+     * through (FS#58776).
+     */
+    static String relationProblem(String field, String entry) {
+        String shown = "'" + PackageNames.shown(entry) + "'";
+        String relation = field.equals("optdepends") ? entry.split(":\\s", 2)[0] : entry;
+        if (field.equals("provides")) {
+            if (relation.contains("<") || relation.contains(">")) {
+                return shown + " has a comparison (< or >); provides takes only name=version";
+            }
+            int eq = relation.lastIndexOf('=');
+            String name = eq < 0 ? null : PackageNames.checkName(relation.substring(0, eq));
+            if (name != null) {
+                return shown + " names a package that " + name;
+            }
+        }
+        if (!field.equals("depends") && !relation.isEmpty() && "<>=".indexOf(relation.charAt(relation.length() - 1)) >= 0) {
+            return shown + " has an operator but no version";
+        }
+        return PackageNames.checkRelation(entry);
     }
 
     private static void fail(String file, String field, String problem) {

@@ -8,6 +8,7 @@ import dev.archcore.provision.pki.ClusterPki;
 import dev.archcore.provision.pki.PkiException;
 import dev.archcore.util.AtomicFiles;
 import dev.archcore.util.Log;
+import org.bouncycastle.util.IPAddress;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -70,15 +71,24 @@ public final class ClusterNodes {
         }
         String registryIp = required("REGISTRY_IP", r.registryIp(), origins,
                 "the master's address as the workers reach it: set archcore.registryIp (the staging and production profiles do)");
+        if (!IPAddress.isValid(registryIp)) {
+            // etcd listens on it and the registry certificate names it as an IP: the PKI would only say "IP Address is invalid"
+            throw new ProvisionException(origins.getOrDefault("REGISTRY_IP", "archcore.registryIp") + ": $REGISTRY_IP = '"
+                    + registryIp + "' is not an IP address: give the master's IPv4 (e.g. 203.0.113.10) or IPv6 address as the "
+                    + "workers reach it (etcd listens on it and the registry certificate names it); a DNS name for the "
+                    + "registry goes in archcore.registry.");
+        }
 
         List<String> hosts = new ArrayList<>();
         hosts.add(r.registryHostname());
         hosts.addAll(r.workers());
         Set<String> seen = new LinkedHashSet<>();
         String hostsOrigin = origins.getOrDefault("WORKERS", "the host names");
-        for (String h : hosts) {
+        for (int i = 0; i < hosts.size(); i++) {
+            String h = hosts.get(i);
             if (h == null || !HOSTNAME.matcher(h).matches()) {
-                throw new ProvisionException(hostsOrigin + ": '" + h + "' is not a host name: use lower-case letters, "
+                String origin = i == 0 ? origins.getOrDefault("REGISTRY_HOSTNAME", "archcore.registryHostname") : hostsOrigin;
+                throw new ProvisionException(origin + ": '" + h + "' is not a host name: use lower-case letters, "
                         + "digits and '-' (at most 63, not starting or ending with '-').");
             }
             if (!seen.add(h)) {

@@ -592,7 +592,10 @@ public final class RegistryClient {
         }
         Request.Builder b = new Request.Builder().url(u.build()).get();
         if (req.credentials != null) {
+            refuseUnsafeRealm(realmUrl);
             b.header("Authorization", req.credentials.basicHeader());
+            log.debug("Sending the credentials of user '" + req.credentials.username() + "' (from " + req.credentials.source()
+                    + ") to the token service " + realmUrl.host() + ":" + realmUrl.port() + ", the realm of " + target.registry());
         }
         long backoff = req.initialBackoff.toMillis();
         while (true) {
@@ -620,6 +623,29 @@ public final class RegistryClient {
                 backoff = pause(backoff, describe(e) + " (token service " + realmUrl.host() + ")", e);
             }
         }
+    }
+
+    /**
+     * Credentials go to a token realm over https, wherever it is (Docker Hub's is auth.docker.io), but never over
+     * plain HTTP, except to a plain-HTTP registry's own host (a local test registry, where they travel in clear anyway).
+     */
+    private void refuseUnsafeRealm(HttpUrl realm) {
+        if (realm.isHttps()) {
+            return;
+        }
+        String why;
+        if (!req.insecure) {
+            why = "the registry " + target.registry() + " is https, but its token realm " + realm + " is plain HTTP: the "
+                    + "credentials would travel unencrypted";
+        } else if (!realm.host().equals(base.host())) {
+            why = "the token realm " + realm + " is plain HTTP on another host than the registry " + target.registry()
+                    + ": a plain-HTTP realm is only trusted on a plain-HTTP registry's own host";
+        } else {
+            return;
+        }
+        throw new RegistryException(why + ". The credentials of user '" + req.credentials.username() + "' (from "
+                + req.credentials.source() + ") were not sent. Have the registry name an https:// token realm, or push "
+                + "without credentials if it allows that");
     }
 
     private RegistryException authFailed(int code) {

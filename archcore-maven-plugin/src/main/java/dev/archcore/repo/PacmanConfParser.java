@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * pacman.conf syntax as pacman 6.0's {@code parse_ini} and {@code conf.c} read it: a line whose first
@@ -24,6 +25,8 @@ import java.util.Set;
  */
 final class PacmanConfParser {
     private static final int MAX_INCLUDE_DEPTH = 10; // pacman's config_max_recursion
+    /** Every directive pacman knows is a word of letters; anything else in an included file means a foreign file. */
+    private static final Pattern DIRECTIVE_NAME = Pattern.compile("[A-Za-z]+");
 
     /** Directives pacman knows that archcore has no use for: accepted silently. */
     private static final Set<String> IGNORED_OPTIONS = Set.of("RootDir", "DBPath", "LogFile", "HookDir", "HoldPkg",
@@ -87,10 +90,18 @@ final class PacmanConfParser {
                     + " (" + e.getMessage() + "); check the path and its permissions.", e);
         }
         Path dir = file.toAbsolutePath().getParent();
-        readLines(text, file.toString(), dir);
+        readLines(text, file.toString(), dir, includedFrom);
     }
 
     private void readLines(String text, String source, Path baseDir) {
+        readLines(text, source, baseDir, null);
+    }
+
+    /**
+     * @param includedFrom the Include that named this file (null for the top file): a line of it that is not
+     *                     pacman.conf syntax is reported by its number, never quoted (it may be any file)
+     */
+    private void readLines(String text, String source, Path baseDir, String includedFrom) {
         String[] lines = text.split("\n", -1);
         for (int n = 0; n < lines.length; n++) {
             String where = source + " line " + (n + 1);
@@ -105,6 +116,12 @@ final class PacmanConfParser {
             int eq = line.indexOf('=');
             String key = (eq < 0 ? line : line.substring(0, eq)).strip();
             String value = eq < 0 ? null : line.substring(eq + 1).strip();
+            if (includedFrom != null && !DIRECTIVE_NAME.matcher(key).matches()) {
+                // an Include of a file that is not pacman.conf syntax (Include = /etc/shadow): its content stays out
+                throw new PacmanConfException(includedFrom + ": the included file " + source + " is not a pacman config "
+                        + "or mirrorlist (its line " + (n + 1) + " is no section and no 'Name = value' directive); "
+                        + "point the Include at a mirrorlist.");
+            }
             if (key.isEmpty()) {
                 throw new PacmanConfException(where + ": '" + line + "' has no directive name before '='; write "
                         + "'Name = value'.");

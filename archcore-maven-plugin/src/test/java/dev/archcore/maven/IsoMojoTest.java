@@ -76,4 +76,39 @@ class IsoMojoTest {
         assertThatThrownBy(() -> mojo("registryIp", null).execute()).isInstanceOf(MojoFailureException.class)
                 .hasMessageContaining("$REGISTRY_IP has no value").hasMessageContaining("archcore.registryIp");
     }
+
+    @Test
+    void aBadRegistryIpIsNamedBeforeThePkiSeesIt() {
+        for (String ip : List.of("300.1.2.3", "192.0.2", "registry.example.com", "fe80::1::2")) {
+            assertThatThrownBy(() -> mojo("registryIp", ip).execute()).as(ip).isInstanceOf(MojoFailureException.class)
+                    .hasMessageStartingWith("property archcore.registryIp: $REGISTRY_IP = '" + ip + "' is not an IP address")
+                    .hasMessageNotContaining("IP Address is invalid");
+        }
+        assertThat(tmp.resolve("pki")).doesNotExist();
+    }
+
+    @Test
+    void aBadRegistryAddressIsNamedBeforeThePkiSeesIt() {
+        assertThatThrownBy(() -> mojo("registry", "192.0.2.256:5443").execute()).isInstanceOf(MojoFailureException.class)
+                .hasMessageContaining("'192.0.2.256'").hasMessageContaining("archcore.registry")
+                .hasMessageNotContaining("IP Address is invalid");
+    }
+
+    @Test
+    void aBadRegistryHostnameIsNamedAsSuch() {
+        assertThatThrownBy(() -> mojo("registryHostname", "Registry_1").execute()).isInstanceOf(MojoFailureException.class)
+                .hasMessageStartingWith("property archcore.registryHostname: 'Registry_1' is not a host name")
+                .hasMessageNotContaining("archcore.workers");
+        assertThatThrownBy(() -> mojo("workers", List.of("slave,Bad_Worker")).execute()).isInstanceOf(MojoFailureException.class)
+                .hasMessageStartingWith("property archcore.workers: 'Bad_Worker' is not a host name");
+    }
+
+    @Test
+    void sshPort22IsALooseningToAllowByName() throws Exception {
+        assertThatThrownBy(() -> mojo("sshPort", "22").execute()).isInstanceOf(MojoFailureException.class)
+                .hasMessageContaining("the SSH port ($SSH_PORT, archcore.sshPort) is 22")
+                .hasMessageContaining("archcore.allowSshPort22=true");
+        mojo("sshPort", "22", "allowSshPort22", true).execute();
+        assertThat(tmp.resolve("target/archcore/cloud-config/registry.yaml")).content().contains("ListenStream=22");
+    }
 }

@@ -221,6 +221,15 @@ class ProvisionMojoTest {
     }
 
     @Test
+    void aBadRegistryIpIsNamedBeforeAnyDropletIsMade() throws Exception {
+        ProvisionMojo mojo = rendering(null);
+        set(mojo, "registryIp", "192.0.2.300");
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
+                .hasMessageStartingWith("archcore.registryIp: $REGISTRY_IP = '192.0.2.300' is not an IP address");
+        assertThat(sim.calls("POST", "/v2/droplets")).isEmpty();
+    }
+
+    @Test
     void flatcarGetsIgnitionThatIgnitionValidateAccepts() throws Exception {
         rendering("ignition").execute();
 

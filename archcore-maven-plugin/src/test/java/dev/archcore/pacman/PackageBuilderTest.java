@@ -127,6 +127,12 @@ class PackageBuilderTest {
     }
 
     @Test
+    void aNewlineInAProvisionIsNotPacked(@TempDir Path tmp) throws IOException {
+        // it would add a line "size = 0" to .PKGINFO
+        assertRejected(tmp, null, "provides entry 'good=1\\nsize = 0' names a package that", "arch=", "arch=(x86_64)\nprovides=($'good=1\\nsize = 0')");
+    }
+
+    @Test
     void missingArch(@TempDir Path tmp) throws IOException {
         assertRejected(tmp, null, "arch is missing", "arch=", "arch=()");
     }

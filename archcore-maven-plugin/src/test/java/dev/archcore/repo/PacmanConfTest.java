@@ -153,6 +153,21 @@ class PacmanConfTest {
     }
 
     @Test
+    void anIncludeOfAForeignFileNamesItWithoutQuotingIt() throws IOException {
+        // shaped like /etc/shadow, in every section an Include may stand
+        Path secret = write("shadow", "root:$6$Zq9s3cretHash$abc:19000:0:99999:7:::\nbin:!*:19000::::::\n");
+        for (String head : List.of("", "[options]\n", "[core]\n")) {
+            Path conf = write("pacman.conf", head + "Include = " + secret + "\n");
+            int includeLine = head.isEmpty() ? 1 : 2;
+            assertThatThrownBy(() -> PacmanConf.read(conf))
+                    .isInstanceOf(PacmanConfException.class)
+                    .hasMessageStartingWith(conf + " line " + includeLine + ": the included file " + secret
+                            + " is not a pacman config or mirrorlist (its line 1 is")
+                    .satisfies(e -> assertThat(e.getMessage()).doesNotContain("root").doesNotContain("s3cret").doesNotContain("19000"));
+        }
+    }
+
+    @Test
     void anIncludeGlobReadsTheMatchesInOrder() throws IOException {
         write("mirrors.d/b.conf", "Server = http://b/$repo\n");
         write("mirrors.d/a.conf", "Server = http://a/$repo\n");

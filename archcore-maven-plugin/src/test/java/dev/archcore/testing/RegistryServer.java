@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * The real distribution registry ({@code docker-registry}, Debian's package) on 127.0.0.1 and a random free
  * port, with its own config and storage under {@code dir}: plain HTTP, or htpasswd auth + TLS with a
- * self-signed CA (made with openssl, SAN IP:127.0.0.1). {@link #close()} stops it.
+ * self-signed CA (made with openssl, SAN IP:127.0.0.1), or token auth. {@link #close()} stops it.
  */
 public final class RegistryServer implements AutoCloseable {
     public static final String USER = "pusher";
@@ -53,15 +53,33 @@ public final class RegistryServer implements AutoCloseable {
         return start(dir, true, new Path[]{ca, certificate, key, htpasswd});
     }
 
+    /**
+     * Token auth as Docker Hub does it: the registry (plain HTTP, or TLS with a test CA when {@code tls}) challenges
+     * with {@code Bearer realm="<realm>",service="archcore-registry"} and accepts JWTs of the issuer
+     * {@value #TOKEN_ISSUER} signed by a certificate in {@code rootCertBundle}.
+     */
+    public static RegistryServer token(Path dir, boolean tls, String realm, Path rootCertBundle) {
+        return start(dir, tls, null, "auth: {token: {realm: \"" + realm + "\", service: " + TOKEN_SERVICE + ", issuer: "
+                + TOKEN_ISSUER + ", rootcertbundle: " + rootCertBundle + "}}\n");
+    }
+
+    public static final String TOKEN_SERVICE = "archcore-registry";
+    public static final String TOKEN_ISSUER = "archcore-test-issuer";
+
     public String host() {
         return "127.0.0.1:" + port;
     }
 
     private static RegistryServer start(Path dir, boolean secure) {
-        return start(dir, secure, null);
+        return start(dir, secure, null, null);
     }
 
     private static RegistryServer start(Path dir, boolean secure, Path[] given) {
+        return start(dir, secure, given, null);
+    }
+
+    /** {@code auth}: the registry's auth section; null for htpasswd ({@link #USER}) when secure. */
+    private static RegistryServer start(Path dir, boolean secure, Path[] given, String auth) {
         Tools.require("docker-registry", "skopeo");
         try {
             Files.createDirectories(dir);
@@ -91,9 +109,12 @@ public final class RegistryServer implements AutoCloseable {
                 Files.writeString(dir.resolve("htpasswd"), htpasswd.strip() + "\n");
                 config.append("  tls: {certificate: ").append(dir.resolve("server.crt")).append(", key: ")
                         .append(dir.resolve("server.key")).append("}\n")
-                        .append("auth: {htpasswd: {realm: archcore-test, path: ").append(dir.resolve("htpasswd")).append("}}\n");
+                        .append(auth != null ? "" : "auth: {htpasswd: {realm: archcore-test, path: " + dir.resolve("htpasswd") + "}}\n");
                 certDir = Files.createDirectories(dir.resolve("certs"));
                 Files.copy(ca, certDir.resolve("ca.crt"));
+            }
+            if (auth != null) {
+                config.append(auth);
             }
             Files.writeString(dir.resolve("config.yml"), config);
             Path log = dir.resolve("registry.log");

@@ -138,6 +138,10 @@ public final class LockdownLint {
             }
         }
         if (sshPort == 22) {
+            // the lock-down moves sshd off the port every scanner tries; 22 itself is what allowSshPort22 allows
+            int line = units().stream().filter(u -> u.get("name").text("").equals("sshd.socket"))
+                    .map(u -> u.get("name").line).findFirst().orElse(1);
+            add(Loosening.SSH_PORT_22, line, "the SSH port ($SSH_PORT, archcore.sshPort) is 22: choose another port");
             return;
         }
         boolean moved = false;

@@ -7,8 +7,8 @@ public enum Loosening {
     PASSWORD_LOGIN("allowPasswordLogin", "SSH password login (sshd_config must say PasswordAuthentication no, "
             + "KbdInteractiveAuthentication/ChallengeResponseAuthentication no, and no user may get a passwd)"),
     ROOT_LOGIN("allowRootLogin", "SSH root login (sshd_config must say PermitRootLogin no)"),
-    SSH_PORT_22("allowSshPort22", "sshd on port 22 although a custom SSH port is set (sshd.socket needs a drop-in "
-            + "with 'ListenStream=' then 'ListenStream=$SSH_PORT')"),
+    SSH_PORT_22("allowSshPort22", "sshd on port 22: archcore.sshPort=22, or port 22 kept beside a custom SSH port "
+            + "(sshd.socket needs a drop-in with 'ListenStream=' then 'ListenStream=$SSH_PORT')"),
     NTPD("allowNtpd", "ntpd instead of systemd-timesyncd (ntpd.service must be masked, systemd-timesyncd.service enabled)"),
     ETCD_PEER("allowEtcdPeerUrl", "an etcd peer URL reachable from other hosts (a single-member etcd keeps its peer "
             + "URL on 127.0.0.1)"),

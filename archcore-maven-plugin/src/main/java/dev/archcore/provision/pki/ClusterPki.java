@@ -23,6 +23,7 @@ import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.util.IPAddress;
 
 import java.io.IOException;
 import java.io.StringReader;
@@ -118,6 +119,13 @@ public final class ClusterPki {
         }
         if (request.registryNames().isEmpty()) {
             throw new PkiException("the registry certificate needs at least one address or name (archcore.registryIp)");
+        }
+        for (String name : request.registryNames()) {
+            // Bouncy Castle would only say "IP Address is invalid", naming neither the address nor its parameter
+            if (isIpAddress(name) && !IPAddress.isValid(name)) {
+                throw new PkiException("the registry certificate cannot name '" + name + "': it is not a valid IP address "
+                        + "(archcore.registryIp, or the host of archcore.registry)");
+            }
         }
         try {
             Files.createDirectories(dir);
