@@ -154,6 +154,18 @@ abstract class AbstractClusterMojo extends AbstractClusterPkiMojo {
         return services;
     }
 
+    /**
+     * The window's services with their stop commands, to close what archcore:push opened: both, whatever this goal's
+     * parameters say (the record names which to stop); their probes are never asked.
+     */
+    List<UpdateWindow.Service> windowToClose() {
+        UpdateWindow.Probe unused = ssh -> {
+            throw new IllegalStateException("not probed when closing");
+        };
+        return List.of(new UpdateWindow.Service(ETCD, etcdStart, etcdStop, unused),
+                new UpdateWindow.Service(REGISTRY, registryStart, registryStop, unused));
+    }
+
     Duration windowTimeout() {
         return Duration.ofSeconds(Math.max(1, windowTimeoutSeconds));
     }

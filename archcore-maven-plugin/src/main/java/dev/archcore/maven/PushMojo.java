@@ -173,8 +173,10 @@ public class PushMojo extends AbstractClusterMojo {
             throw new MojoExecutionException("cannot remove " + windowFile + ": " + e.getMessage(), e);
         }
         boolean handedOver = false;
+        boolean pushed = false;
         try {
             push(info, target, credentials, trustedCa, archcore, log);
+            pushed = true;
             if (!opened.isEmpty() && deployFollows()) {
                 new UpdateWindowRecord(cluster, opened, buildId()).write(windowFile);
                 handedOver = true;
@@ -184,10 +186,11 @@ public class PushMojo extends AbstractClusterMojo {
             throw new MojoExecutionException("cannot write " + windowFile + ": " + e.getMessage(), e);
         } finally {
             if (!handedOver && !opened.isEmpty()) {
-                try {
-                    UpdateWindow.close(endpoint, ssh, window, opened, log);
-                } catch (ClusterException e) {
-                    getLog().warn("could not close the update window: " + e.getMessage());
+                String left = UpdateWindow.closeOrExplain(endpoint, ssh, window, opened, log);
+                if (left != null && !pushed) {
+                    getLog().error(left);  // the push's own failure follows
+                } else if (left != null) {
+                    throw new MojoFailureException("The image was pushed. " + left);
                 }
             }
         }

@@ -49,8 +49,9 @@ public final class EtcdServer implements AutoCloseable {
         return stop.toString();
     }
 
+    /** Its process runs (the start script's pid file is there and the process is alive). */
     public boolean running() {
-        return Files.exists(dir.resolve("etcd.pid"));
+        return Processes.alive(dir.resolve("etcd.pid"));
     }
 
     @Override
