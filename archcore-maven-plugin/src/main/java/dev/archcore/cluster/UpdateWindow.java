@@ -29,6 +29,11 @@ public final class UpdateWindow {
     @FunctionalInterface
     public interface Probe {
         boolean answers(SshTunnel ssh);
+
+        /** Why the last {@link #answers} said no, for the message when a service does not answer in time; or null. */
+        default String lastProblem() {
+            return null;
+        }
     }
 
     /** A service of the window, the commands (run on the master) that start and stop it, and its probe. */
@@ -63,10 +68,12 @@ public final class UpdateWindow {
                     break;
                 }
                 if (System.nanoTime() > until) {
+                    String problems = String.join("; ", waiting.stream().filter(s -> s.probe().lastProblem() != null)
+                            .map(s -> s.name() + ": " + s.probe().lastProblem()).toList());
                     throw new ClusterException("started " + names(waiting) + " on " + ssh.endpoint() + " but "
                             + (waiting.size() == 1 ? "it does" : "they do") + " not answer after " + timeout.toSeconds()
-                            + " s (archcore.window.timeoutSeconds); look at the service's log on the master "
-                            + "(journalctl -u etcd-member -u archcore-registry)");
+                            + " s (archcore.window.timeoutSeconds)" + (problems.isEmpty() ? "" : " (" + problems + ")")
+                            + "; look at the service's log on the master (journalctl -u etcd-member -u archcore-registry)");
                 }
                 sleep(poll);
             }
@@ -169,13 +176,38 @@ public final class UpdateWindow {
                 + commands.replace("'", "'\\''") + "'";
     }
 
-    /** etcd answers its v2 keys API (what fleet uses) on {@code port} of the master, reached through the tunnel. */
-    public static Probe etcd(int port) {
-        return ssh -> {
-            try (StreamHttpClient http = new StreamHttpClient(() -> ssh.openTcp("127.0.0.1", port), "127.0.0.1:" + port)) {
-                return http.send("GET", "/v2/keys/", null, null).status() == 200;
-            } catch (IOException e) {
-                return false;
+    /**
+     * etcd answers its v2 keys API (what fleet uses) on {@code port} of the master, reached through the tunnel at
+     * 127.0.0.1: over TLS with archcore's client certificate ({@code tls}), or plain HTTP when {@code tls} is null
+     * (a master whose node files were made before etcd used TLS).
+     */
+    public static Probe etcd(int port, EtcdTls tls) {
+        return new Probe() {
+            private volatile String problem;
+
+            @Override
+            public boolean answers(SshTunnel ssh) {
+                StreamConnection.Opener opener = tls == null ? () -> ssh.openTcp("127.0.0.1", port)
+                        : () -> tls.wrap(ssh.openTcp("127.0.0.1", port), "127.0.0.1", port);
+                try (StreamHttpClient http = new StreamHttpClient(opener, "127.0.0.1:" + port)) {
+                    int status = http.send("GET", "/v2/keys/", null, null).status();
+                    problem = "GET /v2/keys/ answered HTTP " + status;
+                    return status == 200;
+                } catch (javax.net.ssl.SSLException e) {
+                    problem = "TLS with etcd failed (" + e.getMessage() + "): etcd must present the cluster CA's "
+                            + "certificate for 127.0.0.1 and accept archcore's client certificate " + tls.source()
+                            + "; a master provisioned before etcd used TLS answers plain HTTP: provision it again with "
+                            + "archcore:iso's files, or set -Darchcore.etcd.plainHttp=true until then";
+                    return false;
+                } catch (IOException e) {
+                    problem = e.getMessage();
+                    return false;
+                }
+            }
+
+            @Override
+            public String lastProblem() {
+                return problem;
             }
         };
     }

@@ -139,7 +139,7 @@ class DeployMojoTest {
                 "registryStart", w.registry.startCommand(), "registryStop", w.registry.stopCommand(),
                 "registry", w.registry.host(), "insecure", true, "windowTimeoutSeconds", 30,
                 "timeoutSeconds", 30, "pollMillis", 50, "unit", tmp.resolve("units/demo.service").toFile(),
-                "registryPort", 5443);
+                "registryPort", 5443, "etcdPlainHttp", true);
         MojoFields.setAll(mojo, fields);
         return mojo;
     }
