@@ -3,7 +3,8 @@
 // fleet simulator (plugin test code) on a Unix socket behind sshd, with four machines.
 // 1. the image is in the registry, every machine runs the new unit (image pinned by digest), the window is closed;
 //    etcd answers only TLS clients with a certificate from the cluster PKI (the window's check presents archcore's);
-// 2. a unit that fails on one machine is rolled back on all of them, the build fails naming the machine.
+// 2. a unit that fails on one machine is rolled back on all of them, the build fails naming the machine;
+// 3. a build that fails between push and deploy still has the window closed (when Maven exits).
 import dev.archcore.testing.*
 import java.nio.file.*
 
@@ -105,7 +106,18 @@ try {
     assert sim.states('demo.service').values().every { it == "${newHash} loaded/active/running".toString() }
     assert !answers(made.port) && !answers(etcd.clientPort) : 'the update window was left open after the failure'
 
-    // 3. archcore:machines lists the machines and the unit on each
+    // 3. the build fails after archcore:push, before archcore:deploy runs (its configuration is refused): the window
+    //    push handed over is closed when Maven exits, by the guard push registered
+    def broken = mvn(['deploy', '-Darchcore.deploy.pollMillis=not-a-number'])
+    new File(basedir, 'deploy-3.log').text = broken.out
+    assert broken.code != 0 : broken.out
+    assert broken.out.contains('Update window left open for archcore:deploy') : broken.out
+    assert broken.out.contains('the build ended before archcore:deploy closed the update window') : broken.out
+    assert broken.out.contains('Update window: stopped registry') && broken.out.contains('Update window: stopped etcd') : broken.out
+    assert !answers(made.port) && !answers(etcd.clientPort) : 'the update window was left open when the build failed before deploy'
+    assert !new File(demo, 'target/archcore/update-window.json').exists()
+
+    // 4. archcore:machines lists the machines and the unit on each
     def machines = mvn(['archcore:machines'])
     assert machines.code == 0 : machines.out
     assert machines.out.contains('4 machine(s) in the cluster') && machines.out.contains('role=registry')

@@ -180,6 +180,8 @@ public class PushMojo extends AbstractClusterMojo {
             if (!opened.isEmpty() && deployFollows()) {
                 new UpdateWindowRecord(cluster, opened, buildId()).write(windowFile);
                 handedOver = true;
+                // should the build fail before archcore:deploy, the window is closed when Maven exits
+                UpdateWindowGuard.register(new UpdateWindowGuard(windowFile, buildId(), endpoint, ssh, window, System.err));
                 getLog().info("Update window left open for archcore:deploy, which closes it (" + windowFile + ")");
             }
         } catch (IOException e) {

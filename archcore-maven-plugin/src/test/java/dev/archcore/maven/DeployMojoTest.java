@@ -217,6 +217,24 @@ class DeployMojoTest {
     }
 
     @Test
+    void aBuildThatEndsBetweenPushAndDeployHasTheWindowClosedWhenTheJvmExits() throws Exception {
+        try (OpenWindow w = new OpenWindow("guard", sshd.endpoint())) {
+            java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+            UpdateWindowGuard guard = new UpdateWindowGuard(UpdateWindowRecord.file(w.target), 0, sshd.sshEndpoint(),
+                    sshd.options(), mojo(w).windowToClose(), new java.io.PrintStream(printed, true));
+            // what the shutdown hook archcore:push registers runs: no archcore:deploy consumed the record
+            guard.run();
+            assertThat(w.closed()).as("etcd and the registry stopped, the record gone").isTrue();
+            assertThat(printed.toString()).contains("the build ended before archcore:deploy closed the update window",
+                    "[INFO] Update window: stopped registry", "[INFO] Update window: stopped etcd").doesNotContain("[ERROR]");
+            // after a deploy (it deletes the record) the guard has nothing to do
+            printed.reset();
+            guard.run();
+            assertThat(printed.toString()).isEmpty();
+        }
+    }
+
+    @Test
     void whenTheMasterCannotBeReachedToCloseTheMessageSaysWhatRunsAndHowToStopIt() throws Exception {
         int closed;
         try (ServerSocket s = new ServerSocket(0)) {
