@@ -58,7 +58,7 @@ final class UpdateWindowGuard implements Runnable {
         } catch (IOException e) {
             // the guard reports it when it runs
         }
-        UpdateWindow.leftRunning(guard.endpoint, guard.services, List.of());
+        UpdateWindow.leftRunning(guard.endpoint, guard.services, guard.services.stream().map(UpdateWindow.Service::name).toList());
         guard.log.debug("");
         Runtime.getRuntime().addShutdownHook(new Thread(guard, "archcore-update-window-guard"));
     }

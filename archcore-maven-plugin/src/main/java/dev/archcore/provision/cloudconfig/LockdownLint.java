@@ -248,7 +248,7 @@ public final class LockdownLint {
             boolean listensOffHostTls = false;
             int listenLine = 0;
             for (String key : List.of("listen_client_urls", "advertise_client_urls")) {
-                YamlNode v = e.get(key);
+                YamlNode v = either(e, key);
                 if (v.exists()) {
                     plainOffHost(v.line, "coreos." + section + "." + key, v.text(""));
                     if (key.startsWith("listen") && offHostTls(v.text(""))) {
@@ -257,12 +257,12 @@ public final class LockdownLint {
                     }
                 }
             }
-            if (listensOffHostTls && (!e.get("client_cert_auth").isTrue() || !e.get("trusted_ca_file").exists())) {
+            if (listensOffHostTls && (!either(e, "client_cert_auth").isTrue() || !either(e, "trusted_ca_file").exists())) {
                 add(Loosening.INSECURE_ETCD, listenLine, "coreos." + section + " listens for clients on other hosts without "
                         + "client_cert_auth: true and a trusted_ca_file: anyone who reaches it may use it");
             }
         }
-        YamlNode fleetServers = coreos.get("fleet").get("etcd_servers");
+        YamlNode fleetServers = either(coreos.get("fleet"), "etcd_servers");
         if (fleetServers.exists()) {
             plainOffHost(fleetServers.line, "coreos.fleet.etcd_servers", fleetServers.text(""));
         }
@@ -290,6 +290,12 @@ public final class LockdownLint {
                 }
             }
         }
+    }
+
+    /** {@code key}, or the same with '-' for '_' (coreos-cloudinit reads both). */
+    private static YamlNode either(YamlNode map, String key) {
+        YamlNode v = map.get(key);
+        return v.exists() ? v : map.get(key.replace('_', '-'));
     }
 
     /** Each plain-HTTP URL in {@code urls} that is not on loopback is a finding. */

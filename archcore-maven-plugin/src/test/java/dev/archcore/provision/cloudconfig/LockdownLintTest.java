@@ -131,6 +131,9 @@ class LockdownLintTest {
         refused(Loosening.INSECURE_ETCD, t -> t.replace("coreos:\n  units:\n",
                 "coreos:\n  etcd2:\n    advertise_client_urls: \"http://$REGISTRY_IP:$ETCD_PORT\"\n  units:\n"),
                 "advertise_client_urls:");
+        // coreos-cloudinit reads '-' in keys as '_'
+        refused(Loosening.INSECURE_ETCD, t -> t.replace("coreos:\n  units:\n",
+                "coreos:\n  fleet:\n    etcd-servers: \"http://$REGISTRY_IP:$ETCD_PORT\"\n  units:\n"), "etcd-servers:");
     }
 
     @Test
