@@ -30,7 +30,8 @@ hosts.each { host ->
     assert text.contains("- \"${key}\"")
     // the staging profile's registry and master address, the pom's ports
     assert text.contains('/etc/docker/certs.d/192.0.2.10:5443/ca.crt')
-    assert text.contains('FLEET_ETCD_SERVERS=http://192.0.2.10:2479')
+    assert text.contains('FLEET_ETCD_SERVERS=https://192.0.2.10:2479')
+    assert text.contains('FLEET_ETCD_CERTFILE=/etc/archcore/fleet/etcd-client.crt')
     assert text.contains('ListenStream=2222')
     assert text.contains('ARCHCORE_APP=cluster')
     // (a bcrypt hash has '$' too: look for the template's placeholder names)
@@ -56,13 +57,28 @@ hosts.each { host ->
     assert p.waitFor() == 0
     assert userData == new File(out, "cloud-config/${host}.yaml").bytes : "${host}: the ISO's user_data differs from ${host}.yaml"
 }
-assert !new File(out, 'cloud-config/slave.yaml').text.contains('PRIVATE KEY')
+// a worker holds fleet's etcd client key only (owner-only files), never the registry's or etcd's
+File pkiDir = new File(basedir, 'pki')
+def keyLine = { String name -> new File(pkiDir, name).readLines()[1] }
+String slave = new File(out, 'cloud-config/slave.yaml').text
+assert slave.contains(keyLine('etcd-fleet.key')) && !slave.contains(keyLine('registry.key')) && !slave.contains(keyLine('etcd.key'))
+assert !slave.contains(keyLine('etcd-archcore.key'))
+assert java.nio.file.Files.getPosixFilePermissions(new File(out, 'cloud-config/slave.yaml').toPath()) ==
+        java.nio.file.attribute.PosixFilePermissions.fromString('rw-------')
+String registryYaml = new File(out, 'cloud-config/registry.yaml').text
+assert registryYaml.contains('ETCD_CLIENT_CERT_AUTH=true') && registryYaml.contains('ETCD_LISTEN_CLIENT_URLS=https://192.0.2.10:2479,https://127.0.0.1:2479')
+assert !registryYaml.contains(keyLine('etcd-archcore.key'))
 
 // the PKI: made where asked, the registry certificate for the staging address and name, signed by the CA
 File pki = new File(basedir, 'pki')
 ok(pki, ['openssl', 'verify', '-CAfile', 'ca.crt', 'registry.crt'])
 String san = ok(pki, ['openssl', 'x509', '-in', 'registry.crt', '-noout', '-ext', 'subjectAltName'])
 assert san.contains('IP Address:192.0.2.10') && san.contains('DNS:registry.staging.example.invalid')
+// etcd's server certificate (the master's address and loopback) and the two client certificates, from the same CA
+ok(pki, ['openssl', 'verify', '-CAfile', 'ca.crt', 'etcd.crt', 'etcd-fleet.crt', 'etcd-archcore.crt'])
+String etcdSan = ok(pki, ['openssl', 'x509', '-in', 'etcd.crt', '-noout', '-ext', 'subjectAltName,extendedKeyUsage'])
+assert etcdSan.contains('IP Address:192.0.2.10') && etcdSan.contains('IP Address:127.0.0.1') && etcdSan.contains('TLS Web Server Authentication')
+assert ok(pki, ['openssl', 'x509', '-in', 'etcd-fleet.crt', '-noout', '-ext', 'extendedKeyUsage']).contains('TLS Web Client Authentication')
 assert !new File(cluster, 'pki').exists()
 
 // a second run reuses the PKI and gives the same bytes

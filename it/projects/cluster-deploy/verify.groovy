@@ -2,7 +2,9 @@
 // etcd and docker-registry (TLS + htpasswd) started and stopped by the update window's commands over SSH, and the
 // fleet simulator (plugin test code) on a Unix socket behind sshd, with four machines.
 // 1. the image is in the registry, every machine runs the new unit (image pinned by digest), the window is closed;
-// 2. a unit that fails on one machine is rolled back on all of them, the build fails naming the machine.
+//    etcd answers only TLS clients with a certificate from the cluster PKI (the window's check presents archcore's);
+// 2. a unit that fails on one machine is rolled back on all of them, the build fails naming the machine;
+// 3. a build that fails between push and deploy still has the window closed (when Maven exits).
 import dev.archcore.testing.*
 import java.nio.file.*
 
@@ -20,7 +22,12 @@ def run = { File dir, List<String> cmd, Map<String, String> env = [:] ->
 def answers = { int port -> try { new Socket('127.0.0.1', port).close(); true } catch (IOException e) { false } }
 
 def sshd = SshServer.start(work.resolve('sshd'))
-def etcd = new EtcdServer(work.resolve('etcd'))
+// the cluster PKI archcore:iso makes: the master's etcd asks for a client certificate from its CA, and the update
+// window's health check (through the SSH tunnel) presents archcore's
+Path pki = work.resolve('pki')
+dev.archcore.provision.pki.ClusterPki.ensure(new dev.archcore.provision.pki.ClusterPki.Request(pki, 'demo', ['127.0.0.1'],
+        'archcore', null, dev.archcore.util.Log.NONE))
+def etcd = new EtcdServer(work.resolve('etcd'), pki)
 // the registry's TLS certificate, htpasswd and config, then run by scripts as the master's systemctl would
 def made = RegistryServer.secure(work.resolve('registry'))
 made.close()
@@ -42,6 +49,7 @@ try {
                    "-Darchcore.cluster=${sshd.endpoint()}".toString(),
                    "-Darchcore.ssh.identity=${sshd.clientKey}".toString(), "-Darchcore.ssh.knownHosts=${sshd.knownHosts}".toString(),
                    "-Darchcore.fleet.socket=${sim.socket}".toString(), "-Darchcore.etcdPort=${etcd.clientPort}".toString(),
+                   "-Darchcore.pkiDirectory=${pki}".toString(),
                    "-Darchcore.window.etcdStart=${etcd.startCommand()}".toString(), "-Darchcore.window.etcdStop=${etcd.stopCommand()}".toString(),
                    "-Darchcore.window.registryStart=sh ${regDir}/start.sh".toString(), "-Darchcore.window.registryStop=sh ${regDir}/stop.sh".toString(),
                    '-Darchcore.deploy.pollMillis=200', '-Darchcore.deploy.timeoutSeconds=60'] + extra
@@ -98,7 +106,18 @@ try {
     assert sim.states('demo.service').values().every { it == "${newHash} loaded/active/running".toString() }
     assert !answers(made.port) && !answers(etcd.clientPort) : 'the update window was left open after the failure'
 
-    // 3. archcore:machines lists the machines and the unit on each
+    // 3. the build fails after archcore:push, before archcore:deploy runs (its configuration is refused): the window
+    //    push handed over is closed when Maven exits, by the guard push registered
+    def broken = mvn(['deploy', '-Darchcore.deploy.pollMillis=not-a-number'])
+    new File(basedir, 'deploy-3.log').text = broken.out
+    assert broken.code != 0 : broken.out
+    assert broken.out.contains('Update window left open for archcore:deploy') : broken.out
+    assert broken.out.contains('the build ended before archcore:deploy closed the update window') : broken.out
+    assert broken.out.contains('Update window: stopped registry') && broken.out.contains('Update window: stopped etcd') : broken.out
+    assert !answers(made.port) && !answers(etcd.clientPort) : 'the update window was left open when the build failed before deploy'
+    assert !new File(demo, 'target/archcore/update-window.json').exists()
+
+    // 4. archcore:machines lists the machines and the unit on each
     def machines = mvn(['archcore:machines'])
     assert machines.code == 0 : machines.out
     assert machines.out.contains('4 machine(s) in the cluster') && machines.out.contains('role=registry')

@@ -162,14 +162,15 @@ check(xfleet == ['[X-Fleet]', 'Global=true'], "[X-Fleet] must hold only Global=t
     check(yaml.startsWith('#cloud-config\n'), "$path: first line must be #cloud-config")
     ['$SSH_PORT', '$ETCD_PORT', '$REGISTRY_IP', '$REGISTRY', '$APP_NAME', '$APP_PORT', '$public_ipv4', 'hostname: $HOSTNAME',
      '- $SSH_AUTHORIZED_KEYS', 'ListenStream=$SSH_PORT', 'PasswordAuthentication no', 'PermitRootLogin no',
-     'systemd-timesyncd.service', 'FLEET_ETCD_SERVERS=http://$REGISTRY_IP:$ETCD_PORT', '/etc/docker/certs.d/$REGISTRY_IP:$REGISTRY_PORT/ca.crt',
-     '      $CA_CERT'].each {
+     'systemd-timesyncd.service', 'FLEET_ETCD_SERVERS=https://$REGISTRY_IP:$ETCD_PORT', '/etc/docker/certs.d/$REGISTRY_IP:$REGISTRY_PORT/ca.crt',
+     '      $CA_CERT', 'FLEET_ETCD_CERTFILE=', 'FLEET_ETCD_KEYFILE=', '      $FLEET_ETCD_KEY'].each {
         check(yaml.contains(it), "$path lost: $it")
     }
     check(!yaml.contains('"insecure-registries"'), "$path: Docker must check the registry's certificate")
     if (role == 'registry') {
         ['etcd-member.service', 'archcore-registry.service', '$REGISTRY_PORT', '      $REGISTRY_KEY', '      $REGISTRY_HTPASSWD',
-         'REGISTRY_AUTH=htpasswd', 'REGISTRY_HTTP_TLS_CERTIFICATE'].each {
+         'REGISTRY_AUTH=htpasswd', 'REGISTRY_HTTP_TLS_CERTIFICATE', 'ETCD_CLIENT_CERT_AUTH=true',
+         'ETCD_LISTEN_CLIENT_URLS=https://$REGISTRY_IP:$ETCD_PORT,https://127.0.0.1:$ETCD_PORT', '      $ETCD_KEY'].each {
             check(yaml.contains(it), "$path lost: $it")
         }
     } else {

@@ -23,19 +23,30 @@ public final class Deployer {
     private Deployer() {
     }
 
+    /**
+     * Deploys, and closes the update window on every path: the services handed over in {@link
+     * DeployRequest#windowOpen()} and those this call starts, also when the unit is refused before connecting. Where
+     * closing is impossible (the master cannot be reached), the exception says what still runs and how to stop it.
+     */
     public static DeployResult deploy(DeployRequest req) {
         Log log = req.log();
-        // everything that can be checked here is checked before touching the cluster
-        UnitFile unit = UnitFile.render(req.unitTemplate(), req.image(), req.unitSource());
-        checkUnitName(req.unitName(), req.unitSource());
         List<String> open = new ArrayList<>(req.windowOpen());
+        // everything that can be checked here is checked before touching the cluster
+        UnitFile unit;
+        try {
+            unit = UnitFile.render(req.unitTemplate(), req.image(), req.unitSource());
+            checkUnitName(req.unitName(), req.unitSource());
+        } catch (ClusterException e) {
+            String left = UpdateWindow.closeOrExplain(req.endpoint(), req.ssh(), req.window(), open, log);
+            throw left == null ? e : new ClusterException(e.getMessage() + ". " + left, e);
+        }
         ClusterConnection cluster;
         try {
             cluster = ClusterConnection.open(req.endpoint(), req.ssh(), req.fleetSocket(), log);
         } catch (ClusterException e) {
             if (!open.isEmpty()) {
-                throw new ClusterException(e.getMessage() + ". The update window archcore:push opened (" + String.join(
-                        " and ", open) + " on " + req.endpoint() + ") could not be closed: stop them there by hand", e);
+                throw new ClusterException(e.getMessage() + ". The update window archcore:push opened could not be "
+                        + "closed: " + UpdateWindow.leftRunning(req.endpoint(), req.window(), open), e);
             }
             throw e;
         }

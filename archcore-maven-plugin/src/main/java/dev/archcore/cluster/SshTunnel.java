@@ -83,13 +83,17 @@ public final class SshTunnel implements AutoCloseable {
             log.debug("SSH: connected to " + endpoint + " (" + how + ")");
             return new SshTunnel(endpoint, session, timeout);
         } catch (JSchUnknownHostKeyException e) {
+            // whatever answered on the network is not evidence: only a fingerprint from the master itself is
             throw new ClusterException("the host key of " + endpoint + " is not in " + knownHosts + ", so the master "
-                    + "cannot be trusted yet. Check its fingerprint with the provider, then add it (ssh-keyscan -p "
-                    + endpoint.port() + " " + endpoint.host() + " >> " + knownHosts + ", or connect once with ssh), or "
-                    + "let archcore record it on first use with -Darchcore.ssh.trustOnFirstUse=true");
+                    + "cannot be trusted yet. It offered " + recorder.offered() + ". Compare that fingerprint with the "
+                    + "master's own, read out of band (on its console or the provider's: ssh-keygen -lf "
+                    + "/etc/ssh/ssh_host_" + recorder.offeredFileType() + "_key.pub); only if they match, connect once "
+                    + "with ssh (it shows the same fingerprint and records the key in known_hosts) or let archcore "
+                    + "record it with -Darchcore.ssh.trustOnFirstUse=true");
         } catch (JSchChangedHostKeyException e) {
             throw new ClusterException("the host key of " + endpoint + " has CHANGED from the one recorded in "
-                    + knownHosts + ": someone may be in the middle, or the master was rebuilt. Nothing was sent. "
+                    + knownHosts + " (it offered " + recorder.offered() + "): someone may be in the middle, or the "
+                    + "master was rebuilt. Nothing was sent. "
                     + "If the master was rebuilt, check the new key's fingerprint, remove the old line (ssh-keygen -R '"
                     + (endpoint.port() == 22 ? endpoint.host() : "[" + endpoint.host() + "]:" + endpoint.port())
                     + "' -f " + knownHosts + ") and connect again");
@@ -271,13 +275,16 @@ public final class SshTunnel implements AutoCloseable {
     }
 
     /**
-     * known_hosts, strict; with trust on first use, a host that is not there at all is accepted once and recorded
-     * (a host whose key changed is still refused: that is what known_hosts is for).
+     * known_hosts, strict; with trust on first use, a host that is not there at all is accepted once and recorded.
+     * A host known under any key type is a known host: another key, of its type or another, is a changed key and
+     * refused (jsch alone says NOT_INCLUDED for a key of a type known_hosts has none of for that host, which trust
+     * on first use would have accepted: an attacker would only need to offer another key type).
      */
     private static final class TrustOnFirstUse implements HostKeyRepository {
         private final HostKeyRepository known;
         private final boolean tofu;
         private final Log log;
+        private HostKey offered;
 
         TrustOnFirstUse(HostKeyRepository known, boolean tofu, Log log) {
             this.known = known;
@@ -287,19 +294,44 @@ public final class SshTunnel implements AutoCloseable {
 
         @Override
         public int check(String host, byte[] key) {
+            try {
+                offered = new HostKey(host, key);
+            } catch (JSchException e) {
+                offered = null;
+            }
             int result = known.check(host, key);
-            if (result == NOT_INCLUDED && tofu) {
-                try {
-                    HostKey hostKey = new HostKey(host, key);
-                    known.add(hostKey, YES);
-                    log.warn("SSH: trusted " + host + " on first use (" + hostKey.getType() + " "
-                            + hostKey.getFingerPrint(new JSch()) + "), recorded in " + known.getKnownHostsRepositoryID());
-                    return OK;
-                } catch (JSchException e) {
-                    return NOT_INCLUDED;
-                }
+            if (result != NOT_INCLUDED) {
+                return result;
+            }
+            HostKey[] recorded = known.getHostKey(host, null);
+            if (recorded != null && recorded.length > 0) {
+                return CHANGED;
+            }
+            if (tofu && offered != null) {
+                known.add(offered, YES);
+                log.warn("SSH: trusted " + host + " on first use (" + offered.getType() + " " + fingerprint(offered)
+                        + "), recorded in " + known.getKnownHostsRepositoryID());
+                return OK;
             }
             return result;
+        }
+
+        /** The key the master offered, as ssh-keygen -l names it: "the ED25519 key SHA256:...". */
+        String offered() {
+            if (offered == null) {
+                return "a key of a type archcore does not know";
+            }
+            return "the " + offeredFileType().toUpperCase(java.util.Locale.ROOT) + " key " + fingerprint(offered);
+        }
+
+        /** The key type as in the master's file name /etc/ssh/ssh_host_TYPE_key.pub. */
+        String offeredFileType() {
+            String type = offered == null ? "" : offered.getType();
+            return type.startsWith("ecdsa") ? "ecdsa" : type.startsWith("ssh-") ? type.substring(4) : type.isEmpty() ? "ed25519" : type;
+        }
+
+        private static String fingerprint(HostKey key) {
+            return key.getFingerPrint(new JSch());
         }
 
         @Override

@@ -29,6 +29,11 @@ public final class UpdateWindow {
     @FunctionalInterface
     public interface Probe {
         boolean answers(SshTunnel ssh);
+
+        /** Why the last {@link #answers} said no, for the message when a service does not answer in time; or null. */
+        default String lastProblem() {
+            return null;
+        }
     }
 
     /** A service of the window, the commands (run on the master) that start and stop it, and its probe. */
@@ -63,10 +68,12 @@ public final class UpdateWindow {
                     break;
                 }
                 if (System.nanoTime() > until) {
+                    String problems = String.join("; ", waiting.stream().filter(s -> s.probe().lastProblem() != null)
+                            .map(s -> s.name() + ": " + s.probe().lastProblem()).toList());
                     throw new ClusterException("started " + names(waiting) + " on " + ssh.endpoint() + " but "
                             + (waiting.size() == 1 ? "it does" : "they do") + " not answer after " + timeout.toSeconds()
-                            + " s (archcore.window.timeoutSeconds); look at the service's log on the master "
-                            + "(journalctl -u etcd-member -u archcore-registry)");
+                            + " s (archcore.window.timeoutSeconds)" + (problems.isEmpty() ? "" : " (" + problems + ")")
+                            + "; look at the service's log on the master (journalctl -u etcd-member -u archcore-registry)");
                 }
                 sleep(poll);
             }
@@ -99,10 +106,36 @@ public final class UpdateWindow {
         }
     }
 
-    /** Stops the named services (those {@link #open} started), last started first; failures are warnings. */
-    public static void close(SshTunnel ssh, List<Service> services, Collection<String> started, Log log) {
+    /**
+     * Connects to the master and stops the services that were started there, for a step that failed or stopped
+     * early: never throws.
+     *
+     * @return null when everything started is stopped, else one paragraph saying what still runs, why, and the
+     * command that stops it
+     */
+    public static String closeOrExplain(SshEndpoint endpoint, SshOptions options, List<Service> services,
+                                        Collection<String> started, Log log) {
+        if (started.isEmpty()) {
+            return null;
+        }
+        try (SshTunnel ssh = SshTunnel.connect(endpoint, options, log)) {
+            List<String> left = close(ssh, services, started, log);
+            return left.isEmpty() ? null : "The update window could not be closed: " + leftRunning(endpoint, services, left);
+        } catch (RuntimeException e) {
+            return "The update window could not be closed (" + e.getMessage() + "): "
+                    + leftRunning(endpoint, services, started);
+        }
+    }
+
+    /**
+     * Stops the named services (those {@link #open} started), last started first; failures are warnings.
+     *
+     * @return the names of those still running (their stop command failed)
+     */
+    public static List<String> close(SshTunnel ssh, List<Service> services, Collection<String> started, Log log) {
         List<Service> reversed = new ArrayList<>(services);
         java.util.Collections.reverse(reversed);
+        List<String> left = new ArrayList<>();
         for (Service s : reversed) {
             if (!started.contains(s.name())) {
                 continue;
@@ -111,23 +144,70 @@ public final class UpdateWindow {
                 SshTunnel.ExecResult r = ssh.exec(s.stopCommand(), Duration.ofMinutes(2));
                 if (r.exitCode() == 0) {
                     log.info("Update window: stopped " + s.name() + " on " + ssh.endpoint());
-                } else {
-                    log.warn("Update window: '" + s.stopCommand() + "' exited " + r.exitCode() + " on " + ssh.endpoint()
-                            + "; " + s.name() + " may still run there: " + r.output());
+                    continue;
                 }
+                log.warn("Update window: '" + s.stopCommand() + "' exited " + r.exitCode() + " on " + ssh.endpoint()
+                        + (r.output().isEmpty() ? "" : ": " + r.output()) + ". "
+                        + leftRunning(ssh.endpoint(), services, List.of(s.name())));
             } catch (ClusterException e) {
-                log.warn("Update window: could not stop " + s.name() + " on " + ssh.endpoint() + ": " + e.getMessage());
+                log.warn("Update window: could not stop " + s.name() + " on " + ssh.endpoint() + ": " + e.getMessage()
+                        + ". " + leftRunning(ssh.endpoint(), services, List.of(s.name())));
             }
+            left.add(s.name());
         }
+        return left;
     }
 
-    /** etcd answers its v2 keys API (what fleet uses) on {@code port} of the master, reached through the tunnel. */
-    public static Probe etcd(int port) {
-        return ssh -> {
-            try (StreamHttpClient http = new StreamHttpClient(() -> ssh.openTcp("127.0.0.1", port), "127.0.0.1:" + port)) {
-                return http.send("GET", "/v2/keys/", null, null).status() == 200;
-            } catch (IOException e) {
-                return false;
+    /**
+     * What is left running and the command that stops it, for a message:
+     * {@code etcd and registry still run on core@host:2222: stop them with ssh -p 2222 core@host '...; ...'}.
+     */
+    public static String leftRunning(SshEndpoint endpoint, List<Service> services, Collection<String> names) {
+        List<Service> reversed = new ArrayList<>(services);
+        java.util.Collections.reverse(reversed);
+        List<Service> left = reversed.stream().filter(s -> names.contains(s.name())).toList();
+        if (left.isEmpty()) {
+            return "";
+        }
+        String commands = String.join("; ", left.stream().map(Service::stopCommand).toList());
+        return names(left) + (left.size() == 1 ? " still runs" : " still run") + " on " + endpoint + ": stop "
+                + (left.size() == 1 ? "it" : "them") + " with ssh -p " + endpoint.port() + " " + endpoint.user() + "@"
+                + (endpoint.host().contains(":") ? "[" + endpoint.host() + "]" : endpoint.host()) + " '"
+                + commands.replace("'", "'\\''") + "'";
+    }
+
+    /**
+     * etcd answers its v2 keys API (what fleet uses) on {@code port} of the master, reached through the tunnel at
+     * 127.0.0.1: over TLS with archcore's client certificate ({@code tls}), or plain HTTP when {@code tls} is null
+     * (a master whose node files were made before etcd used TLS).
+     */
+    public static Probe etcd(int port, EtcdTls tls) {
+        return new Probe() {
+            private volatile String problem;
+
+            @Override
+            public boolean answers(SshTunnel ssh) {
+                StreamConnection.Opener opener = tls == null ? () -> ssh.openTcp("127.0.0.1", port)
+                        : () -> tls.wrap(ssh.openTcp("127.0.0.1", port), "127.0.0.1", port);
+                try (StreamHttpClient http = new StreamHttpClient(opener, "127.0.0.1:" + port)) {
+                    int status = http.send("GET", "/v2/keys/", null, null).status();
+                    problem = "GET /v2/keys/ answered HTTP " + status;
+                    return status == 200;
+                } catch (javax.net.ssl.SSLException e) {
+                    problem = "TLS with etcd failed (" + e.getMessage() + "): etcd must present the cluster CA's "
+                            + "certificate for 127.0.0.1 and accept archcore's client certificate " + tls.source()
+                            + "; a master provisioned before etcd used TLS answers plain HTTP: provision it again with "
+                            + "archcore:iso's files, or set -Darchcore.etcd.plainHttp=true until then";
+                    return false;
+                } catch (IOException e) {
+                    problem = e.getMessage();
+                    return false;
+                }
+            }
+
+            @Override
+            public String lastProblem() {
+                return problem;
             }
         };
     }

@@ -1,6 +1,7 @@
 package dev.archcore.maven;
 
 import dev.archcore.cluster.ClusterConnection;
+import dev.archcore.cluster.EtcdTls;
 import dev.archcore.cluster.SshEndpoint;
 import dev.archcore.cluster.SshOptions;
 import dev.archcore.cluster.UpdateWindow;
@@ -12,6 +13,7 @@ import org.apache.maven.plugins.annotations.Parameter;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,6 +57,14 @@ abstract class AbstractClusterMojo extends AbstractClusterPkiMojo {
     /** etcd's client port on the master (reached through the tunnel at 127.0.0.1). */
     @Parameter(property = "archcore.etcdPort", defaultValue = "2479")
     int etcdPort;
+
+    /**
+     * The master's etcd answers plain HTTP: a cluster whose node files were made before etcd used TLS. The update
+     * window's health check then sends no client certificate. Provision the master again with archcore:iso's
+     * files instead: its etcd is reachable from other hosts while it runs.
+     */
+    @Parameter(property = "archcore.etcd.plainHttp", defaultValue = "false")
+    boolean etcdPlainHttp;
 
     @Parameter(property = "archcore.window.etcdStart", defaultValue = "sudo systemctl start etcd-member.service")
     String etcdStart;
@@ -143,15 +153,55 @@ abstract class AbstractClusterMojo extends AbstractClusterPkiMojo {
     }
 
     /** etcd, and the registry when {@code registry} is given (probed from here as archcore:push reaches it). */
-    List<UpdateWindow.Service> window(String registry, boolean insecure, File caFile) {
+    List<UpdateWindow.Service> window(String registry, boolean insecure, File caFile) throws MojoFailureException {
         List<UpdateWindow.Service> services = new ArrayList<>();
-        services.add(new UpdateWindow.Service(ETCD, etcdStart, etcdStop, UpdateWindow.etcd(etcdPort)));
+        services.add(new UpdateWindow.Service(ETCD, etcdStart, etcdStop, UpdateWindow.etcd(etcdPort, etcdTls())));
         if (registry != null && !registry.isBlank()) {
             services.add(new UpdateWindow.Service(REGISTRY, registryStart, registryStop, UpdateWindow.registry(
                     registry.trim().replaceFirst("^[a-z]+://", "").replaceFirst("/+$", ""), insecure,
                     caFile == null ? null : caFile.toPath())));
         }
         return services;
+    }
+
+    /**
+     * TLS to the master's etcd with archcore's client certificate from the cluster PKI (archcore:iso makes it), or
+     * null with {@code archcore.etcd.plainHttp}.
+     */
+    EtcdTls etcdTls() throws MojoFailureException {
+        if (etcdPlainHttp) {
+            getLog().warn("archcore.etcd.plainHttp is set: the update window reaches etcd without TLS. While it runs, "
+                    + "the master's etcd answers anyone who reaches it; provision the master again with archcore:iso's files");
+            return null;
+        }
+        Path dir = pkiDirectory == null ? null : pkiDirectory.toPath();
+        List<Path> files = dir == null ? List.of() : List.of(ClusterPki.caCertificate(dir),
+                ClusterPki.archcoreEtcdCertificate(dir), ClusterPki.archcoreEtcdKey(dir));
+        if (files.isEmpty() || !files.stream().allMatch(Files::isRegularFile)) {
+            throw new MojoFailureException("archcore's etcd client certificate is not in the cluster PKI " + dir
+                    + " (ca.crt, etcd-archcore.crt and etcd-archcore.key): the master's etcd asks every client for a "
+                    + "certificate from the cluster CA. Run mvn archcore:iso with the archcore.pkiDirectory the cluster's "
+                    + "node files were made with (it adds what is missing and keeps the CA). A master provisioned before "
+                    + "etcd used TLS answers plain HTTP: provision it again with the new files, or set "
+                    + "-Darchcore.etcd.plainHttp=true until then");
+        }
+        try {
+            return EtcdTls.load(files.get(0), files.get(1), files.get(2));
+        } catch (dev.archcore.cluster.ClusterException e) {
+            throw new MojoFailureException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The window's services with their stop commands, to close what archcore:push opened: both, whatever this goal's
+     * parameters say (the record names which to stop); their probes are never asked.
+     */
+    List<UpdateWindow.Service> windowToClose() {
+        UpdateWindow.Probe unused = ssh -> {
+            throw new IllegalStateException("not probed when closing");
+        };
+        return List.of(new UpdateWindow.Service(ETCD, etcdStart, etcdStop, unused),
+                new UpdateWindow.Service(REGISTRY, registryStart, registryStop, unused));
     }
 
     Duration windowTimeout() {

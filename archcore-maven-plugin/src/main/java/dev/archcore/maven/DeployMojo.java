@@ -5,6 +5,7 @@ import dev.archcore.cluster.DeployRequest;
 import dev.archcore.cluster.DeployResult;
 import dev.archcore.cluster.Deployer;
 import dev.archcore.cluster.SshEndpoint;
+import dev.archcore.cluster.UpdateWindow;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
@@ -18,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -90,29 +92,21 @@ public class DeployMojo extends AbstractClusterMojo {
         try {
             if (skip) {
                 getLog().info("archcore.skip is set: nothing deployed");
+                closeHandedOver(handedOver, null);
                 return;
             }
-            if (session != null && session.isOffline()) {
-                throw new MojoFailureException("archcore:deploy needs the network to reach the cluster, and Maven is offline (-o)");
-            }
-            SshEndpoint endpoint = endpoint();
-            String template;
+            DeployRequest request;
             try {
-                template = Files.readString(unit.toPath(), StandardCharsets.UTF_8);
-            } catch (NoSuchFileException e) {
-                throw new MojoFailureException("the unit file " + unit + " does not exist: write the app's fleet unit there "
-                        + "(the archetype's units/<app>.service is an example) or point archcore.deploy.unit at it");
-            } catch (IOException e) {
-                throw new MojoExecutionException("cannot read " + unit + ": " + e.getMessage(), e);
+                request = request(handedOver);
+            } catch (MojoFailureException | MojoExecutionException | RuntimeException e) {
+                // nothing reached fleet, but what archcore:push opened for this deploy must not stay open
+                closeHandedOver(handedOver, e);
+                throw e;
             }
-            String name = unitName != null && !unitName.isBlank() ? unitName : unit.getName();
-            DeployRequest request = new DeployRequest(endpoint, sshOptions(endpoint), fleetSocket, name, template,
-                    unit.toString(), image(), window(registry, insecure, caFile(caFile, insecure)), handedOver, windowTimeout(),
-                    Duration.ofSeconds(Math.max(1, timeoutSeconds)), Duration.ofMillis(Math.max(10, pollMillis)), dryRun,
-                    new MavenLog(getLog()));
+            // from here the deployer closes the window on every path
             DeployResult result = Deployer.deploy(request);
-            getLog().info((result.changed() ? "Deployed " : dryRun ? "Would deploy " : "Unchanged: ") + name + " "
-                    + result.hash().substring(0, 7) + " on " + result.machines().size() + " machine(s)");
+            getLog().info((result.changed() ? "Deployed " : dryRun ? "Would deploy " : "Unchanged: ") + request.unitName()
+                    + " " + result.hash().substring(0, 7) + " on " + result.machines().size() + " machine(s)");
         } catch (ClusterException e) {
             throw new MojoFailureException(e.getMessage(), e);
         } finally {
@@ -121,6 +115,57 @@ public class DeployMojo extends AbstractClusterMojo {
             } catch (IOException e) {
                 getLog().warn("cannot remove " + windowFile + ": " + e.getMessage());
             }
+        }
+    }
+
+    /** Everything the deploy needs, checked before anything is sent. */
+    private DeployRequest request(List<String> handedOver) throws MojoFailureException, MojoExecutionException {
+        if (session != null && session.isOffline()) {
+            throw new MojoFailureException("archcore:deploy needs the network to reach the cluster, and Maven is offline (-o)");
+        }
+        SshEndpoint endpoint = endpoint();
+        String template;
+        try {
+            template = Files.readString(unit.toPath(), StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new MojoFailureException("the unit file " + unit + " does not exist: write the app's fleet unit there "
+                    + "(the archetype's units/<app>.service is an example) or point archcore.deploy.unit at it");
+        } catch (IOException e) {
+            throw new MojoExecutionException("cannot read " + unit + ": " + e.getMessage(), e);
+        }
+        String name = unitName != null && !unitName.isBlank() ? unitName : unit.getName();
+        List<UpdateWindow.Service> window = new ArrayList<>(window(registry, insecure, caFile(caFile, insecure)));
+        // what push started is closed here, even a service this goal's parameters would not open
+        windowToClose().stream().filter(s -> handedOver.contains(s.name()))
+                .filter(s -> window.stream().noneMatch(w -> w.name().equals(s.name()))).forEach(window::add);
+        return new DeployRequest(endpoint, sshOptions(endpoint), fleetSocket, name, template,
+                unit.toString(), image(), window, handedOver, windowTimeout(),
+                Duration.ofSeconds(Math.max(1, timeoutSeconds)), Duration.ofMillis(Math.max(10, pollMillis)), dryRun,
+                new MavenLog(getLog()));
+    }
+
+    /**
+     * Stops what archcore:push started for this deploy, when the deploy ends before the deployer takes over (skip,
+     * offline, a missing unit file, no image). Closing is cleanup of this very build, so it runs even offline.
+     * Where it is impossible, the build fails saying what still runs and the command that stops it.
+     *
+     * @param cause the failure that ended the deploy, or null
+     */
+    private void closeHandedOver(List<String> handedOver, Exception cause) throws MojoFailureException {
+        if (handedOver.isEmpty()) {
+            return;
+        }
+        String left;
+        try {
+            SshEndpoint endpoint = SshEndpoint.parse(cluster);
+            left = UpdateWindow.closeOrExplain(endpoint, sshOptions(endpoint), windowToClose(), handedOver,
+                    new MavenLog(getLog()));
+        } catch (RuntimeException e) {
+            left = "The update window archcore:push opened (" + String.join(" and ", handedOver) + " on " + cluster
+                    + ") could not be closed: " + e.getMessage();
+        }
+        if (left != null) {
+            throw new MojoFailureException(cause == null ? left : cause.getMessage() + ". " + left, cause);
         }
     }
 

@@ -66,6 +66,10 @@ public class IsoMojo extends AbstractNodeFilesMojo {
     @Parameter(property = "archcore.allowEtcdPeerUrl", defaultValue = "false")
     private boolean allowEtcdPeerUrl;
 
+    /** Allow an etcd client URL off loopback without TLS and client-certificate authentication. */
+    @Parameter(property = "archcore.allowInsecureEtcd", defaultValue = "false")
+    private boolean allowInsecureEtcd;
+
     /** Allow a fleet TCP listener. */
     @Parameter(property = "archcore.allowFleetTcp", defaultValue = "false")
     private boolean allowFleetTcp;
@@ -136,7 +140,7 @@ public class IsoMojo extends AbstractNodeFilesMojo {
         Map<Loosening, Boolean> flags = Map.of(Loosening.PASSWORD_LOGIN, allowPasswordLogin, Loosening.ROOT_LOGIN, allowRootLogin,
                 Loosening.SSH_PORT_22, allowSshPort22, Loosening.NTPD, allowNtpd, Loosening.ETCD_PEER, allowEtcdPeerUrl,
                 Loosening.FLEET_TCP, allowFleetTcp, Loosening.START_AT_BOOT, allowStartAtBoot,
-                Loosening.INSECURE_REGISTRY, allowInsecureRegistry);
+                Loosening.INSECURE_REGISTRY, allowInsecureRegistry, Loosening.INSECURE_ETCD, allowInsecureEtcd);
         flags.forEach((l, on) -> {
             if (on) {
                 allowed.add(l);

@@ -173,21 +173,26 @@ public class PushMojo extends AbstractClusterMojo {
             throw new MojoExecutionException("cannot remove " + windowFile + ": " + e.getMessage(), e);
         }
         boolean handedOver = false;
+        boolean pushed = false;
         try {
             push(info, target, credentials, trustedCa, archcore, log);
+            pushed = true;
             if (!opened.isEmpty() && deployFollows()) {
                 new UpdateWindowRecord(cluster, opened, buildId()).write(windowFile);
                 handedOver = true;
+                // should the build fail before archcore:deploy, the window is closed when Maven exits
+                UpdateWindowGuard.register(new UpdateWindowGuard(windowFile, buildId(), endpoint, ssh, window, System.err));
                 getLog().info("Update window left open for archcore:deploy, which closes it (" + windowFile + ")");
             }
         } catch (IOException e) {
             throw new MojoExecutionException("cannot write " + windowFile + ": " + e.getMessage(), e);
         } finally {
             if (!handedOver && !opened.isEmpty()) {
-                try {
-                    UpdateWindow.close(endpoint, ssh, window, opened, log);
-                } catch (ClusterException e) {
-                    getLog().warn("could not close the update window: " + e.getMessage());
+                String left = UpdateWindow.closeOrExplain(endpoint, ssh, window, opened, log);
+                if (left != null && !pushed) {
+                    getLog().error(left);  // the push's own failure follows
+                } else if (left != null) {
+                    throw new MojoFailureException("The image was pushed. " + left);
                 }
             }
         }

@@ -131,6 +131,10 @@ public final class ClusterNodes {
         values.put("REGISTRY_CERT", Template.Value.block(pki.registryCertificatePem()));
         values.put("REGISTRY_KEY", Template.Value.block(pki.registryKeyPem()));
         values.put("REGISTRY_HTPASSWD", Template.Value.block(pki.htpasswd()));
+        values.put("ETCD_CERT", Template.Value.block(pki.etcdCertificatePem()));
+        values.put("ETCD_KEY", Template.Value.block(pki.etcdKeyPem()));
+        values.put("FLEET_ETCD_CERT", Template.Value.block(pki.fleetEtcdCertificatePem()));
+        values.put("FLEET_ETCD_KEY", Template.Value.block(pki.fleetEtcdKeyPem()));
 
         String registryTemplate = read(r.registryTemplate());
         String workerTemplate = r.workers().isEmpty() ? null : read(r.workerTemplate());

@@ -1,5 +1,6 @@
 package dev.archcore.cluster;
 
+import dev.archcore.provision.pki.ClusterPki;
 import dev.archcore.testing.EtcdServer;
 import dev.archcore.testing.FleetSimulator;
 import dev.archcore.testing.RecordingLog;
@@ -22,7 +23,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The deploy engine end to end below Maven: a real sshd as the master, the real etcd started and stopped by the
- * update window's commands over SSH, and the fleet simulator on a Unix socket behind sshd.
+ * update window's commands over SSH (TLS with client-certificate authentication from a cluster PKI, as on the
+ * archetype's master: the window's health check goes over TLS through the tunnel with archcore's certificate),
+ * and the fleet simulator on a Unix socket behind sshd.
  */
 class DeployerTest {
     static final String OLD_IMAGE = "10.0.0.1:5443/demo@sha256:" + "a".repeat(64);
@@ -44,10 +47,19 @@ class DeployerTest {
     @TempDir
     static Path dir;
     static SshServer sshd;
+    static Path pki;
+    static EtcdTls archcore;
 
     @BeforeAll
-    static void start() {
+    static void start() throws Exception {
         sshd = SshServer.start(dir.resolve("sshd"));
+        pki = dir.resolve("pki");
+        ClusterPki.ensure(new ClusterPki.Request(pki, "demo", List.of("192.0.2.10"), "archcore", null, Log.NONE));
+        archcore = EtcdTls.load(pki.resolve("ca.crt"), ClusterPki.archcoreEtcdCertificate(pki), ClusterPki.archcoreEtcdKey(pki));
+    }
+
+    static EtcdServer etcd(String name) {
+        return new EtcdServer(dir.resolve(name), pki);
     }
 
     @AfterAll
@@ -57,7 +69,7 @@ class DeployerTest {
 
     private static DeployRequest request(FleetSimulator sim, EtcdServer etcd, String template, Duration timeout, boolean dryRun, Log log) {
         List<UpdateWindow.Service> window = etcd == null ? List.of()
-                : List.of(new UpdateWindow.Service("etcd", etcd.startCommand(), etcd.stopCommand(), UpdateWindow.etcd(etcd.clientPort)));
+                : List.of(new UpdateWindow.Service("etcd", etcd.startCommand(), etcd.stopCommand(), UpdateWindow.etcd(etcd.clientPort, archcore)));
         return new DeployRequest(sshd.sshEndpoint(), sshd.options(), sim.socket.toString(), "demo.service", template,
                 "units/demo.service", NEW_IMAGE, window, List.of(), Duration.ofSeconds(60), timeout, Duration.ofMillis(50),
                 dryRun, log);
@@ -78,7 +90,7 @@ class DeployerTest {
     @Test
     void replacesTheUnitOnEveryMachineAndClosesTheWindowItOpened() {
         try (FleetSimulator sim = FleetSimulator.start(dir.resolve("ok.sock"), 5, 30);
-             EtcdServer etcd = new EtcdServer(dir.resolve("etcd-ok"))) {
+             EtcdServer etcd = etcd("etcd-ok")) {
             sim.preload("demo.service", oldUnit());
             String oldHash = sim.unitHash("demo.service");
             RecordingLog log = new RecordingLog();
@@ -128,7 +140,7 @@ class DeployerTest {
     @Test
     void aFailureOnOneMachineRollsBackOnAll() {
         try (FleetSimulator sim = FleetSimulator.start(dir.resolve("fail.sock"), 4, 30);
-             EtcdServer etcd = new EtcdServer(dir.resolve("etcd-fail"))) {
+             EtcdServer etcd = etcd("etcd-fail")) {
             sim.preload("demo.service", oldUnit());
             String oldHash = sim.unitHash("demo.service");
             String bad = sim.machineIds().get(2);
@@ -183,7 +195,7 @@ class DeployerTest {
     @Test
     void badInputsFailClearlyAndLeaveTheClusterAsItWas() throws IOException {
         try (FleetSimulator sim = FleetSimulator.start(dir.resolve("bad.sock"), 2, 1);
-             EtcdServer etcd = new EtcdServer(dir.resolve("etcd-bad"))) {
+             EtcdServer etcd = etcd("etcd-bad")) {
             sim.preload("demo.service", oldUnit());
             String oldHash = sim.unitHash("demo.service");
             Map<String, String> states = sim.states("demo.service");

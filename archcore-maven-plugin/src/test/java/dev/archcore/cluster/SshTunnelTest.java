@@ -63,14 +63,57 @@ class SshTunnelTest {
     }
 
     @Test
-    void anUnknownHostIsRefusedByDefault() throws IOException {
+    void anUnknownHostIsRefusedByDefaultShowingTheFingerprintToCompare() throws IOException {
         Path empty = Files.writeString(dir.resolve("empty_known_hosts"), "");
         SshOptions o = options(sshd.clientKey, null).withKnownHosts(empty, false);
+        // what OpenSSH's own tool says the master's key is: "256 SHA256:... comment (ED25519)"
+        String fingerprint = Tools.run(dir, "ssh-keygen", "-lf", sshd.hostKey("ed25519").toString()).ok("ssh-keygen -lf")
+                .text().trim().split(" ")[1];
+        assertThat(fingerprint).startsWith("SHA256:");
         assertThatThrownBy(() -> SshTunnel.connect(endpoint(), o, new RecordingLog()))
                 .isInstanceOf(ClusterException.class)
                 .hasMessageContaining("is not in " + empty)
-                .hasMessageContaining("ssh-keyscan -p " + sshd.port);
+                .hasMessageContaining(fingerprint)
+                .hasMessageContaining("ssh-keygen -lf")
+                // no advice to append whatever the network answers to known_hosts unchecked
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain(">>").doesNotContain("ssh-keyscan"));
         assertThat(Files.readString(empty)).isEmpty();
+    }
+
+    @Test
+    void aHostKnownUnderAnotherKeyTypeIsAChangedHostEvenWithTrustOnFirstUse() throws IOException {
+        // known_hosts holds only an ECDSA key for the master; the master (or someone in the middle) now offers ed25519
+        Path ecdsa = sshd.newKey("recorded_ecdsa_host", "", "ecdsa");
+        String[] pub = Files.readString(Path.of(ecdsa + ".pub")).trim().split(" ");
+        String line = "[127.0.0.1]:" + sshd.port + " " + pub[0] + " " + pub[1] + "\n";
+        assertThat(pub[0]).isEqualTo("ecdsa-sha2-nistp256");
+        for (boolean tofu : new boolean[]{true, false}) {
+            Path known = Files.writeString(dir.resolve("ecdsa_known_hosts_" + tofu), line);
+            RecordingLog log = new RecordingLog();
+            SshOptions o = options(sshd.clientKey, null).withKnownHosts(known, tofu);
+            assertThatThrownBy(() -> SshTunnel.connect(endpoint(), o, log))
+                    .isInstanceOf(ClusterException.class)
+                    .hasMessageContaining("has CHANGED")
+                    .hasMessageContaining("ssh-keygen -R '[127.0.0.1]:" + sshd.port + "'");
+            assertThat(Files.readString(known)).isEqualTo(line);
+            assertThat(log.lines("WARN")).noneMatch(l -> l.contains("trusted"));
+        }
+    }
+
+    @Test
+    void aHostWithSeveralKeyTypesIsKnownByAnyOfThem() throws IOException {
+        try (SshServer both = SshServer.start(dir.resolve("sshd-two-keys"), "ecdsa", "ed25519")) {
+            for (String type : new String[]{"ecdsa", "ed25519"}) {
+                String[] pub = Files.readString(both.hostKey(type)).trim().split(" ");
+                Path known = Files.writeString(dir.resolve("only_" + type + "_known_hosts"),
+                        "[127.0.0.1]:" + both.port + " " + pub[0] + " " + pub[1] + "\n");
+                // strict: the key type known_hosts has is the one negotiated, as OpenSSH does
+                try (SshTunnel ssh = SshTunnel.connect(both.sshEndpoint(), both.options().withKnownHosts(known, false),
+                        new RecordingLog())) {
+                    assertThat(ssh.exec("echo " + type, Duration.ofSeconds(10)).output()).isEqualTo(type);
+                }
+            }
+        }
     }
 
     @Test

@@ -49,7 +49,10 @@ class NodeFilesTest {
             assertThat(n.cloudConfig()).startsWith("#cloud-config\n")
                     .contains("hostname: " + n.hostname(), "- \"" + key + "\"", "ListenStream=2222",
                             "/etc/docker/certs.d/192.0.2.10:5443/ca.crt",
-                            "FLEET_ETCD_SERVERS=http://192.0.2.10:2479", "FLEET_PUBLIC_IP=$public_ipv4", "ARCHCORE_APP_PORT=8080")
+                            "FLEET_ETCD_SERVERS=https://192.0.2.10:2479", "FLEET_ETCD_CAFILE=/etc/archcore/fleet/ca.crt",
+                            "FLEET_ETCD_CERTFILE=/etc/archcore/fleet/etcd-client.crt",
+                            "FLEET_ETCD_KEYFILE=/etc/archcore/fleet/etcd-client.key", "FLEET_PUBLIC_IP=$public_ipv4",
+                            "ARCHCORE_APP_PORT=8080")
                     .doesNotContainPattern("\\$\\{?(HOSTNAME|SSH_|ETCD_|REGISTRY|APP_|CA_CERT)")
                     .doesNotContain("# Locked down");
             // the CA is delivered byte for byte
@@ -82,6 +85,13 @@ class NodeFilesTest {
             assertThat(files.get("/etc/ssh/sshd_config").get("mode").asInt()).isEqualTo(0600);
             assertThat(decode(files.get("/etc/ssh/sshd_config"))).contains("PasswordAuthentication no");
             assertThat(decode(files.get("/etc/docker/certs.d/192.0.2.10:5443/ca.crt"))).isEqualTo(ca);
+            // fleet's etcd client key and certificate on every node, owner-only
+            assertThat(files.get("/etc/archcore/fleet/etcd-client.key").get("mode").asInt()).isEqualTo(0600);
+            assertThat(decode(files.get("/etc/archcore/fleet/etcd-client.key"))).isEqualTo(Files.readString(tmp.resolve("pki/etcd-fleet.key")));
+            assertThat(decode(files.get("/etc/archcore/fleet/etcd-client.crt"))).isEqualTo(Files.readString(tmp.resolve("pki/etcd-fleet.crt")));
+            assertThat(decode(files.get("/etc/archcore/fleet/ca.crt"))).isEqualTo(ca);
+            // archcore's own client key never leaves the build machine
+            assertThat(n.cloudConfig()).doesNotContain(Files.readString(tmp.resolve("pki/etcd-archcore.key")).strip().split("\n")[1]);
             boolean master = n.hostname().equals("registry");
             assertThat(units.containsKey("etcd-member.service")).isEqualTo(master);
             assertThat(units.containsKey("archcore-registry.service")).isEqualTo(master);
@@ -91,8 +101,19 @@ class NodeFilesTest {
                 assertThat(files.get("/etc/archcore/registry/registry.key").get("mode").asInt()).isEqualTo(0600);
                 assertThat(decode(files.get("/etc/archcore/registry/registry.key")))
                         .isEqualTo(Files.readString(tmp.resolve("pki/registry.key")));
+                // etcd's key, readable by etcd-member's user only
+                JsonNode etcdKey = files.get("/etc/ssl/etcd/etcd.key");
+                assertThat(etcdKey.get("mode").asInt()).isEqualTo(0600);
+                assertThat(etcdKey.at("/user/name").asText()).isEqualTo("etcd");
+                assertThat(decode(etcdKey)).isEqualTo(Files.readString(tmp.resolve("pki/etcd.key")));
+                assertThat(units.get("etcd-member.service").at("/dropins/0/contents").asText())
+                        .contains("ETCD_CLIENT_CERT_AUTH=true", "ETCD_LISTEN_CLIENT_URLS=https://192.0.2.10:2479,https://127.0.0.1:2479");
             } else {
-                assertThat(n.cloudConfig()).doesNotContain("PRIVATE KEY").doesNotContain("htpasswd");
+                // a worker holds fleet's client key only: not the registry's, not etcd's, no htpasswd
+                String registryKey = Files.readString(tmp.resolve("pki/registry.key")).strip().split("\n")[1];
+                String etcdKey = Files.readString(tmp.resolve("pki/etcd.key")).strip().split("\n")[1];
+                assertThat(n.cloudConfig()).doesNotContain(registryKey).doesNotContain(etcdKey).doesNotContain("htpasswd")
+                        .doesNotContain("etcd-member");
             }
         }
     }
@@ -142,7 +163,7 @@ class NodeFilesTest {
         }
         NodeRequest worker = ClusterNodes.plan(TestCluster.request(tmp)).get(1);
         NodeFiles moved = NodeFiles.render(worker.withValue("REGISTRY_IP", "203.0.113.5").withAddresses("203.0.113.9", null));
-        assertThat(moved.cloudConfig()).contains("FLEET_ETCD_SERVERS=http://203.0.113.5:2479");
+        assertThat(moved.cloudConfig()).contains("FLEET_ETCD_SERVERS=https://203.0.113.5:2479");
         assertThat(moved.ignition()).contains("FLEET_PUBLIC_IP=203.0.113.9");
     }
 
@@ -155,7 +176,9 @@ class NodeFilesTest {
         }
         assertThat(Files.getPosixFilePermissions(out.resolve("registry.yaml"))).isEqualTo(PosixFilePermissions.fromString("rw-------"));
         assertThat(Files.getPosixFilePermissions(out.resolve("registry.ign"))).isEqualTo(PosixFilePermissions.fromString("rw-------"));
-        assertThat(Files.getPosixFilePermissions(out.resolve("slave.yaml"))).isEqualTo(PosixFilePermissions.fromString("rw-r--r--"));
+        // a worker's holds fleet's etcd client key
+        assertThat(Files.getPosixFilePermissions(out.resolve("slave.yaml"))).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        assertThat(Files.getPosixFilePermissions(out.resolve("slave.ign"))).isEqualTo(PosixFilePermissions.fromString("rw-------"));
         assertThat(Files.readString(out.resolve("slave.ign"))).isEqualTo(nodes.get(1).ignition());
     }
 }

@@ -42,12 +42,24 @@ public final class SshServer implements AutoCloseable {
     }
 
     public static SshServer start(Path dir) {
+        return start(dir, "ed25519");
+    }
+
+    /**
+     * With a host key of each of {@code hostKeyTypes} ({@code ssh-keygen -t}: ed25519, ecdsa, rsa), as files
+     * {@code host_<type>} and {@code host_<type>.pub} under {@code dir}; {@link #knownHosts} lists them all.
+     */
+    public static SshServer start(Path dir, String... hostKeyTypes) {
         Tools.require("sshd", "ssh-keygen");
         try {
             Files.createDirectories(dir);
             Files.createDirectories(Path.of("/run/sshd"));
-            Path hostKey = dir.resolve("host_ed25519");
-            keygen(dir, hostKey, "", "ed25519");
+            List<Path> hostKeys = new java.util.ArrayList<>();
+            for (String type : hostKeyTypes) {
+                Path hostKey = dir.resolve("host_" + type);
+                keygen(dir, hostKey, "", type);
+                hostKeys.add(hostKey);
+            }
             Path clientKey = dir.resolve("client_ed25519");
             keygen(dir, clientKey, "", "ed25519");
             Path authorized = dir.resolve("authorized_keys");
@@ -55,7 +67,8 @@ public final class SshServer implements AutoCloseable {
             int port = RegistryServer.freePort();
             Path config = dir.resolve("sshd_config");
             Files.writeString(config, String.join("\n",
-                    "Port " + port, "ListenAddress 127.0.0.1", "HostKey " + hostKey, "PidFile " + dir.resolve("sshd.pid"),
+                    "Port " + port, "ListenAddress 127.0.0.1", hostKeys.stream().map(k -> "HostKey " + k)
+                            .collect(java.util.stream.Collectors.joining("\n")), "PidFile " + dir.resolve("sshd.pid"),
                     "AuthorizedKeysFile " + authorized, "PermitRootLogin prohibit-password", "PasswordAuthentication no",
                     "KbdInteractiveAuthentication no", "UsePAM no", "StrictModes no", "AllowStreamLocalForwarding yes",
                     "AllowTcpForwarding yes", "LogLevel VERBOSE", ""));
@@ -76,9 +89,12 @@ public final class SshServer implements AutoCloseable {
                 }
             }
             Path knownHosts = dir.resolve("known_hosts");
-            String pub = Files.readString(Path.of(hostKey + ".pub")).trim().split(" ")[0] + " "
-                    + Files.readString(Path.of(hostKey + ".pub")).trim().split(" ")[1];
-            Files.writeString(knownHosts, "[127.0.0.1]:" + port + " " + pub + "\n");
+            StringBuilder lines = new StringBuilder();
+            for (Path hostKey : hostKeys) {
+                String[] pub = Files.readString(Path.of(hostKey + ".pub")).trim().split(" ");
+                lines.append("[127.0.0.1]:").append(port).append(' ').append(pub[0]).append(' ').append(pub[1]).append('\n');
+            }
+            Files.writeString(knownHosts, lines.toString());
             return new SshServer(dir, port, clientKey, knownHosts, authorized, p, log);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -90,9 +106,19 @@ public final class SshServer implements AutoCloseable {
 
     /** A new key pair {@code name} (and {@code name.pub}) under this server's dir; not authorized yet. */
     public Path newKey(String name, String passphrase) {
+        return newKey(name, passphrase, "ed25519");
+    }
+
+    /** A new key pair of {@code type} (ssh-keygen -t). */
+    public Path newKey(String name, String passphrase, String type) {
         Path key = dir.resolve(name);
-        keygen(dir, key, passphrase, "ed25519");
+        keygen(dir, key, passphrase, type);
         return key;
+    }
+
+    /** The public host key file of {@code type} ({@code host_<type>.pub}). */
+    public Path hostKey(String type) {
+        return dir.resolve("host_" + type + ".pub");
     }
 
     public void authorize(Path key) {

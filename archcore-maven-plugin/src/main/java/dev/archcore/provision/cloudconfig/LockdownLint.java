@@ -39,6 +39,7 @@ public final class LockdownLint {
         lint.ssh();
         lint.time();
         lint.etcd();
+        lint.etcdClients();
         lint.fleet();
         lint.updateOnlyServices();
         lint.registry();
@@ -236,6 +237,98 @@ public final class LockdownLint {
                 add(Loosening.ETCD_PEER, line, what + " = " + u + " is reachable from other hosts");
             }
         }
+    }
+
+    /** etcd URLs clients use: plain HTTP only on loopback; an off-host https listener must ask for client certificates. */
+    private static final Pattern CLIENT_URLS = Pattern.compile("(ETCD_LISTEN_CLIENT_URLS|ETCD_ADVERTISE_CLIENT_URLS"
+            + "|FLEET_ETCD_SERVERS|--listen-client-urls|--advertise-client-urls|-?-etcd[_-]servers)[= ]\"?([^\"\\s]+)");
+    private static final Pattern CERT_AUTH = Pattern.compile("(ETCD_CLIENT_CERT_AUTH=\"?true|--client-cert-auth(=true)?(\\s|\"|$))");
+    private static final Pattern TRUSTED_CA = Pattern.compile("(ETCD_TRUSTED_CA_FILE|--trusted-ca-file)[= ]\"?[^\"\\s]+");
+
+    private void etcdClients() {
+        YamlNode coreos = root.get("coreos");
+        for (String section : List.of("etcd2", "etcd")) {
+            YamlNode e = coreos.get(section);
+            boolean listensOffHostTls = false;
+            int listenLine = 0;
+            for (String key : List.of("listen_client_urls", "advertise_client_urls")) {
+                YamlNode v = either(e, key);
+                if (v.exists()) {
+                    plainOffHost(v.line, "coreos." + section + "." + key, v.text(""));
+                    if (key.startsWith("listen") && offHostTls(v.text(""))) {
+                        listensOffHostTls = true;
+                        listenLine = v.line;
+                    }
+                }
+            }
+            if (listensOffHostTls && (!either(e, "client_cert_auth").isTrue() || !either(e, "trusted_ca_file").exists())) {
+                add(Loosening.INSECURE_ETCD, listenLine, "coreos." + section + " listens for clients on other hosts without "
+                        + "client_cert_auth: true and a trusted_ca_file: anyone who reaches it may use it");
+            }
+        }
+        YamlNode fleetServers = either(coreos.get("fleet"), "etcd_servers");
+        if (fleetServers.exists()) {
+            plainOffHost(fleetServers.line, "coreos.fleet.etcd_servers", fleetServers.text(""));
+        }
+        for (YamlNode u : units()) {
+            String name = u.get("name").text("");
+            List<TextLine> lines = unitLines(u);
+            int tlsListener = 0;
+            for (TextLine t : lines) {
+                Matcher m = CLIENT_URLS.matcher(t.text());
+                while (m.find()) {
+                    plainOffHost(t.line(), name + " " + m.group(1), m.group(2));
+                    if (m.group(1).contains("LISTEN") || m.group(1).contains("listen")) {
+                        tlsListener = tlsListener == 0 && offHostTls(m.group(2)) ? t.line() : tlsListener;
+                    }
+                }
+            }
+            if (tlsListener != 0) {
+                boolean certAuth = lines.stream().anyMatch(t -> CERT_AUTH.matcher(t.text()).find());
+                boolean trustedCa = lines.stream().anyMatch(t -> TRUSTED_CA.matcher(t.text()).find());
+                if (!certAuth || !trustedCa) {
+                    add(Loosening.INSECURE_ETCD, tlsListener, name + " lets etcd answer clients on other hosts without "
+                            + (certAuth ? "" : "ETCD_CLIENT_CERT_AUTH=true" + (trustedCa ? "" : " and "))
+                            + (trustedCa ? "" : "ETCD_TRUSTED_CA_FILE") + ": TLS alone lets anyone who reaches it use it; "
+                            + "ask for client certificates from the cluster CA");
+                }
+            }
+        }
+    }
+
+    /** {@code key}, or the same with '-' for '_' (coreos-cloudinit reads both). */
+    private static YamlNode either(YamlNode map, String key) {
+        YamlNode v = map.get(key);
+        return v.exists() ? v : map.get(key.replace('_', '-'));
+    }
+
+    /** Each plain-HTTP URL in {@code urls} that is not on loopback is a finding. */
+    private void plainOffHost(int line, String what, String urls) {
+        for (String url : urls.split(",")) {
+            String u = url.strip();
+            if (u.regionMatches(true, 0, "http://", 0, 7) && !loopback(u)) {
+                add(Loosening.INSECURE_ETCD, line, what + " = " + u + " is plain HTTP reachable from other hosts: use "
+                        + "https:// with etcd's certificate from the cluster CA and client certificates (ETCD_CERT_FILE, "
+                        + "ETCD_KEY_FILE, ETCD_TRUSTED_CA_FILE, ETCD_CLIENT_CERT_AUTH=true; fleet's FLEET_ETCD_CAFILE, "
+                        + "FLEET_ETCD_CERTFILE, FLEET_ETCD_KEYFILE), as the archetype's templates do");
+            }
+        }
+    }
+
+    private static boolean offHostTls(String urls) {
+        for (String url : urls.split(",")) {
+            String u = url.strip();
+            if (u.regionMatches(true, 0, "https://", 0, 8) && !loopback(u)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean loopback(String url) {
+        Matcher m = URL_HOST.matcher(url.toLowerCase(Locale.ROOT));
+        String host = m.find() ? m.group(1) : "";
+        return host.startsWith("127.") || host.equals("localhost") || host.equals("[::1]");
     }
 
     private void fleet() {

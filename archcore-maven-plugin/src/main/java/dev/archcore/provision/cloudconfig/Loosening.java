@@ -12,6 +12,9 @@ public enum Loosening {
     NTPD("allowNtpd", "ntpd instead of systemd-timesyncd (ntpd.service must be masked, systemd-timesyncd.service enabled)"),
     ETCD_PEER("allowEtcdPeerUrl", "an etcd peer URL reachable from other hosts (a single-member etcd keeps its peer "
             + "URL on 127.0.0.1)"),
+    INSECURE_ETCD("allowInsecureEtcd", "an etcd client URL reachable from other hosts without TLS and client-certificate "
+            + "authentication (http:// off 127.0.0.1/::1 in etcd's listen or advertise client URLs or fleet's etcd_servers, "
+            + "or an https:// listener without ETCD_CLIENT_CERT_AUTH=true and ETCD_TRUSTED_CA_FILE)"),
     FLEET_TCP("allowFleetTcp", "a fleet TCP listener (fleet.socket must listen on its Unix socket only; fleet's API "
             + "has no authentication)"),
     START_AT_BOOT("allowStartAtBoot", "etcd or the registry started at boot (they run only during an update: no "

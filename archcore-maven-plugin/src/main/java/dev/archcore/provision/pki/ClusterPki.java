@@ -53,10 +53,12 @@ import java.util.regex.Pattern;
 
 /**
  * The cluster's own PKI, made on first use and kept in a folder outside version control: a CA, the registry's
- * TLS certificate (signed by the CA, the registry's addresses and names as subject alternative names) and the
- * registry's bcrypt htpasswd file. Later runs reuse every file; only the registry certificate is issued again
- * when its names no longer cover the registry (a new master IP) or it expires within 30 days, so the workers
- * keep trusting the same CA.
+ * TLS certificate (signed by the CA, the registry's addresses and names as subject alternative names), the
+ * registry's bcrypt htpasswd file, and etcd's: its server certificate (the master's addresses and 127.0.0.1) and
+ * two client certificates, one for fleet on every node and one for archcore itself (the update window's health
+ * check), which etcd asks for (client-certificate authentication against this CA). Later runs reuse every file;
+ * a certificate is issued again only when its names no longer cover the master (a new IP), it expires within 30
+ * days or another CA signed it, so the nodes keep trusting the same CA.
  * <p>
  * The registry password is the one given (from settings.xml, as push reads it), else the one stored in
  * {@code registry.password} (0600), else a new random one written there. It is never logged.
@@ -70,7 +72,8 @@ public final class ClusterPki {
 
     /** Where the files are, and what the node files need of them (the private key stays out of logs). */
     public record Material(Path directory, String caCertificatePem, String registryCertificatePem,
-                           String registryKeyPem, String htpasswd, String username) {
+                           String registryKeyPem, String htpasswd, String username, String etcdCertificatePem,
+                           String etcdKeyPem, String fleetEtcdCertificatePem, String fleetEtcdKeyPem) {
         @Override
         public String toString() {
             return "ClusterPki.Material[" + directory + ", user " + username + "]";
@@ -110,6 +113,23 @@ public final class ClusterPki {
         return directory.resolve("registry.password");
     }
 
+    /** archcore's own etcd client certificate (for the update window's health check), never sent to a node. */
+    public static Path archcoreEtcdCertificate(Path directory) {
+        return directory.resolve("etcd-archcore.crt");
+    }
+
+    public static Path archcoreEtcdKey(Path directory) {
+        return directory.resolve("etcd-archcore.key");
+    }
+
+    /** The names etcd's server certificate carries: the master's, and loopback (the tunnel's end, fleet on the master). */
+    static List<String> etcdNames(List<String> registryNames) {
+        Set<String> names = new LinkedHashSet<>(registryNames);
+        names.add("127.0.0.1");
+        names.add("localhost");
+        return List.copyOf(names);
+    }
+
     public static Material ensure(Request request) throws PkiException {
         Path dir = request.directory();
         Log log = request.log() == null ? Log.NONE : request.log();
@@ -147,31 +167,14 @@ public final class ClusterPki {
                 log.info("Created the cluster CA " + caCertFile);
             }
 
-            Path keyFile = dir.resolve("registry.key");
-            Path certFile = dir.resolve("registry.crt");
-            String reason = null;
-            if (!Files.isRegularFile(keyFile) || !Files.isRegularFile(certFile)) {
-                reason = "first run";
-            } else {
-                X509CertificateHolder cert = readCertificate(certFile);
-                Set<String> missing = new LinkedHashSet<>(request.registryNames());
-                missing.removeAll(subjectAltNames(cert));
-                if (!missing.isEmpty()) {
-                    reason = "it does not name " + String.join(", ", missing);
-                } else if (cert.getNotAfter().toInstant().isBefore(now.plus(RENEW_BEFORE))) {
-                    reason = "it expires on " + cert.getNotAfter().toInstant();
-                } else if (!signedBy(cert, ca)) {
-                    reason = "it is not signed by " + caCertFile;
-                }
-            }
-            if (reason != null) {
-                KeyPair keys = newKeyPair();
-                X509CertificateHolder cert = issueServer(keys, caKeys.getPrivate(), ca, request.registryNames(), now);
-                writePrivate(keyFile, pem(keys.getPrivate()));
-                writePublic(certFile, pem(cert));
-                log.info("Issued the registry certificate " + certFile + " for " + String.join(", ", request.registryNames())
-                        + " (" + reason + ")");
-            }
+            Leaf registry = leaf(dir, "registry", "the registry certificate", request.registryNames(),
+                    KeyPurposeId.id_kp_serverAuth, caKeys, ca, caCertFile, now, log);
+            Leaf etcd = leaf(dir, "etcd", "etcd's server certificate", etcdNames(request.registryNames()),
+                    KeyPurposeId.id_kp_serverAuth, caKeys, ca, caCertFile, now, log);
+            Leaf fleet = leaf(dir, "etcd-fleet", "fleet's etcd client certificate", List.of(),
+                    KeyPurposeId.id_kp_clientAuth, caKeys, ca, caCertFile, now, log);
+            leaf(dir, "etcd-archcore", "archcore's etcd client certificate", List.of(),
+                    KeyPurposeId.id_kp_clientAuth, caKeys, ca, caCertFile, now, log);
 
             String password = request.password();
             Path passwordFile = passwordFile(dir);
@@ -197,12 +200,57 @@ public final class ClusterPki {
                 writePrivate(htpasswdFile, htpasswd);
                 log.info("Wrote the registry's htpasswd file " + htpasswdFile + " (bcrypt)");
             }
-            return new Material(dir, Files.readString(caCertFile), Files.readString(certFile), Files.readString(keyFile),
-                    htpasswd, request.username());
+            return new Material(dir, Files.readString(caCertFile), registry.certificatePem(), registry.keyPem(),
+                    htpasswd, request.username(), etcd.certificatePem(), etcd.keyPem(), fleet.certificatePem(),
+                    fleet.keyPem());
         } catch (IOException | GeneralSecurityException | OperatorCreationException e) {
             throw new PkiException("cannot create or read the cluster PKI in " + dir + ": " + e.getMessage()
                     + ". Check the folder (archcore.pkiDirectory) is writable; delete a damaged file there to have it made again.", e);
         }
+    }
+
+    private record Leaf(String certificatePem, String keyPem) {
+        @Override
+        public String toString() {
+            return "Leaf[certificate]";
+        }
+    }
+
+    /**
+     * {@code <name>.key} (0600) and {@code <name>.crt}, signed by the CA for {@code purpose}, with {@code names} as
+     * subject alternative names (a server) or none (a client, named by its common name); kept while it names them
+     * all, lasts 30 more days and was signed by this CA, else issued again.
+     */
+    private static Leaf leaf(Path dir, String name, String what, List<String> names, KeyPurposeId purpose, KeyPair caKeys,
+                             X509CertificateHolder ca, Path caCertFile, Instant now, Log log)
+            throws IOException, GeneralSecurityException, OperatorCreationException {
+        Path keyFile = dir.resolve(name + ".key");
+        Path certFile = dir.resolve(name + ".crt");
+        String reason = null;
+        if (!Files.isRegularFile(keyFile) || !Files.isRegularFile(certFile)) {
+            reason = "first run";
+        } else {
+            X509CertificateHolder cert = readCertificate(certFile);
+            Set<String> missing = new LinkedHashSet<>(names);
+            missing.removeAll(subjectAltNames(cert));
+            if (!missing.isEmpty()) {
+                reason = "it does not name " + String.join(", ", missing);
+            } else if (cert.getNotAfter().toInstant().isBefore(now.plus(RENEW_BEFORE))) {
+                reason = "it expires on " + cert.getNotAfter().toInstant();
+            } else if (!signedBy(cert, ca)) {
+                reason = "it is not signed by " + caCertFile;
+            }
+        }
+        if (reason != null) {
+            KeyPair keys = newKeyPair();
+            X509CertificateHolder cert = issueLeaf(keys, caKeys.getPrivate(), ca, names.isEmpty() ? name : names.get(0),
+                    names, purpose, now);
+            writePrivate(keyFile, pem(keys.getPrivate()));
+            writePublic(certFile, pem(cert));
+            log.info("Issued " + what + " " + certFile + (names.isEmpty() ? "" : " for " + String.join(", ", names))
+                    + " (" + reason + ")");
+        }
+        return new Leaf(Files.readString(certFile), Files.readString(keyFile));
     }
 
     static boolean htpasswdMatches(String htpasswd, String user, String password) {
@@ -238,21 +286,23 @@ public final class ClusterPki {
         return builder.build(signer(keys.getPrivate()));
     }
 
-    private static X509CertificateHolder issueServer(KeyPair keys, PrivateKey caKey, X509CertificateHolder ca,
-                                                     List<String> names, Instant now)
+    private static X509CertificateHolder issueLeaf(KeyPair keys, PrivateKey caKey, X509CertificateHolder ca, String commonName,
+                                                   List<String> names, KeyPurposeId purpose, Instant now)
             throws IOException, GeneralSecurityException, OperatorCreationException {
-        List<GeneralName> sans = new ArrayList<>();
-        for (String n : names) {
-            sans.add(isIpAddress(n) ? new GeneralName(GeneralName.iPAddress, n) : new GeneralName(GeneralName.dNSName, n));
-        }
-        X500Name subject = new X500Name("CN=" + names.get(0));
+        X500Name subject = new X500Name("CN=" + commonName.replaceAll("[,+=\"\\\\<>;]", "_"));
         X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(ca.getSubject(), serial(),
                 Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(CERT_VALIDITY)), subject, keys.getPublic());
         JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
         builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
         builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-        builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
-        builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(sans.toArray(GeneralName[]::new)));
+        builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purpose));
+        if (!names.isEmpty()) {
+            List<GeneralName> sans = new ArrayList<>();
+            for (String n : names) {
+                sans.add(isIpAddress(n) ? new GeneralName(GeneralName.iPAddress, n) : new GeneralName(GeneralName.dNSName, n));
+            }
+            builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(sans.toArray(GeneralName[]::new)));
+        }
         builder.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()));
         builder.addExtension(Extension.authorityKeyIdentifier, false,
                 ext.createAuthorityKeyIdentifier(ca.getSubjectPublicKeyInfo()));

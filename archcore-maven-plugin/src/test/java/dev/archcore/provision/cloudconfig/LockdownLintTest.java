@@ -100,6 +100,64 @@ class LockdownLintTest {
     }
 
     @Test
+    void etcdListeningForPlainHttpClientsOffHost() throws Exception {
+        refused(Loosening.INSECURE_ETCD, t -> t.replace("ETCD_LISTEN_CLIENT_URLS=https://$REGISTRY_IP:$ETCD_PORT",
+                "ETCD_LISTEN_CLIENT_URLS=http://$REGISTRY_IP:$ETCD_PORT"), "ETCD_LISTEN_CLIENT_URLS");
+        refused(Loosening.INSECURE_ETCD, t -> t.replace("ETCD_LISTEN_CLIENT_URLS=https://$REGISTRY_IP:$ETCD_PORT",
+                "ETCD_LISTEN_CLIENT_URLS=http://0.0.0.0:$ETCD_PORT"), "ETCD_LISTEN_CLIENT_URLS");
+    }
+
+    @Test
+    void etcdAdvertisingAPlainHttpClientUrl() throws Exception {
+        refused(Loosening.INSECURE_ETCD, t -> t.replace("ETCD_ADVERTISE_CLIENT_URLS=https://", "ETCD_ADVERTISE_CLIENT_URLS=http://"),
+                "ETCD_ADVERTISE_CLIENT_URLS");
+    }
+
+    @Test
+    void etcdFlagsInAUnitOfItsOwn() throws Exception {
+        refused(Loosening.INSECURE_ETCD, t -> t.replace("    - name: etcd-member.service\n",
+                "    - name: etcd-plain.service\n      content: |\n        [Service]\n"
+                        + "        ExecStart=/usr/bin/etcd --listen-client-urls http://$$public_ipv4:2379 --enable-v2\n"
+                        + "    - name: etcd-member.service\n"), "ExecStart=/usr/bin/etcd");
+    }
+
+    @Test
+    void fleetTalkingPlainHttpToTheMastersEtcd() throws Exception {
+        refused(Loosening.INSECURE_ETCD, t -> t.replace("FLEET_ETCD_SERVERS=https://", "FLEET_ETCD_SERVERS=http://"),
+                "FLEET_ETCD_SERVERS");
+        // the deprecated coreos.fleet and coreos.etcd2 keys say the same
+        refused(Loosening.INSECURE_ETCD, t -> t.replace("coreos:\n  units:\n",
+                "coreos:\n  fleet:\n    etcd_servers: \"http://$REGISTRY_IP:$ETCD_PORT\"\n  units:\n"), "etcd_servers:");
+        refused(Loosening.INSECURE_ETCD, t -> t.replace("coreos:\n  units:\n",
+                "coreos:\n  etcd2:\n    advertise_client_urls: \"http://$REGISTRY_IP:$ETCD_PORT\"\n  units:\n"),
+                "advertise_client_urls:");
+        // coreos-cloudinit reads '-' in keys as '_'
+        refused(Loosening.INSECURE_ETCD, t -> t.replace("coreos:\n  units:\n",
+                "coreos:\n  fleet:\n    etcd-servers: \"http://$REGISTRY_IP:$ETCD_PORT\"\n  units:\n"), "etcd-servers:");
+    }
+
+    @Test
+    void etcdOverTlsWithoutClientCertificates() throws Exception {
+        refused(Loosening.INSECURE_ETCD, t -> t.replace("            Environment=\"ETCD_CLIENT_CERT_AUTH=true\"\n", ""),
+                "ETCD_LISTEN_CLIENT_URLS");
+        refused(Loosening.INSECURE_ETCD, t -> t.replace("ETCD_CLIENT_CERT_AUTH=true", "ETCD_CLIENT_CERT_AUTH=false"),
+                "ETCD_LISTEN_CLIENT_URLS");
+        refused(Loosening.INSECURE_ETCD, t -> t.replace("            Environment=\"ETCD_TRUSTED_CA_FILE=/etc/ssl/certs/ca.crt\"\n", ""),
+                "ETCD_LISTEN_CLIENT_URLS");
+    }
+
+    @Test
+    void plainHttpOnLoopbackOnlyIsNoLoosening() throws Exception {
+        String loopback = template.replace("ETCD_LISTEN_CLIENT_URLS=https://$REGISTRY_IP:$ETCD_PORT,https://127.0.0.1:$ETCD_PORT",
+                "ETCD_LISTEN_CLIENT_URLS=http://127.0.0.1:$ETCD_PORT,http://[::1]:$ETCD_PORT,http://localhost:2479")
+                .replace("ETCD_ADVERTISE_CLIENT_URLS=https://$REGISTRY_IP:$ETCD_PORT", "ETCD_ADVERTISE_CLIENT_URLS=http://127.0.0.1:$ETCD_PORT")
+                .replace("FLEET_ETCD_SERVERS=https://$REGISTRY_IP:$ETCD_PORT", "FLEET_ETCD_SERVERS=http://127.0.0.1:$ETCD_PORT");
+        assertThat(loopback).isNotEqualTo(template).doesNotContain("http://$REGISTRY_IP");
+        NodeRequest r = new NodeRequest("cloud-config/user_data.registry.yaml", loopback, "registry", master.values(), Set.of(), null, null);
+        assertThat(NodeFiles.render(r).cloudConfig()).contains("ETCD_LISTEN_CLIENT_URLS=http://127.0.0.1:2479");
+    }
+
+    @Test
     void fleetTcpListener() throws Exception {
         refused(Loosening.FLEET_TCP, t -> t.replace("    - name: fleet.socket\n      command: start\n",
                 "    - name: fleet.socket\n      command: start\n      drop_ins:\n        - name: 30-tcp.conf\n"

@@ -41,7 +41,8 @@ class ClusterPkiTest {
         ClusterPki.Material m = ClusterPki.ensure(request(dir, List.of("127.0.0.1", "localhost"), null, log));
 
         assertThat(Files.getPosixFilePermissions(dir)).isEqualTo(PosixFilePermissions.fromString("rwx------"));
-        for (String secret : List.of("ca.key", "registry.key", "registry.password", "htpasswd")) {
+        for (String secret : List.of("ca.key", "registry.key", "registry.password", "htpasswd", "etcd.key", "etcd-fleet.key",
+                "etcd-archcore.key")) {
             assertThat(Files.getPosixFilePermissions(dir.resolve(secret))).as(secret)
                     .isEqualTo(PosixFilePermissions.fromString("rw-------"));
         }
@@ -52,6 +53,16 @@ class ClusterPkiTest {
         assertThat(Tools.run(dir, "openssl", "x509", "-in", "ca.crt", "-noout", "-ext", "basicConstraints").ok("x509").text())
                 .contains("CA:TRUE");
         Tools.run(dir, "openssl", "pkey", "-in", "registry.key", "-noout").ok("openssl pkey");
+        // etcd's server certificate (also for 127.0.0.1, the tunnel's end) and the two client certificates
+        Tools.run(dir, "openssl", "verify", "-CAfile", "ca.crt", "etcd.crt", "etcd-fleet.crt", "etcd-archcore.crt").ok("openssl verify");
+        assertThat(Tools.run(dir, "openssl", "x509", "-in", "etcd.crt", "-noout", "-ext", "subjectAltName,extendedKeyUsage")
+                .ok("x509").text()).contains("IP Address:127.0.0.1", "DNS:localhost", "TLS Web Server Authentication");
+        for (String client : List.of("etcd-fleet.crt", "etcd-archcore.crt")) {
+            assertThat(Tools.run(dir, "openssl", "x509", "-in", client, "-noout", "-ext", "extendedKeyUsage").ok("x509").text())
+                    .as(client).contains("TLS Web Client Authentication").doesNotContain("Server");
+        }
+        assertThat(m.etcdKeyPem()).isEqualTo(Files.readString(dir.resolve("etcd.key")));
+        assertThat(m.fleetEtcdKeyPem()).isEqualTo(Files.readString(dir.resolve("etcd-fleet.key")));
 
         String password = Files.readString(dir.resolve("registry.password")).strip();
         assertThat(m.htpasswd()).startsWith("archcore:$2y$10$");
