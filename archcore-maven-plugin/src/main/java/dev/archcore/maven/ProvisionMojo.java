@@ -113,10 +113,15 @@ public class ProvisionMojo extends AbstractNodeFilesMojo {
     @Parameter(defaultValue = "${project.build.directory}", readonly = true)
     private File buildDirectory;
 
+    /** Skips this goal only ({@code archcore.skip} skips every archcore goal). */
+    @Parameter(property = "archcore.provision.skip", defaultValue = "false")
+    boolean skipProvision;
+
     @Override
     public void execute() throws MojoFailureException {
-        if (skip) {
-            getLog().info("archcore.skip is set: nothing provisioned");
+        String skipped = Skips.property(skip, skipProvision, "provision");
+        if (skipped != null) {
+            getLog().info(skipped + " is set: nothing provisioned");
             return;
         }
         if (session != null && session.isOffline() && !dryRun) {
