@@ -1,13 +1,17 @@
-// Judges `mvn archcore:iso -Pstaging` on a generated project: every host's cloud-config, Ignition (accepted by
-// ignition-validate) and config-drive ISO (read back with isoinfo and blkid), the PKI kept outside the project,
-// a second run giving the same bytes, and a loosened template failing while the previous files stay.
+// Judges `mvn archcore:iso` (as typed: the staging profile is active by default) on a generated project: every
+// host's cloud-config, Ignition (accepted by ignition-validate) and config-drive ISO (read back with isoinfo and
+// blkid), the PKI kept outside the project, a second run giving the same bytes, a loosened template failing while
+// the previous files stay, and -Pproduction switching the addresses.
 import java.security.MessageDigest
 
 File cluster = new File(basedir, 'cluster')
 File out = new File(cluster, 'target/archcore')
 
+File home = new File(basedir, 'home') // the build's user.home (invoker.properties)
 def run = { File dir, List<String> cmd ->
-    def p = new ProcessBuilder(cmd).directory(dir).redirectErrorStream(true).start()
+    def pb = new ProcessBuilder(cmd).directory(dir).redirectErrorStream(true)
+    pb.environment().put('MAVEN_OPTS', "-Duser.home=${home}".toString())
+    def p = pb.start()
     def text = p.inputStream.text
     [code: p.waitFor(), out: text]
 }
@@ -18,8 +22,8 @@ def ok = { File dir, List<String> cmd ->
 }
 def sha256 = { File f -> MessageDigest.getInstance('SHA-256').digest(f.bytes).encodeHex().toString() }
 
-String key = new File(basedir, 'ssh/id_ed25519.pub').text.trim()
-def hosts = ['registry', 'slave', 'worker-2']
+String key = new File(home, '.ssh/id_ed25519.pub').text.trim()
+def hosts = ['registry', 'slave'] // the master and the default worker (archcore.workers)
 hosts.each { host ->
     File yaml = new File(out, "cloud-config/${host}.yaml")
     File ign = new File(out, "cloud-config/${host}.ign")
@@ -58,7 +62,7 @@ hosts.each { host ->
     assert userData == new File(out, "cloud-config/${host}.yaml").bytes : "${host}: the ISO's user_data differs from ${host}.yaml"
 }
 // a worker holds fleet's etcd client key only (owner-only files), never the registry's or etcd's
-File pkiDir = new File(basedir, 'pki')
+File pkiDir = new File(home, '.archcore/cluster/pki') // the default archcore.pkiDirectory
 def keyLine = { String name -> new File(pkiDir, name).readLines()[1] }
 String slave = new File(out, 'cloud-config/slave.yaml').text
 assert slave.contains(keyLine('etcd-fleet.key')) && !slave.contains(keyLine('registry.key')) && !slave.contains(keyLine('etcd.key'))
@@ -69,8 +73,9 @@ String registryYaml = new File(out, 'cloud-config/registry.yaml').text
 assert registryYaml.contains('ETCD_CLIENT_CERT_AUTH=true') && registryYaml.contains('ETCD_LISTEN_CLIENT_URLS=https://192.0.2.10:2479,https://127.0.0.1:2479')
 assert !registryYaml.contains(keyLine('etcd-archcore.key'))
 
-// the PKI: made where asked, the registry certificate for the staging address and name, signed by the CA
-File pki = new File(basedir, 'pki')
+// the PKI: made in the user's ~/.archcore/<artifactId>/pki, the registry certificate for the staging address
+// and name, signed by the CA
+File pki = pkiDir
 ok(pki, ['openssl', 'verify', '-CAfile', 'ca.crt', 'registry.crt'])
 String san = ok(pki, ['openssl', 'x509', '-in', 'registry.crt', '-noout', '-ext', 'subjectAltName'])
 assert san.contains('IP Address:192.0.2.10') && san.contains('DNS:registry.staging.example.invalid')
@@ -86,8 +91,7 @@ def digests = { String h -> ["cloud-config/${h}.yaml", "cloud-config/${h}.ign", 
 def before = hosts.collectEntries { [(it): digests(it)] }
 def settings = new File(basedir.parentFile, 'interpolated-it-settings.xml')
 def cmd = ["${System.getProperty('maven.home')}/bin/mvn".toString(), '-B', '-q', "-Dmaven.repo.local=${localRepositoryPath}".toString(),
-           '-Pstaging', 'archcore:iso', '-Darchcore.workers=slave,worker-2',
-           "-Darchcore.sshPublicKeys=${basedir}/ssh/id_ed25519.pub".toString(), "-Darchcore.pkiDirectory=${pki}".toString()]
+           'archcore:iso']
 if (settings.exists()) {
     cmd += ['-s', settings.path]
 }
@@ -107,4 +111,9 @@ assert failed.out.contains('archcore.allowPasswordLogin=true') : failed.out
 hosts.each { host ->
     assert digests(host) == before[host]
 }
+// -Pproduction turns the default staging profile off: the production addresses
+template.text = template.text.replace('PasswordAuthentication yes', 'PasswordAuthentication no')
+ok(cluster, cmd + ['-Pproduction'])
+String production = new File(out, 'cloud-config/slave.yaml').text
+assert production.contains('FLEET_ETCD_SERVERS=https://198.51.100.10:2479') && !production.contains('192.0.2.10')
 return true

@@ -42,17 +42,29 @@ try {
     sim.preload('demo.service', oldUnit)
     String oldHash = sim.unitHash('demo.service')
 
+    // as the pom's comment says: edit the staging profile to name your registry and cluster (here the test
+    // cluster's, with its plumbing: the SSH key, fleet's socket, the window's commands), then `mvn deploy -Pstaging`
+    File pom = new File(demo, 'pom.xml')
+    def staging = ['archcore.registry': made.host(), 'archcore.registry.caFile': made.caFile.toString(),
+                   'archcore.cluster': sshd.endpoint(), 'archcore.ssh.identity': sshd.clientKey.toString(),
+                   'archcore.ssh.knownHosts': sshd.knownHosts.toString(), 'archcore.fleet.socket': sim.socket.toString(),
+                   'archcore.etcdPort': etcd.clientPort.toString(), 'archcore.pkiDirectory': pki.toString(),
+                   'archcore.window.etcdStart': etcd.startCommand(), 'archcore.window.etcdStop': etcd.stopCommand(),
+                   'archcore.window.registryStart': "sh ${regDir}/start.sh".toString(),
+                   'archcore.window.registryStop': "sh ${regDir}/stop.sh".toString(),
+                   'archcore.deploy.pollMillis': '200', 'archcore.deploy.timeoutSeconds': '60']
+    String pomText = pom.text
+    int profile = pomText.indexOf('<id>staging</id>')
+    int start = pomText.indexOf('<properties>', profile) + '<properties>'.length()
+    int end = pomText.indexOf('</properties>', start)
+    String kept = pomText.substring(start, end).readLines().findAll { line ->
+        !staging.keySet().any { line.contains("<${it}>") } }.join('\n')
+    pom.text = pomText.substring(0, start) + '\n' + staging.collect { k, v ->
+        "        <${k}>${groovy.xml.XmlUtil.escapeXml(v)}</${k}>" }.join('\n') + kept + '\n      ' + pomText.substring(end)
+
     def mvn = { List<String> extra ->
         def cmd = ["${System.getProperty('maven.home')}/bin/mvn".toString(), '-B',
-                   "-Dmaven.repo.local=${localRepositoryPath}".toString(), '-Pstaging',
-                   "-Darchcore.registry=${made.host()}".toString(), "-Darchcore.registry.caFile=${made.caFile}".toString(),
-                   "-Darchcore.cluster=${sshd.endpoint()}".toString(),
-                   "-Darchcore.ssh.identity=${sshd.clientKey}".toString(), "-Darchcore.ssh.knownHosts=${sshd.knownHosts}".toString(),
-                   "-Darchcore.fleet.socket=${sim.socket}".toString(), "-Darchcore.etcdPort=${etcd.clientPort}".toString(),
-                   "-Darchcore.pkiDirectory=${pki}".toString(),
-                   "-Darchcore.window.etcdStart=${etcd.startCommand()}".toString(), "-Darchcore.window.etcdStop=${etcd.stopCommand()}".toString(),
-                   "-Darchcore.window.registryStart=sh ${regDir}/start.sh".toString(), "-Darchcore.window.registryStop=sh ${regDir}/stop.sh".toString(),
-                   '-Darchcore.deploy.pollMillis=200', '-Darchcore.deploy.timeoutSeconds=60'] + extra
+                   "-Dmaven.repo.local=${localRepositoryPath}".toString(), '-Pstaging'] + extra
         def settings = new File(basedir.parentFile, 'interpolated-it-settings.xml')
         if (settings.exists()) {
             cmd += ['-s', settings.path]

@@ -134,6 +134,22 @@ check(pinned == ['maven-clean-plugin': '3.5.0', 'maven-resources-plugin': '3.5.0
     def profile = pom.profiles.profile.find { it.id.text() == id }
     check(profile.properties.'archcore.registry'.text() ==~ /[a-z0-9.-]+:\d+/, "profile $id: archcore.registry")
     check(profile.properties.'archcore.cluster'.text() ==~ /core@[a-z0-9.-]+:\d+/, "profile $id: archcore.cluster")
+    check(profile.properties.'archcore.registryIp'.text() ==~ /[0-9.]+/, "profile $id: archcore.registryIp")
+    // `mvn archcore:iso` and `mvn deploy` as typed use staging; -Pproduction turns it off
+    check(profile.activation.activeByDefault.text() == (id == 'staging' ? 'true' : ''), "profile $id: activeByDefault")
+}
+// the commented archcore:provision example (the goal's first error asks for <nodes>): uncommented, it is
+// a default-cli execution with one master and a worker
+def pomText = text('pom.xml')
+def example = (pomText =~ /(?s)Uncomment, [^\n]*\n\s*(<execution>.*?<\/execution>)\s*-->/)
+check(example.find(), 'pom.xml: no commented <execution> with <nodes> for archcore:provision')
+if (example.find(0)) {
+    def execution = new groovy.xml.XmlSlurper().parseText(example.group(1))
+    check(execution.id.text() == 'default-cli', "provision example: execution id ${execution.id}")
+    def nodes = execution.configuration.nodes.node
+    check(nodes*.name*.text() == ['registry', 'slave'] && nodes*.role*.text() == ['master', ''],
+          "provision example: nodes ${nodes*.name*.text()} ${nodes*.role*.text()}")
+    check(execution.configuration.region.text() && execution.configuration.size.text(), 'provision example: region, size')
 }
 
 // 7. pacman.conf: pacman's own $repo/$arch survive
@@ -207,7 +223,7 @@ for path in sys.argv[1:]:
 def gitignore = text('.gitignore')
 ['target/', '/src/', '/pkg/', '/build/', '*.pkg.tar.*'].each { check(gitignore.readLines().contains(it), ".gitignore lacks $it") }
 def readme = text('README.md')
-['# it-app', '\n## Build\n', '\n## The cluster\n', 'mvn archcore:iso -Pstaging', '-Darchcore.arch=i686', '-Darchcore.recipe=builder', 'pacman-i686.conf', 'It\'s a "test" app & $HOME stays', 'make DESTDIR=', '"$pkgdir"', 'units/it-app.service', 'APP_PORT=9090'].each {
+['# it-app', '\n## Build\n', '\n## The cluster\n', 'mvn archcore:iso   ', 'example.invalid', '-Darchcore.arch=i686', '-Darchcore.recipe=builder', 'pacman-i686.conf', 'It\'s a "test" app & $HOME stays', 'make DESTDIR=', '"$pkgdir"', 'units/it-app.service', 'APP_PORT=9090'].each {
     check(readme.contains(it), "README.md lacks: $it")
 }
 

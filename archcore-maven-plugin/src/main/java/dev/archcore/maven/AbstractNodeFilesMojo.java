@@ -8,6 +8,7 @@ import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.Parameter;
 
 import java.io.File;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -61,6 +62,13 @@ abstract class AbstractNodeFilesMojo extends AbstractClusterPkiMojo {
     @Parameter(property = "archcore.appName", defaultValue = "${project.artifactId}")
     String appName;
 
+    /**
+     * The app's description ({@code $DESCRIPTION}, as in a unit's {@code Description=}): the pom's
+     * {@code <description>} on one line, else the app's name.
+     */
+    @Parameter(property = "archcore.description", defaultValue = "${project.description}")
+    String description;
+
     /** Public key files whose keys may log in as core; default every {@code ~/.ssh/id_*.pub}. */
     @Parameter(property = "archcore.sshPublicKeys")
     List<File> sshPublicKeys;
@@ -85,6 +93,17 @@ abstract class AbstractNodeFilesMojo extends AbstractClusterPkiMojo {
                 etcdPort, registryPort, appPort, registryIp, registry, appName,
                 sshPublicKeys == null ? List.of() : sshPublicKeys.stream().map(File::toPath).toList(),
                 pkiDirectory.toPath(), user, server == null ? null : server.password(),
-                values == null ? Map.of() : values, allowed, origins, log);
+                placeholderValues(), allowed, origins, log);
+    }
+
+    /** {@code <values>}, and {@code $DESCRIPTION} unless they give it. */
+    private Map<String, String> placeholderValues() {
+        Map<String, String> all = new LinkedHashMap<>();
+        all.put("DESCRIPTION", description == null || description.isBlank() ? appName
+                : description.strip().replaceAll("\\s+", " "));
+        if (values != null) {
+            all.putAll(values);
+        }
+        return all;
     }
 }

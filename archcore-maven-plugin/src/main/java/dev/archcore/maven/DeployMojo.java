@@ -85,13 +85,18 @@ public class DeployMojo extends AbstractClusterMojo {
     @Parameter(property = "archcore.deploy.dryRun", defaultValue = "false")
     private boolean dryRun;
 
+    /** Skips this goal only ({@code archcore.skip} skips every archcore goal). */
+    @Parameter(property = "archcore.deploy.skip", defaultValue = "false")
+    boolean skipDeploy;
+
     @Override
     public void execute() throws MojoExecutionException, MojoFailureException {
         Path windowFile = UpdateWindowRecord.file(buildDirectory.toPath());
         List<String> handedOver = handedOver(windowFile);
         try {
-            if (skip) {
-                getLog().info("archcore.skip is set: nothing deployed");
+            String skipped = Skips.property(skip, skipDeploy, "deploy");
+            if (skipped != null) {
+                getLog().info(skipped + " is set: nothing deployed");
                 closeHandedOver(handedOver, null);
                 return;
             }

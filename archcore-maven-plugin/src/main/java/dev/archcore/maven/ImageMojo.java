@@ -88,7 +88,7 @@ public class ImageMojo extends AbstractMojo {
     private boolean updateLock;
 
     /** Defaults to the artifactId, and {@code <artifactId>-base} / {@code <artifactId>-builder} for the recipes. */
-    @Parameter(property = "archcore.imageName")
+    @Parameter(property = "archcore.image.name")
     private String imageName;
 
     /**
@@ -112,7 +112,7 @@ public class ImageMojo extends AbstractMojo {
     private String arch;
 
     /** Defaults to the package version ({@code [epoch-]pkgver-pkgrel}), or the build date for the recipes. */
-    @Parameter(property = "archcore.imageTag")
+    @Parameter(property = "archcore.image.tag")
     private String imageTag;
 
     /** Defaults to the app's binary, {@code /usr/bin/<pkgname>}, when the package has it. */
@@ -125,10 +125,10 @@ public class ImageMojo extends AbstractMojo {
     @Parameter
     private Map<String, String> environment;
 
-    @Parameter(property = "archcore.imageUser")
+    @Parameter(property = "archcore.image.user")
     private String user;
 
-    @Parameter(property = "archcore.workingDirectory")
+    @Parameter(property = "archcore.image.workingDirectory")
     private String workingDirectory;
 
     /** The port the app answers on: exposed, and passed as {@code APP_PORT}. */
@@ -158,6 +158,10 @@ public class ImageMojo extends AbstractMojo {
     @Parameter(property = "archcore.skip", defaultValue = "false")
     private boolean skip;
 
+    /** Skips this goal only ({@code archcore.skip} skips every archcore goal). */
+    @Parameter(property = "archcore.image.skip", defaultValue = "false")
+    boolean skipImage;
+
     @Parameter(defaultValue = "${project}", readonly = true)
     private MavenProject project;
 
@@ -166,10 +170,12 @@ public class ImageMojo extends AbstractMojo {
 
     @Override
     public void execute() throws MojoExecutionException, MojoFailureException {
-        if (skip) {
-            getLog().info("archcore.skip is set: no image built");
+        String skipped = Skips.property(skip, skipImage, "image");
+        if (skipped != null) {
+            getLog().info(skipped + " is set: no image built");
             return;
         }
+        renamedProperties();
         MavenLog log = new MavenLog(getLog());
         long timestamp = BuildTimestamp.epochSeconds(outputTimestamp, System.getenv());
         try {
@@ -403,5 +409,23 @@ public class ImageMojo extends AbstractMojo {
             }
         }
         return null;
+    }
+
+    /** The names before the {@code archcore.image.*} scheme still work, with a warning. */
+    private void renamedProperties() {
+        String v;
+        if ((v = RenamedProperties.value(session, project, "archcore.imageName", "archcore.image.name", getLog())) != null) {
+            imageName = v;
+        }
+        if ((v = RenamedProperties.value(session, project, "archcore.imageTag", "archcore.image.tag", getLog())) != null) {
+            imageTag = v;
+        }
+        if ((v = RenamedProperties.value(session, project, "archcore.imageUser", "archcore.image.user", getLog())) != null) {
+            user = v;
+        }
+        if ((v = RenamedProperties.value(session, project, "archcore.workingDirectory",
+                "archcore.image.workingDirectory", getLog())) != null) {
+            workingDirectory = v;
+        }
     }
 }

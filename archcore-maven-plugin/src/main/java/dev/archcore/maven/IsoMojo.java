@@ -92,10 +92,15 @@ public class IsoMojo extends AbstractNodeFilesMojo {
     @Parameter(defaultValue = "${project}", readonly = true)
     private MavenProject project;
 
+    /** Skips this goal only ({@code archcore.skip} skips every archcore goal). */
+    @Parameter(property = "archcore.iso.skip", defaultValue = "false")
+    boolean skipIso;
+
     @Override
     public void execute() throws MojoExecutionException, MojoFailureException {
-        if (skip) {
-            getLog().info("archcore.skip is set: no node files written");
+        String skipped = Skips.property(skip, skipIso, "iso");
+        if (skipped != null) {
+            getLog().info(skipped + " is set: no node files written");
             return;
         }
         MavenLog log = new MavenLog(getLog());

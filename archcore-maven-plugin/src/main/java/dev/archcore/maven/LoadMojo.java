@@ -29,10 +29,15 @@ public class LoadMojo extends AbstractMojo {
     @Parameter(property = "archcore.skip", defaultValue = "false")
     private boolean skip;
 
+    /** Skips this goal only ({@code archcore.skip} skips every archcore goal). */
+    @Parameter(property = "archcore.load.skip", defaultValue = "false")
+    boolean skipLoad;
+
     @Override
     public void execute() throws MojoExecutionException, MojoFailureException {
-        if (skip) {
-            getLog().info("archcore.skip is set: nothing loaded");
+        String skipped = Skips.property(skip, skipLoad, "load");
+        if (skipped != null) {
+            getLog().info(skipped + " is set: nothing loaded");
             return;
         }
         Path infoFile = buildDirectory.toPath().resolve("archcore/image.json");

@@ -26,10 +26,15 @@ public class MachinesMojo extends AbstractClusterMojo {
     @Parameter(property = "archcore.deploy.unitName", defaultValue = "${project.artifactId}.service")
     private String unitName;
 
+    /** Skips this goal only ({@code archcore.skip} skips every archcore goal). */
+    @Parameter(property = "archcore.machines.skip", defaultValue = "false")
+    boolean skipMachines;
+
     @Override
     public void execute() throws MojoFailureException {
-        if (skip) {
-            getLog().info("archcore.skip is set");
+        String skipped = Skips.property(skip, skipMachines, "machines");
+        if (skipped != null) {
+            getLog().info(skipped + " is set");
             return;
         }
         if (session != null && session.isOffline()) {

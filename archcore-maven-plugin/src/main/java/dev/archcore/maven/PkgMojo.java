@@ -65,6 +65,10 @@ public class PkgMojo extends SigningMojo {
     @Parameter(property = "archcore.skip", defaultValue = "false")
     private boolean skip;
 
+    /** Skips this goal only ({@code archcore.skip} skips every archcore goal). */
+    @Parameter(property = "archcore.pkg.skip", defaultValue = "false")
+    boolean skipPkg;
+
     @Parameter(defaultValue = "${project}", readonly = true)
     private MavenProject project;
 
@@ -74,8 +78,9 @@ public class PkgMojo extends SigningMojo {
 
     @Override
     public void execute() throws MojoExecutionException, MojoFailureException {
-        if (skip) {
-            getLog().info("archcore.skip is set: no package built");
+        String skipped = Skips.property(skip, skipPkg, "pkg");
+        if (skipped != null) {
+            getLog().info(skipped + " is set: no package built");
             return;
         }
         if (arch != null && arch.contains(",")) {

@@ -97,10 +97,15 @@ public class PushMojo extends AbstractClusterMojo {
     @Parameter(defaultValue = "${project}", readonly = true)
     private MavenProject project;
 
+    /** Skips this goal only ({@code archcore.skip} skips every archcore goal). */
+    @Parameter(property = "archcore.push.skip", defaultValue = "false")
+    boolean skipPush;
+
     @Override
     public void execute() throws MojoExecutionException, MojoFailureException {
-        if (skip) {
-            getLog().info("archcore.skip is set: nothing pushed");
+        String skipped = Skips.property(skip, skipPush, "push");
+        if (skipped != null) {
+            getLog().info(skipped + " is set: nothing pushed");
             return;
         }
         if (registry == null || registry.isBlank()) {

@@ -44,13 +44,18 @@ public class RepoMojo extends SigningMojo {
     @Parameter(property = "archcore.skip", defaultValue = "false")
     private boolean skip;
 
+    /** Skips this goal only ({@code archcore.skip} skips every archcore goal). */
+    @Parameter(property = "archcore.repo.skip", defaultValue = "false")
+    boolean skipRepo;
+
     @Parameter(defaultValue = "${project}", readonly = true)
     private MavenProject project;
 
     @Override
     public void execute() throws MojoExecutionException, MojoFailureException {
-        if (skip) {
-            getLog().info("archcore.skip is set: repository not updated");
+        String skipped = Skips.property(skip, skipRepo, "repo");
+        if (skipped != null) {
+            getLog().info(skipped + " is set: repository not updated");
             return;
         }
         String repoName = repositoryName != null && !repositoryName.isBlank()

@@ -121,6 +121,8 @@ public final class ClusterNodes {
         if (r.extraValues() != null) {
             r.extraValues().forEach((k, v) -> values.put(k, Template.Value.of(v == null ? "" : v)));
         }
+        // the seed templates' $DESCRIPTION: the Mojo passes the pom's description; else the app's name
+        values.putIfAbsent("DESCRIPTION", Template.Value.of(r.appName() == null ? "" : r.appName()));
         ports.forEach((k, v) -> values.put(k, Template.Value.of(String.valueOf(v))));
         values.put("REGISTRY_IP", Template.Value.of(registryIp));
         values.put("REGISTRY", Template.Value.of(registry));

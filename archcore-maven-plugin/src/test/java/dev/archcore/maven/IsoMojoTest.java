@@ -58,6 +58,22 @@ class IsoMojoTest {
         assertThat(Files.readString(dir.resolve("slave.yaml"))).contains("/etc/docker/certs.d/192.0.2.10:5443/ca.crt");
     }
 
+    /** The seed's {@code $DESCRIPTION}: the pom's description on one line, else the app's name; {@code <values>} win. */
+    @Test
+    void descriptionIsAPlaceholder() throws Exception {
+        Path template = tmp.resolve("user_data.slave.yaml");
+        Files.writeString(template, Files.readString(TestCluster.TEMPLATES.resolve("user_data.slave.yaml"))
+                .replace("      ARCHCORE_APP=$APP_NAME\n", "      ARCHCORE_APP=$APP_NAME\n      ARCHCORE_DESCRIPTION=$DESCRIPTION\n"));
+        Path slave = tmp.resolve("target/archcore/cloud-config/slave.yaml");
+        mojo("workerTemplate", template.toFile(), "description", "  A shop\n    for tests ").execute();
+        assertThat(slave).content().contains("\n      ARCHCORE_DESCRIPTION=A shop for tests\n");
+        mojo("workerTemplate", template.toFile()).execute();
+        assertThat(slave).content().contains("\n      ARCHCORE_DESCRIPTION=demo\n");
+        mojo("workerTemplate", template.toFile(), "description", "A shop", "values", java.util.Map.of("DESCRIPTION", "mine"))
+                .execute();
+        assertThat(slave).content().contains("\n      ARCHCORE_DESCRIPTION=mine\n");
+    }
+
     @Test
     void aLooseningFailsTheBuildUnlessAllowedByName() throws Exception {
         Path template = tmp.resolve("user_data.slave.yaml");

@@ -88,8 +88,12 @@ class PushMojoTest {
     void aClusterMadeByArchcoreIsoNeedsNoCredentialsOrCaToPushTo() throws Exception {
         // the PKI archcore:iso makes: a CA, the registry's certificate, htpasswd and a generated password
         Path pki = tmp.resolve("home/.archcore/demo/pki");
+        dev.archcore.testing.RecordingLog pkiLog = new dev.archcore.testing.RecordingLog();
         dev.archcore.provision.pki.ClusterPki.ensure(new dev.archcore.provision.pki.ClusterPki.Request(pki, "demo",
-                List.of("127.0.0.1"), "archcore", null, dev.archcore.util.Log.NONE));
+                List.of("127.0.0.1"), "archcore", null, pkiLog));
+        // the log says what push will use (not a settings.xml server or ARCHCORE_REGISTRY_PASSWORD, which are unset)
+        assertThat(pkiLog.lines("INFO")).anySatisfy(l -> assertThat(l).contains("Generated the registry password for user "
+                + "archcore into " + pki.resolve("registry.password"), "archcore:push and archcore:deploy use it from there"));
         try (RegistryServer secure = RegistryServer.secure(tmp.resolve("secure-registry"), pki.resolve("ca.crt"),
                 pki.resolve("registry.crt"), pki.resolve("registry.key"), pki.resolve("htpasswd"))) {
             PushMojo mojo = mojo("registry", secure.host(), "pkiDirectory", pki.toFile(), "registryUser", "archcore");

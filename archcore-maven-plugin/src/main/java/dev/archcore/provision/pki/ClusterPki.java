@@ -187,8 +187,13 @@ public final class ClusterPki {
                     RANDOM.nextBytes(secret);
                     password = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
                     writePrivate(passwordFile, password + "\n");
+                    // what archcore:push really does (AbstractClusterMojo.pkiCredentials): this file is its last resort
                     log.info("Generated the registry password for user " + request.username() + " into " + passwordFile
-                            + " (0600); push reads it from a settings.xml <server> or ARCHCORE_REGISTRY_PASSWORD");
+                            + " (0600). archcore:push and archcore:deploy use it from there (archcore.pkiDirectory) "
+                            + "when no other credentials for the registry are given (archcore.registry.username/password, "
+                            + "a settings.xml <server> with the registry's host:port as id, Docker's config.json, "
+                            + "ARCHCORE_REGISTRY_USERNAME/ARCHCORE_REGISTRY_PASSWORD); to choose the password yourself, "
+                            + "put it in that settings.xml <server> and run archcore:iso again.");
                 }
             }
             Path htpasswdFile = dir.resolve("htpasswd");
