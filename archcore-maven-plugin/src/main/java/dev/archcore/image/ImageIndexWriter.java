@@ -62,8 +62,9 @@ public final class ImageIndexWriter {
                 if (!m.path("platform").path("architecture").asText().equals(wanted.architecture())) {
                     // an index whose entries all say amd64 makes every pull take the first one: refuse it here
                     throw new ImageBuildException(layout + " is an image for " + m.path("platform").path("architecture")
-                            .asText() + ", not for " + e.getKey() + " (" + wanted.architecture() + "): build it with "
-                            + "ImageRequest.forArch(\"" + e.getKey() + "\")");
+                            .asText() + ", not for " + e.getKey() + " (" + wanted.architecture() + "): an image of 'any' "
+                            + "packages takes its platform from the target architecture, so build each with it "
+                            + "(ImageRequest.forArch(\"" + e.getKey() + "\"), as archcore.arch does)");
                 }
                 ObjectNode d = descriptor(manifests.addObject(), m.path("mediaType").asText(),
                         m.path("digest").asText(), m.path("size").asLong());
