@@ -165,7 +165,7 @@ check(sections == ['[options]', '[core]', '[extra]'], "pacman.conf active sectio
 // 8. the fleet unit
 def unit = text('units/it-app.service')
 ['[Unit]', '[Service]', '[X-Fleet]', 'Global=true', '@image@', '/usr/bin/docker pull @image@',
- '/usr/bin/docker run --rm --name it-app -p 9090:9090 -e APP_PORT=9090 @image@', 'ExecStop=/usr/bin/docker stop it-app'].each {
+ '/usr/bin/docker run --rm --name it-app -p @appPort@:@appPort@ -e APP_PORT=@appPort@ @image@', 'ExecStop=/usr/bin/docker stop it-app'].each {
     check(unit.contains(it), "it-app.service lost: $it")
 }
 def xfleet = unit.substring(unit.indexOf('[X-Fleet]')).readLines().findAll { it && !it.startsWith('#') }

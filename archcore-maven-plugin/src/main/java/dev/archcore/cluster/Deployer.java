@@ -34,7 +34,7 @@ public final class Deployer {
         // everything that can be checked here is checked before touching the cluster
         UnitFile unit;
         try {
-            unit = UnitFile.render(req.unitTemplate(), req.image(), req.unitSource());
+            unit = UnitFile.render(req.unitTemplate(), req.image(), req.values(), req.unitSource());
             checkUnitName(req.unitName(), req.unitSource());
         } catch (ClusterException e) {
             String left = UpdateWindow.closeOrExplain(req.endpoint(), req.ssh(), req.window(), open, log);

@@ -73,6 +73,17 @@ public final class UnitFile {
      * The unit text with {@code @image@} replaced by the pinned image, parsed and checked to be a global unit.
      */
     public static UnitFile render(String template, String image, String source) {
+        return render(template, image, Map.of(), source);
+    }
+
+    /**
+     * As {@link #render(String, String, String)}, and each {@code @name@} of {@code values} (e.g. {@code @appPort@})
+     * replaced by its value: what the build knows at deploy time, so a later change of the pom reaches the unit.
+     */
+    public static UnitFile render(String template, String image, Map<String, String> values, String source) {
+        for (Map.Entry<String, String> v : values.entrySet()) {
+            template = template.replace("@" + v.getKey() + "@", v.getValue());
+        }
         if (!template.contains("@image@")) {
             throw new ClusterException(source + " has no @image@ placeholder: write @image@ where the image goes "
                     + "(e.g. ExecStart=/usr/bin/docker run --rm @image@), and archcore:deploy fills in the image it "

@@ -107,7 +107,7 @@ public final class ImageBuilder {
         Prepared prepared = prepare(request, noExtract, new PackageIndexer(work, key), cache, remembered, log);
         List<PackageIndex.Loaded> packages = prepared.packages();
         List<LayerSpec> reused = prepared.reused();
-        Platform platform = Platform.of(packages, "amd64");
+        Platform platform = Platform.of(packages, request.arch(), "amd64");
 
         List<String> constituents = packages.stream().map(p -> p.name() + "=" + p.info().pkgver()).toList();
         List<ImageResult.Layer> results = new ArrayList<>();

@@ -58,6 +58,14 @@ public final class ImageIndexWriter {
                     throw new ImageBuildException(layout + " holds " + single.size() + " images, not one");
                 }
                 JsonNode m = single.get(0);
+                Platform wanted = Platform.fromPacman(e.getKey());
+                if (!m.path("platform").path("architecture").asText().equals(wanted.architecture())) {
+                    // an index whose entries all say amd64 makes every pull take the first one: refuse it here
+                    throw new ImageBuildException(layout + " is an image for " + m.path("platform").path("architecture")
+                            .asText() + ", not for " + e.getKey() + " (" + wanted.architecture() + "): an image of 'any' "
+                            + "packages takes its platform from the target architecture, so build each with it "
+                            + "(ImageRequest.forArch(\"" + e.getKey() + "\"), as archcore.arch does)");
+                }
                 ObjectNode d = descriptor(manifests.addObject(), m.path("mediaType").asText(),
                         m.path("digest").asText(), m.path("size").asLong());
                 d.set("platform", m.path("platform").deepCopy());

@@ -24,11 +24,22 @@ import java.util.Objects;
  * @param recipe           what the image is for beyond its packages (an app's minimal image by default)
  * @param cacheKey         authenticates what the cache remembers; null: the user's ({@link CacheKey#user}), or a
  *                         throw-away key when there is no cache directory
+ * @param arch             the pacman architecture the image is for ({@code i686}, ...): its platform, whatever the
+ *                         packages say (an image of {@code any} packages has no architecture of its own); null: the
+ *                         packages' architecture, amd64 when all are {@code any}
  */
 public record ImageRequest(List<ImagePackage> packages, List<String> noExtract, ImageConfig config, long buildTimestamp,
                            String name, String tag, Path ociLayout, Path dockerArchive, Path sbom, Path digestFile,
                            Path cacheDir, Layering layering, int compressionLevel, Log log, Recipe recipe,
-                           CacheKey cacheKey) {
+                           CacheKey cacheKey, String arch) {
+    public ImageRequest(List<ImagePackage> packages, List<String> noExtract, ImageConfig config, long buildTimestamp,
+                        String name, String tag, Path ociLayout, Path dockerArchive, Path sbom, Path digestFile,
+                        Path cacheDir, Layering layering, int compressionLevel, Log log, Recipe recipe,
+                        CacheKey cacheKey) {
+        this(packages, noExtract, config, buildTimestamp, name, tag, ociLayout, dockerArchive, sbom, digestFile, cacheDir,
+                layering, compressionLevel, log, recipe, cacheKey, null);
+    }
+
     public ImageRequest(List<ImagePackage> packages, List<String> noExtract, ImageConfig config, long buildTimestamp,
                         String name, String tag, Path ociLayout, Path dockerArchive, Path sbom, Path digestFile,
                         Path cacheDir, Layering layering, int compressionLevel, Log log, Recipe recipe) {
@@ -71,7 +82,13 @@ public record ImageRequest(List<ImagePackage> packages, List<String> noExtract, 
     /** The same request with this cache key. */
     public ImageRequest withCacheKey(CacheKey key) {
         return new ImageRequest(packages, noExtract, config, buildTimestamp, name, tag, ociLayout, dockerArchive, sbom,
-                digestFile, cacheDir, layering, compressionLevel, log, recipe, key);
+                digestFile, cacheDir, layering, compressionLevel, log, recipe, key, arch);
+    }
+
+    /** The same request for this target architecture (a pacman name: {@code x86_64}, {@code i686}, ...). */
+    public ImageRequest forArch(String pacmanArch) {
+        return new ImageRequest(packages, noExtract, config, buildTimestamp, name, tag, ociLayout, dockerArchive, sbom,
+                digestFile, cacheDir, layering, compressionLevel, log, recipe, cacheKey, pacmanArch);
     }
 
     /** Defaults: no NoExtract, the default layering, gzip level 6, no outputs beyond what is set later. */

@@ -2,8 +2,25 @@ package dev.archcore.image;
 
 import java.util.List;
 
-/** The OCI platform of an image, from the architecture its packages were built for. */
+/** The OCI platform of an image: the architecture asked for, else the one its packages were built for. */
 public record Platform(String architecture, String variant) {
+
+    /**
+     * The target's platform when one is asked for (every native package must be built for it); otherwise the
+     * packages' architecture. {@code any} packages fit everywhere, so they never decide the platform of an image
+     * for a named target: an image of only {@code any} packages is amd64 only when no target was asked for.
+     */
+    static Platform of(List<PackageIndex.Loaded> packages, String target, String anyDefault) {
+        Platform wanted = target == null ? null : fromPacman(target);
+        for (PackageIndex.Loaded p : wanted == null ? List.<PackageIndex.Loaded>of() : packages) {
+            String a = p.info().arch();
+            if (a != null && !a.equals("any") && !fromPacman(a).equals(wanted)) {
+                throw new ImageBuildException("'" + p.name() + "' is built for " + a + ", but the image is for " + target
+                        + ": resolve the packages from a pacman.conf for " + target + " (Architecture = " + target + ")");
+            }
+        }
+        return wanted != null ? wanted : of(packages, anyDefault);
+    }
 
     /** {@code any} packages fit everywhere; an image of only {@code any} packages is amd64 unless said otherwise. */
     static Platform of(List<PackageIndex.Loaded> packages, String anyDefault) {

@@ -31,7 +31,10 @@ import java.util.List;
 @Mojo(name = "deploy", defaultPhase = LifecyclePhase.DEPLOY, threadSafe = true)
 public class DeployMojo extends AbstractClusterMojo {
 
-    /** The unit template; {@code @image@} is replaced by the image, pinned by digest. */
+    /**
+     * The unit template; {@code @image@} is replaced by the image, pinned by digest, and {@code @appPort@} by
+     * {@code archcore.appPort}.
+     */
     @Parameter(property = "archcore.deploy.unit", defaultValue = "${project.basedir}/units/${project.artifactId}.service")
     private File unit;
 
@@ -72,6 +75,10 @@ public class DeployMojo extends AbstractClusterMojo {
     /** The repository name; default: the name archcore:image built (as archcore:push uses). */
     @Parameter(property = "archcore.push.imageName")
     private String imageName;
+
+    /** The app's port, filled into the unit's {@code @appPort@} at each deploy. */
+    @Parameter(property = "archcore.appPort", defaultValue = "8080")
+    private String appPort;
 
     /** How long every machine has to run the new unit before it is rolled back. */
     @Parameter(property = "archcore.deploy.timeoutSeconds", defaultValue = "300")
@@ -139,6 +146,11 @@ public class DeployMojo extends AbstractClusterMojo {
             throw new MojoExecutionException("cannot read " + unit + ": " + e.getMessage(), e);
         }
         String name = unitName != null && !unitName.isBlank() ? unitName : unit.getName();
+        String port = appPort == null ? "" : appPort.strip();
+        if (!port.matches("[1-9][0-9]{0,4}") || Integer.parseInt(port) > 65535) {
+            throw new MojoFailureException("archcore.appPort='" + appPort + "' is not a TCP port: set it to a number "
+                    + "from 1 to 65535 (the unit's @appPort@ is filled with it)");
+        }
         List<UpdateWindow.Service> window = new ArrayList<>(window(registry, insecure, caFile(caFile, insecure)));
         // what push started is closed here, even a service this goal's parameters would not open
         windowToClose().stream().filter(s -> handedOver.contains(s.name()))
@@ -146,7 +158,7 @@ public class DeployMojo extends AbstractClusterMojo {
         return new DeployRequest(endpoint, sshOptions(endpoint), fleetSocket, name, template,
                 unit.toString(), image(), window, handedOver, windowTimeout(),
                 Duration.ofSeconds(Math.max(1, timeoutSeconds)), Duration.ofMillis(Math.max(10, pollMillis)), dryRun,
-                new MavenLog(getLog()));
+                new MavenLog(getLog()), java.util.Map.of("appPort", port));
     }
 
     /**

@@ -273,7 +273,7 @@ public class ImageMojo extends AbstractMojo {
         ImageResult result = ImageBuilder.build(new ImageRequest(list, conf.noExtract(), config(app, chosen, tag),
                 timestamp, name, tag, layout, archive, archcore.resolve(base + ".spdx.json"),
                 archcore.resolve(base + ".digest"), cacheDirectory.toPath().resolve("layers"), Layering.DEFAULT,
-                layerCompressionLevel, log, chosen));
+                layerCompressionLevel, log, chosen).forArch(a == null ? null : a.pacmanArch()));
         Files.copy(lock, archcore.resolve(base.replaceFirst("^image", "packages") + ".lock.json"),
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         ImageInfo.write(archcore.resolve(base + ".json"), new ImageInfo(result.reference(), result.manifestDigest(),

@@ -70,6 +70,7 @@ public final class PackageBuilder {
         } catch (PackageBuildException e) {
             throw new PackageBuildException(pkgbuild.file() + ": package() wrote " + e.getMessage(), e);
         }
+        ElfArchLint.check(tree, pkgbuild.packageArch(), pkgbuild.file().toString(), log);
         PackageMetadata metadata = PackageMetadata.from(pkgbuild, request.sourceDateEpoch(), request.packager(),
                 tree.installedSize(), buildInfo(request, pkgbuild, options));
         Path target = request.outputDirectory().resolve(metadata.fileName(request.compression())).toAbsolutePath();

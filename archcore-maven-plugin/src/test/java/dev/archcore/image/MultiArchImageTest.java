@@ -46,6 +46,8 @@ class MultiArchImageTest {
     static Map<String, Path> layouts = new LinkedHashMap<>();
     static Map<String, ImageResult> results = new LinkedHashMap<>();
     static Path index;
+    static Path anyPackage;
+    static Map<String, Path> nativePackages = new LinkedHashMap<>();
     static String indexDigest;
     static RegistryServer registry;
     static final ObjectMapper json = new ObjectMapper();
@@ -55,6 +57,7 @@ class MultiArchImageTest {
         Tools.require("makepkg", "repo-add", "umoci", "skopeo");
         Path repos = tmp.resolve("repos");
         Path any = TestPackages.write(Files.createDirectories(tmp.resolve("any")), "hello-data", "1.0-1", 4096);
+        anyPackage = any;
         for (String arch : ARCHS) {
             Path src = Files.createDirectories(tmp.resolve("makepkg-" + arch));
             Files.writeString(src.resolve("PKGBUILD"), """
@@ -75,6 +78,7 @@ class MultiArchImageTest {
                     + arch + "-unknown-linux-gnu\"\n");
             Path pkg = Pacman.makepkg(src, Fixtures.EPOCH, "--config", conf.toString());
             assertThat(pkg.getFileName().toString()).endsWith("-" + arch + ".pkg.tar.zst");
+            nativePackages.put(arch, pkg);
             Path repo = Files.createDirectories(repos.resolve(arch));
             Files.copy(pkg, repo.resolve(pkg.getFileName()));
             Files.copy(any, repo.resolve(any.getFileName()));
@@ -146,6 +150,43 @@ class MultiArchImageTest {
             assertThat(bundle.resolve("rootfs/usr/share/hello/arch")).hasContent(arch);
             assertThat(bundle.resolve("rootfs/usr/share/hello-data/data")).exists();
         }
+    }
+
+    /** Issue 16, item 11: an image of only {@code any} packages takes the platform of the target asked for. */
+    @Test
+    void anImageOfAnyPackagesHasThePlatformOfItsTargetAndTheIndexSaysSo() throws IOException {
+        Map<String, Path> anyLayouts = new LinkedHashMap<>();
+        for (String arch : List.of("x86_64", "i686")) {
+            Path layout = tmp.resolve("any-out/image-" + arch);
+            ImageBuilder.build(ImageRequest.of(List.of(ImagePackage.app(anyPackage)), null, Fixtures.EPOCH,
+                    "archcore/data", TAG, layout, null, tmp.resolve("layers"), Log.NONE).forArch(arch));
+            anyLayouts.put(arch, layout);
+        }
+        Path anyIndex = tmp.resolve("any-out/image");
+        ImageIndexWriter.write(anyLayouts, anyIndex, TAG);
+        JsonNode raw = json.readTree(Tools.run(tmp, "skopeo", "inspect", "--raw", "oci:" + anyIndex + ":" + TAG)
+                .ok("skopeo inspect --raw").text());
+        List<String> platforms = new ArrayList<>();
+        raw.path("manifests").forEach(m -> platforms.add(m.path("platform").path("os").asText() + "/"
+                + m.path("platform").path("architecture").asText()));
+        assertThat(platforms).containsExactly("linux/amd64", "linux/386");
+        JsonNode config = json.readTree(Tools.run(tmp, "skopeo", "inspect", "--config", "oci:" + anyIndex + ":" + TAG
+                + "-i686").ok("skopeo inspect --config").text());
+        assertThat(config.path("architecture").asText()).isEqualTo("386");
+    }
+
+    @Test
+    void aPackageOfAnotherArchitectureThanTheTargetIsRefusedNamingIt() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ImageBuilder.build(ImageRequest.of(
+                        List.of(ImagePackage.app(nativePackages.get("i686"))), null, Fixtures.EPOCH, "archcore/hello",
+                        TAG, tmp.resolve("wrong-out/image"), null, tmp.resolve("layers"), Log.NONE).forArch("aarch64")))
+                .isInstanceOf(ImageBuildException.class)
+                .hasMessageContaining("'hello' is built for i686, but the image is for aarch64");
+        // nor does the index writer take an image for another platform than its key says
+        Map<String, Path> swapped = new LinkedHashMap<>();
+        swapped.put("aarch64", layouts.get("i686"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ImageIndexWriter.write(swapped, tmp.resolve("swapped"), TAG))
+                .isInstanceOf(ImageBuildException.class).hasMessageContaining("is an image for 386, not for aarch64");
     }
 
     @Test

@@ -139,7 +139,7 @@ class DeployMojoTest {
                 "registryStart", w.registry.startCommand(), "registryStop", w.registry.stopCommand(),
                 "registry", w.registry.host(), "insecure", true, "windowTimeoutSeconds", 30,
                 "timeoutSeconds", 30, "pollMillis", 50, "unit", tmp.resolve("units/demo.service").toFile(),
-                "registryPort", 5443, "etcdPlainHttp", true);
+                "registryPort", 5443, "etcdPlainHttp", true, "appPort", "8080");
         MojoFields.setAll(mojo, fields);
         return mojo;
     }
@@ -154,6 +154,44 @@ class DeployMojoTest {
         assertThat(w.closed()).as("etcd and the registry stopped, the record gone").isTrue();
         assertThat(lines).contains("INFO Update window: stopped registry on " + sshd.sshEndpoint(),
                 "INFO Update window: stopped etcd on " + sshd.sshEndpoint());
+    }
+
+    /**
+     * Issue 16, item 13: the archetype's unit says {@code @appPort@}; a deploy with another archcore.appPort must
+     * send fleet a unit with that port (the fleet simulator keeps the unit text it was given).
+     */
+    @Test
+    void theAppPortOfThisDeployReachesTheUnitSentToFleet() throws Exception {
+        String image = "10.0.0.1:5443/demo@sha256:" + "c".repeat(64);
+        Path template = unit("ported.service", """
+                [Service]
+                ExecStart=/usr/bin/docker run --rm --name demo -p @appPort@:@appPort@ -e APP_PORT=@appPort@ @image@
+
+                [X-Fleet]
+                Global=true
+                """);
+        try (OpenWindow w = new OpenWindow("port", sshd.endpoint());
+             dev.archcore.testing.FleetSimulator fleet = dev.archcore.testing.FleetSimulator.start(
+                     tmp.resolve("port-fleet.sock"), 2, 20)) {
+            mojo(w, "unit", template.toFile(), "image", image, "fleetSocket", fleet.socket.toString(),
+                    "appPort", "9091").execute();
+            assertThat(fleet.unitText("ported.service"))
+                    .contains("ExecStart=/usr/bin/docker run --rm --name demo -p 9091:9091 -e APP_PORT=9091 " + image)
+                    .doesNotContain("@appPort@").doesNotContain("8080");
+            assertClosedByTheWindowsCommands(w);
+        }
+    }
+
+    @Test
+    void anAppPortThatIsNoPortIsRefusedAndClosesTheWindow() throws Exception {
+        try (OpenWindow w = new OpenWindow("bad-port", sshd.endpoint())) {
+            Path good = unit("demo.service", UNIT);
+            assertThatThrownBy(() -> mojo(w, "unit", good.toFile(), "image", "10.0.0.1:5443/demo@sha256:"
+                    + "b".repeat(64), "appPort", "80a").execute())
+                    .isInstanceOf(MojoFailureException.class)
+                    .hasMessageContaining("archcore.appPort='80a' is not a TCP port");
+            assertClosedByTheWindowsCommands(w);
+        }
     }
 
     @Test

@@ -58,7 +58,9 @@ class ImageMojoRecipeTest {
                     TestPackages.write(TestPackages.Spec.of("filesystem", "2026.01-1").arch(arch), fs, repo, 1_790_000_000L).toString(),
                     TestPackages.write(TestPackages.Spec.of(keyringPackage, "20260101-1").arch("any"), kr, repo, 1_790_000_000L).toString(),
                     TestPackages.write(TestPackages.Spec.of("base", "3-1").arch("any").depends("filesystem"),
-                            Files.createDirectories(tmp.resolve("empty-" + arch)), repo, 1_790_000_000L).toString()));
+                            Files.createDirectories(tmp.resolve("empty-" + arch)), repo, 1_790_000_000L).toString(),
+                    TestPackages.write(TestPackages.Spec.of("notes", "1.0-1").arch("any"), notes(arch), repo,
+                            1_790_000_000L).toString()));
             List<String> add = new ArrayList<>(List.of("repo-add", repo.resolve("core.db.tar.gz").toString()));
             add.addAll(pkgs);
             Tools.run(repo, add.toArray(String[]::new)).ok("repo-add " + arch);
@@ -66,6 +68,12 @@ class ImageMojoRecipeTest {
                     + "\nSigLevel = Never\n\n[core]\nServer = file://" + tmp.resolve("repos") + "/$arch\n");
         }
         registry = RegistryServer.plain(tmp.resolve("registry"));
+    }
+
+    private static Path notes(String arch) throws java.io.IOException {
+        Path dir = tmp.resolve("src-notes-" + arch);
+        file(dir, "usr/share/notes/README", "architecture-independent\n", "rw-r--r--");
+        return dir;
     }
 
     @AfterAll
@@ -132,6 +140,38 @@ class ImageMojoRecipeTest {
         assertThat(platforms).containsExactly("386", "arm64");
         assertThat(Files.readString(target.resolve("archcore/push.digest")).strip())
                 .isEqualTo(Files.readString(target.resolve("archcore/base-image.digest")).strip());
+    }
+
+    /**
+     * Issue 16, item 11: every package of the image is {@code any} (notes and the keyring), so the packages say
+     * nothing of the platform; the index must still name each target asked for, not amd64 twice.
+     */
+    @Test
+    void anImageOfAnyPackagesHasThePlatformOfEachTargetAskedFor() throws Exception {
+        Path target = tmp.resolve("any-target");
+        mojo("recipe", "base", "arch", "i686,aarch64", "packages", List.of("notes"), "buildDirectory", target.toFile(),
+                "lockFile", tmp.resolve("any-locks/packages.lock.json").toFile()).execute();
+        Path layout = target.resolve("archcore/base-image");
+        ObjectMapper json = new ObjectMapper();
+        // read the index and each manifest's config from the layout's own bytes, not through archcore
+        JsonNode top = json.readTree(layout.resolve("index.json").toFile());
+        String indexDigest = top.path("manifests").get(0).path("digest").asText();
+        JsonNode index = json.readTree(layout.resolve("blobs/sha256/" + indexDigest.substring(7)).toFile());
+        List<String> platforms = new ArrayList<>();
+        List<String> configs = new ArrayList<>();
+        for (JsonNode m : index.path("manifests")) {
+            platforms.add(m.path("platform").path("architecture").asText());
+            JsonNode manifest = json.readTree(layout.resolve("blobs/sha256/" + m.path("digest").asText().substring(7)).toFile());
+            JsonNode config = json.readTree(layout.resolve("blobs/sha256/"
+                    + manifest.path("config").path("digest").asText().substring(7)).toFile());
+            configs.add(config.path("architecture").asText());
+        }
+        assertThat(platforms).containsExactly("386", "arm64");
+        assertThat(configs).containsExactly("386", "arm64");
+        // and skopeo, choosing by platform, finds the 386 image
+        JsonNode i686 = json.readTree(Tools.run(tmp, "skopeo", "--override-arch", "386", "inspect", "--config",
+                "oci:" + layout + ":2026.09.21").ok("skopeo inspect --override-arch 386").text());
+        assertThat(i686.path("architecture").asText()).isEqualTo("386");
     }
 
     @Test

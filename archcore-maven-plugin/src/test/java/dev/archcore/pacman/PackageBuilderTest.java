@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -36,8 +37,19 @@ class PackageBuilderTest {
         later = new PackageRequest(later.pkgbuild(), later.buildDirectory(), later.outputDirectory(), later.carch(),
                 later.compression(), later.compressionLevel(), Fixtures.EPOCH + 1, later.packager(), null,
                 later.environment(), later.tool(), later.log());
-        assertThat(Files.readAllBytes(PackageBuilder.build(later).file())).isNotEqualTo(bytes);
-        assertThat(Pacman.info(first.file()).get("Build Date")).isNotBlank();
+        Files.write(dir.resolve("first.pkg.tar.zst"), bytes);
+        Path second = PackageBuilder.build(later).file();
+        assertThat(Files.readAllBytes(second)).isNotEqualTo(bytes);
+        // the build date is SOURCE_DATE_EPOCH to the second, read from .PKGINFO by bsdtar and shown by pacman
+        assertThat(dev.archcore.testing.PackageArchive.pkginfo(dir.resolve("first.pkg.tar.zst"), "builddate"))
+                .containsExactly(Long.toString(Fixtures.EPOCH));
+        assertThat(dev.archcore.testing.PackageArchive.pkginfo(second, "builddate"))
+                .containsExactly(Long.toString(Fixtures.EPOCH + 1));
+        String shown = Tools.run(dir, Map.of("TZ", "UTC", "LC_ALL", "C"), List.of("pacman", "-Qip", second.toString()))
+                .ok("pacman -Qip").text();
+        String expected = java.time.format.DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss yyyy", java.util.Locale.ROOT)
+                .format(java.time.Instant.ofEpochSecond(Fixtures.EPOCH + 1).atZone(java.time.ZoneOffset.UTC));
+        assertThat(shown).containsPattern("(?m)^Build Date\\s+: " + java.util.regex.Pattern.quote(expected) + "$");
     }
 
     @ParameterizedTest

@@ -34,9 +34,12 @@ import java.util.regex.Pattern;
  * {@code new}, {@code GET /v2/droplets/{id}} turning it {@code active} with public and private {@code networks.v4}
  * after some polls, listing by {@code tag_name} with {@code per_page}/{@code page} and absolute
  * {@code links.pages} URLs and {@code meta.total}, {@code DELETE /v2/droplets?tag_name=} (204), custom image
- * import ({@code NEW} → {@code pending} → {@code available}), {@code ratelimit-*} headers on every answer, and
- * errors as {@code {"id","message","request_id"}}. Faults (429 with {@code retry-after}, 5xx) are queued per
- * method and path. Every request is recorded.
+ * import ({@code NEW} → {@code pending} → {@code available}, or {@code deleted} with an {@code error_message}
+ * when told to fail), {@code ratelimit-*} headers on every answer, and errors as {@code {"id","message","request_id"}}.
+ * As the real API, it answers 422 for a size, region or image slug it does not offer, for a custom image that is
+ * not available (yet) or not in the droplet's region, and takes two droplets with one name. Droplets can be
+ * powered off or archived. Faults (429 with {@code retry-after}, 5xx) are queued per method and path. Every
+ * request is recorded.
  */
 public final class DigitalOceanSimulator implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -44,6 +47,13 @@ public final class DigitalOceanSimulator implements AutoCloseable {
     private static final Pattern IMAGE = Pattern.compile("/v2/images/(\\d+)");
     private static final Pattern NAME = Pattern.compile("^[a-zA-Z0-9]?[a-z0-9A-Z.\\-]*[a-z0-9A-Z]$");
     private static final Pattern TAG = Pattern.compile("^[a-zA-Z0-9_\\-:]+$");
+    /** What this account is offered (a subset of GET /v2/sizes, /v2/regions and the distribution images). */
+    public static final Set<String> SIZES = Set.of("s-1vcpu-512mb-10gb", "s-1vcpu-1gb", "s-1vcpu-2gb", "s-2vcpu-2gb",
+            "s-2vcpu-4gb", "s-4vcpu-8gb");
+    public static final Set<String> REGIONS = Set.of("nyc1", "nyc3", "sfo3", "ams3", "sgp1", "lon1", "fra1", "tor1",
+            "blr1", "syd1");
+    public static final Set<String> IMAGE_SLUGS = Set.of("ubuntu-24-04-x64", "ubuntu-22-04-x64", "debian-12-x64",
+            "fedora-40-x64", "rockylinux-9-x64");
 
     /** One request as received. */
     public record Call(String method, String path, HttpUrl url, Headers headers, String body) {
@@ -71,6 +81,7 @@ public final class DigitalOceanSimulator implements AutoCloseable {
     private final Map<Long, ObjectNode> images = new LinkedHashMap<>();
     private final Deque<Fault> faults = new ArrayDeque<>();
     private final Set<String> neverActive = new HashSet<>();
+    private final Map<String, String> failingImports = new LinkedHashMap<>();
     private int pollsUntilActive = 2;
     private long nextId = 3164444;
     private int nextHost = 10;
@@ -147,8 +158,27 @@ public final class DigitalOceanSimulator implements AutoCloseable {
     public synchronized long addImage(String name, String status) {
         ObjectNode i = image(name, "https://example.invalid/x.bin.bz2", "fra1", "CoreOS", List.of());
         i.put("status", status);
+        if (status.equals("available")) {
+            i.putArray("regions").add("fra1");
+        }
         images.put(i.get("id").asLong(), i);
         return i.get("id").asLong();
+    }
+
+    /** The import of an image with this name fails: {@code pending}, then {@code deleted} with this error message. */
+    public synchronized DigitalOceanSimulator failImport(String name, String errorMessage) {
+        failingImports.put(name, errorMessage);
+        return this;
+    }
+
+    /** The droplet is powered off ({@code off}), as after a shutdown in it or a power-off action. */
+    public synchronized void powerOff(long id) {
+        droplets.get(id).put("status", "off");
+    }
+
+    /** The droplet is {@code archive}: destroyed, its record kept for a while. */
+    public synchronized void archive(long id) {
+        droplets.get(id).put("status", "archive");
     }
 
     public synchronized List<JsonNode> droplets() {
@@ -228,8 +258,14 @@ public final class DigitalOceanSimulator implements AutoCloseable {
             switch (i.get("status").asText()) {
                 case "NEW" -> i.put("status", "pending");
                 case "pending" -> {
-                    i.put("status", "available");
-                    i.putArray("regions").add(i.get("_region").asText());
+                    String failure = failingImports.get(i.get("name").asText());
+                    if (failure != null) {
+                        i.put("status", "deleted");
+                        i.put("error_message", failure);
+                    } else {
+                        i.put("status", "available");
+                        i.putArray("regions").add(i.get("_region").asText());
+                    }
                 }
                 default -> {
                 }
@@ -255,6 +291,13 @@ public final class DigitalOceanSimulator implements AutoCloseable {
         if (req.path("size").asText("").isEmpty()) {
             return error(422, "unprocessable_entity", "You must specify a size.");
         }
+        if (!SIZES.contains(req.path("size").asText())) {
+            return error(422, "unprocessable_entity", "You specified an invalid size for Droplet creation.");
+        }
+        String region = req.path("region").asText("nyc3");
+        if (!REGIONS.contains(region)) {
+            return error(422, "unprocessable_entity", "You specified an invalid region for Droplet creation.");
+        }
         if (req.path("image").isMissingNode() || req.path("image").isNull()) {
             return error(422, "unprocessable_entity", "You must specify an image.");
         }
@@ -269,10 +312,25 @@ public final class DigitalOceanSimulator implements AutoCloseable {
             tags.add(t.asText());
         }
         JsonNode image = req.get("image");
-        if (image.isNumber() && !images.containsKey(image.asLong())) {
+        if (image.isNumber() ? !images.containsKey(image.asLong()) : !IMAGE_SLUGS.contains(image.asText())) {
             return error(422, "unprocessable_entity", "You specified an invalid image for Droplet creation.");
         }
-        ObjectNode d = droplet(name, req.get("size").asText(), req.path("region").asText("nyc3"), tags, image.asText());
+        if (image.isNumber()) {
+            ObjectNode custom = images.get(image.asLong());
+            if (!custom.get("status").asText().equals("available")) {
+                return error(422, "unprocessable_entity", "The image is not available yet (" + custom.get("status").asText()
+                        + ").");
+            }
+            boolean inRegion = false;
+            for (JsonNode r : custom.path("regions")) {
+                inRegion |= r.asText().equals(region);
+            }
+            if (!inRegion) {
+                return error(422, "unprocessable_entity", "You specified an invalid image for Droplet creation: it is "
+                        + "not available in " + region + ".");
+            }
+        }
+        ObjectNode d = droplet(name, req.get("size").asText(), region, tags, image.asText());
         long id = d.get("id").asLong();
         droplets.put(id, d);
         pollsLeft.put(id, pollsUntilActive);

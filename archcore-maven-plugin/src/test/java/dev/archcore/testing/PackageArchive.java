@@ -33,4 +33,10 @@ public final class PackageArchive {
         }
         return lines;
     }
+
+    /** The values of one {@code .PKGINFO} key, as bsdtar (not archcore's reader) extracts the member. */
+    public static List<String> pkginfo(Path pkg, String key) {
+        String text = Tools.run(pkg.getParent(), "bsdtar", "-xOf", pkg.toString(), ".PKGINFO").ok("bsdtar .PKGINFO").text();
+        return text.lines().filter(l -> l.startsWith(key + " = ")).map(l -> l.substring(key.length() + 3)).toList();
+    }
 }

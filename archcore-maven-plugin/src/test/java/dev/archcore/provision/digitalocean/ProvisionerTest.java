@@ -353,4 +353,70 @@ class ProvisionerTest {
                 .hasMessageContaining("at most 64 KiB");
         assertThat(sim.calls("POST", "/v2/droplets")).isEmpty();
     }
+
+    // --- branches the simulator reaches only since it answers as the real API does (issue 16) ---
+
+    @Test
+    void aSizeRegionOrImageDigitalOceanDoesNotOfferShowsItsError() {
+        for (String[] bad : new String[][] {{"s-1vcpu-3gb", "fra1", "ubuntu-24-04-x64", "invalid size"},
+                {"s-1vcpu-2gb", "fra9", "ubuntu-24-04-x64", "invalid region"},
+                {"s-1vcpu-2gb", "fra1", "coreos-stable", "invalid image"}}) {
+            List<NodeSpec> nodes = List.of(new NodeSpec("demo-master", true, bad[1], bad[0], bad[2], List.of(), List.of()));
+            assertThatThrownBy(() -> Provisioner.provision(request(nodes))).as(bad[3])
+                    .hasMessageContaining("HTTP 422 to POST /v2/droplets: unprocessable_entity: You specified an " + bad[3]);
+        }
+        assertThat(sim.droplets()).isEmpty();
+    }
+
+    @Test
+    void aNodeOutsideTheCustomImagesRegionIsRefusedBeforeAnyRequest() {
+        CustomImage flatcar = new CustomImage("flatcar-stable", CustomImage.FLATCAR_STABLE, "fra1", "CoreOS", "Flatcar");
+        List<NodeSpec> nodes = List.of(new NodeSpec("demo-master", true, "fra1", "s-1vcpu-2gb", null, List.of(), List.of()),
+                new NodeSpec("demo-worker-1", false, "ams3", "s-1vcpu-2gb", null, List.of(), List.of()));
+
+        assertThatThrownBy(() -> Provisioner.provision(request(nodes).customImage(flatcar)))
+                .hasMessageContaining("node demo-worker-1 is in ams3 but the custom image flatcar-stable is imported "
+                        + "into fra1: custom images serve one region");
+        assertThat(sim.calls()).as("nothing sent: not the import, not the master").isEmpty();
+    }
+
+    @Test
+    void aFailedImageImportNamesTheImageAndItsError() {
+        sim.failImport("flatcar-stable", "Unable to download the image: 404 Not Found");
+        CustomImage flatcar = new CustomImage("flatcar-stable", "https://example.invalid/missing.bin.bz2", "fra1",
+                "CoreOS", "Flatcar");
+        List<NodeSpec> nodes = List.of(new NodeSpec("demo-master", true, "fra1", "s-1vcpu-2gb", null, List.of(), List.of()));
+
+        assertThatThrownBy(() -> Provisioner.provision(request(nodes).customImage(flatcar)))
+                .hasMessageContaining("custom image flatcar-stable (")
+                .hasMessageContaining(") is deleted: Unable to download the image: 404 Not Found")
+                .hasMessageContaining("Check that https://example.invalid/missing.bin.bz2 is a raw, qcow2");
+        assertThat(sim.calls("POST", "/v2/droplets")).isEmpty();
+    }
+
+    @Test
+    void aDropletThatIsOffOrArchivedIsReportedWithWhatToDo() {
+        long off = sim.addDroplet("demo-master", List.of(TAG));
+        sim.powerOff(off);
+        assertThatThrownBy(() -> Provisioner.provision(request(cluster())))
+                .hasMessageContaining("droplet demo-master (" + off + ") is off: power it on")
+                .hasMessageContaining("droplet-action power-on " + off);
+        sim.archive(off);
+        assertThatThrownBy(() -> Provisioner.provision(request(cluster())))
+                .hasMessageContaining("droplet demo-master (" + off + ") is archived (destroyed)");
+        assertThat(sim.calls("POST", "/v2/droplets")).as("an existing node is never created again").isEmpty();
+    }
+
+    @Test
+    void ofTwoDropletsWithOneNameTheOlderIsUsedAndTheOtherReported() {
+        long older = sim.addDroplet("demo-master", List.of(TAG));
+        long newer = sim.addDroplet("demo-master", List.of(TAG));
+
+        List<NodeState> nodes = Provisioner.provision(request(cluster()));
+
+        assertThat(nodes.get(0).id()).isEqualTo(older);
+        assertThat(log.lines("WARN")).anyMatch(l -> l.contains("Two droplets tagged " + TAG + " are named demo-master (ids "
+                + older + " and " + newer + "): using " + older + "; delete the other one"));
+        assertThat(sim.calls("POST", "/v2/droplets")).isEmpty();
+    }
 }
