@@ -5,13 +5,19 @@ import dev.archcore.registry.TestLayouts;
 import dev.archcore.testing.DigitalOceanSimulator;
 import dev.archcore.testing.HttpProxy;
 import dev.archcore.testing.MojoFields;
+import dev.archcore.repo.RepoWriter;
 import dev.archcore.testing.RegistryServer;
+import dev.archcore.testing.RepoServer;
+import dev.archcore.testing.SyntheticPackages;
+import dev.archcore.testing.TestPackages;
 import dev.archcore.util.HttpProxies;
 import dev.archcore.util.Log;
 import org.apache.maven.execution.DefaultMavenExecutionRequest;
 import org.apache.maven.execution.DefaultMavenExecutionResult;
 import org.apache.maven.execution.MavenSession;
+import org.apache.maven.model.Model;
 import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.project.MavenProject;
 import org.apache.maven.settings.Proxy;
 import org.apache.maven.settings.Server;
 import org.apache.maven.settings.Settings;
@@ -100,6 +106,47 @@ class ProxySettingsTest {
             assertThat(proxy.refused).isEmpty();
             assertThat(inactive.forwarded).isEmpty();
             assertThat(inactive.refused).isEmpty();
+        }
+    }
+
+    @Test
+    void imagePackagesComeThroughTheProxyOfSettingsXml() throws Exception {
+        Path srv = tmp.resolve("srv/core");
+        Files.createDirectories(srv);
+        Path glibc = SyntheticPackages.write(SyntheticPackages.Spec.of("glibc", "2.40-1"), srv);
+        new RepoWriter(srv, "core", 1).add(List.of(glibc));
+        Path app = TestPackages.write(TestPackages.Spec.of("hello", "1.0-1").depends("glibc"),
+                Files.createDirectories(tmp.resolve("pkgdir")), tmp, 1_790_000_000L);
+        try (RepoServer mirror = new RepoServer(tmp.resolve("srv"));
+             HttpProxy proxy = new HttpProxy(PROXY_USER, PROXY_PASSWORD)) {
+            Path basedir = Files.createDirectories(tmp.resolve("project"));
+            Files.writeString(basedir.resolve("pacman.conf"), "[options]\nArchitecture = x86_64\nSigLevel = Never\n\n"
+                    + "[core]\nServer = " + mirror.url() + "/$repo\n");
+            DefaultMavenExecutionRequest request = new DefaultMavenExecutionRequest();
+            request.addProxy(proxy("office", true, "http", proxy.port(), PROXY_USER,
+                    new DefaultPlexusCipher().encryptAndDecorate(PROXY_PASSWORD, "the-master"), null));
+            @SuppressWarnings("deprecation")
+            MavenSession session = new MavenSession(null, null, request, new DefaultMavenExecutionResult());
+            Model model = new Model();
+            model.setGroupId("com.example");
+            model.setArtifactId("hello");
+            model.setVersion("1.0");
+            MavenProject project = new MavenProject(model);
+            project.setFile(basedir.resolve("pom.xml").toFile());
+            ImageMojo mojo = new ImageMojo();
+            MojoFields.setAll(mojo, "project", project, "session", session, "settingsDecrypter", decrypter("the-master"),
+                    "pacmanConf", basedir.resolve("pacman.conf").toFile(), "cacheDirectory", tmp.resolve("cache").toFile(),
+                    "lockFile", basedir.resolve("packages.lock.json").toFile(),
+                    "buildDirectory", basedir.resolve("target").toFile(), "outputTimestamp", "2026-09-21T00:00:00Z",
+                    "layerCompressionLevel", 6, "recipe", "app", "packageFile", app.toFile());
+            mojo.execute();
+
+            String core = mirror.url() + "/core/";
+            assertThat(proxy.forwarded).containsExactlyInAnyOrder("GET " + core + "core.db",
+                    "GET " + core + glibc.getFileName());
+            // the first request of each connection went without credentials (407), then with the right ones
+            assertThat(proxy.refused).allMatch(r -> !r.contains(" with "));
+            assertThat(basedir.resolve("target/archcore/image/index.json")).isRegularFile();
         }
     }
 
