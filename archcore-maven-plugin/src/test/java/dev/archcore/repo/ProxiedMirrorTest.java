@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 /**
  * Sync databases and packages from a plain-http mirror come through the user's proxy (absolute-URI requests to a
@@ -53,6 +54,27 @@ class ProxiedMirrorTest {
             DependencyClosure.Result direct = DependencyClosure.resolve(new ClosureRequest(conf, List.of("libfoo"),
                     Keyring.EMPTY, tmp.resolve("cache2"), null, false, false, Log.NONE).proxies(excluded));
             assertThat(direct.packages()).hasSize(2).allMatch(PackageFetcher.Fetched::downloaded);
+            assertThat(proxy.forwarded).isEmpty();
+        }
+    }
+
+    @Test
+    void aProxyThatWantsCredentialsItWasNotGivenIsNamed(@TempDir Path tmp) throws IOException {
+        Path core = tmp.resolve("srv/core");
+        Files.createDirectories(core);
+        new RepoWriter(core, "core", 1).add(List.of(SyntheticPackages.write(Spec.of("glibc", "2.40-1"), core)));
+        try (RepoServer server = new RepoServer(tmp.resolve("srv")); HttpProxy proxy = new HttpProxy("u", "p4ss")) {
+            Path confFile = tmp.resolve("pacman.conf");
+            Files.writeString(confFile, "[options]\nArchitecture = x86_64\nSigLevel = Never\n\n"
+                    + "[core]\nServer = " + server.url() + "/$repo\n");
+            HttpProxies proxies = new HttpProxies(List.of(new HttpProxies.Entry("http", "127.0.0.1", proxy.port(),
+                    null, null, null)));
+            Throwable error = catchThrowable(() -> DependencyClosure.resolve(new ClosureRequest(
+                    PacmanConf.read(confFile), List.of("glibc"), Keyring.EMPTY, tmp.resolve("cache"), null, false,
+                    false, Log.NONE).proxies(proxies)));
+            assertThat(error).isInstanceOf(FetchException.class).hasMessageContaining("[core]")
+                    .hasMessageContaining("the http proxy 127.0.0.1:" + proxy.port() + " (settings.xml <proxies>) asks"
+                            + " for credentials (HTTP 407); give that <proxy> a <username> and <password>");
             assertThat(proxy.forwarded).isEmpty();
         }
     }
