@@ -217,7 +217,12 @@ public final class UpdateWindow {
      * way archcore:push reaches it: HTTPS trusting the system's CAs and {@code caFile}, or plain HTTP when insecure.
      */
     public static Probe registry(String hostPort, boolean insecure, Path caFile) {
-        OkHttpClient.Builder b = new OkHttpClient.Builder().connectTimeout(Duration.ofSeconds(5))
+        return registry(hostPort, insecure, caFile, dev.archcore.util.HttpProxies.NONE);
+    }
+
+    /** {@link #registry(String, boolean, Path)} through the proxies archcore:push uses. */
+    public static Probe registry(String hostPort, boolean insecure, Path caFile, dev.archcore.util.HttpProxies proxies) {
+        OkHttpClient.Builder b = proxies.applyTo(new OkHttpClient.Builder()).connectTimeout(Duration.ofSeconds(5))
                 .readTimeout(Duration.ofSeconds(10)).retryOnConnectionFailure(false);
         if (caFile != null && !insecure) {
             X509TrustManager tm = RegistryClient.trustManager(caFile);

@@ -159,7 +159,7 @@ abstract class AbstractClusterMojo extends AbstractClusterPkiMojo {
         if (registry != null && !registry.isBlank()) {
             services.add(new UpdateWindow.Service(REGISTRY, registryStart, registryStop, UpdateWindow.registry(
                     registry.trim().replaceFirst("^[a-z]+://", "").replaceFirst("/+$", ""), insecure,
-                    caFile == null ? null : caFile.toPath())));
+                    caFile == null ? null : caFile.toPath(), proxies())));
         }
         return services;
     }

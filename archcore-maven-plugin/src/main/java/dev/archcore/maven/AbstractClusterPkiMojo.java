@@ -36,4 +36,10 @@ abstract class AbstractClusterPkiMojo extends AbstractMojo {
 
     @Component
     SettingsDecrypter settingsDecrypter;
+
+    /** The active proxies of settings.xml, decrypted, for every HTTP client of the goal. */
+    dev.archcore.util.HttpProxies proxies() throws org.apache.maven.plugin.MojoFailureException {
+        return session == null ? dev.archcore.util.HttpProxies.NONE
+                : Secrets.proxies(session.getSettings(), settingsDecrypter);
+    }
 }

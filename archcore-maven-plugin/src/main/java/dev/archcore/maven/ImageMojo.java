@@ -168,6 +168,9 @@ public class ImageMojo extends AbstractMojo {
     @Parameter(defaultValue = "${session}", readonly = true)
     private MavenSession session;
 
+    @org.apache.maven.plugins.annotations.Component
+    private org.apache.maven.settings.crypto.SettingsDecrypter settingsDecrypter;
+
     @Override
     public void execute() throws MojoExecutionException, MojoFailureException {
         String skipped = Skips.property(skip, skipImage, "image");
@@ -257,7 +260,8 @@ public class ImageMojo extends AbstractMojo {
         // the keyring is only read when a signature is checked: not with SigLevel Never, nor with no packages
         DependencyClosure.Result closure = DependencyClosure.resolve(new ClosureRequest(conf, targets,
                 Keyring.lazy(() -> keyring(keyName)), cacheDirectory.toPath(), lock, updateLock,
-                session != null && session.isOffline(), log));
+                session != null && session.isOffline(), log).proxies(session == null ? dev.archcore.util.HttpProxies.NONE
+                : Secrets.proxies(session.getSettings(), settingsDecrypter)));
         List<ImagePackage> list = new ArrayList<>();
         for (PackageFetcher.Fetched f : closure.packages()) {
             // the fetcher has just checked the file against this sha256: the indexer need not hash it again

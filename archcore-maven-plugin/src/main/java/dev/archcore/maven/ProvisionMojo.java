@@ -137,6 +137,7 @@ public class ProvisionMojo extends AbstractNodeFilesMojo {
         List<NodeSpec> specs = destroy ? List.of() : nodeSpecs();
         ProvisionRequest request = new ProvisionRequest(specs, tag(), destroy ? null : userData(specs))
                 .api(apiUrl, token)
+                .proxies(proxies())
                 .customImage(customImage())
                 .dryRun(dryRun)
                 .nodesFile(buildDirectory.toPath().resolve("archcore/nodes.json"))

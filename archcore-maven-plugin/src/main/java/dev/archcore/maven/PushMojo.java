@@ -224,6 +224,7 @@ public class PushMojo extends AbstractClusterMojo {
                 .mountFrom(mountFrom)
                 .dryRun(dryRun)
                 .parallelUploads(parallelUploads)
+                .proxies(proxies())
                 .retries(java.time.Duration.ofSeconds(Math.max(1, retrySeconds)), java.time.Duration.ofMillis(500))
                 .log(log);
         PushResult result;

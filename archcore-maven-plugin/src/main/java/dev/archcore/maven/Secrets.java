@@ -1,12 +1,16 @@
 package dev.archcore.maven;
 
 import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.settings.Proxy;
 import org.apache.maven.settings.Server;
 import org.apache.maven.settings.Settings;
 import org.apache.maven.settings.building.SettingsProblem;
 import org.apache.maven.settings.crypto.DefaultSettingsDecryptionRequest;
 import org.apache.maven.settings.crypto.SettingsDecrypter;
 import org.apache.maven.settings.crypto.SettingsDecryptionResult;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /** Secrets come from settings.xml servers (decrypted) or the environment, never from the pom. */
 final class Secrets {
@@ -64,18 +68,55 @@ final class Secrets {
     }
 
     /**
+     * The active {@code <proxies>} of settings.xml, in their order, with their passwords decrypted (a proxy whose
+     * password cannot be decrypted fails, naming it). Inactive ones are left out, as Maven leaves them out.
+     */
+    static dev.archcore.util.HttpProxies proxies(Settings settings, SettingsDecrypter decrypter)
+            throws MojoFailureException {
+        List<dev.archcore.util.HttpProxies.Entry> entries = new ArrayList<>();
+        for (Proxy proxy : settings == null ? List.<Proxy>of() : settings.getProxies()) {
+            if (!proxy.isActive()) {
+                continue;
+            }
+            Proxy decrypted = proxy;
+            if (proxy.getPassword() != null && decrypter != null) {
+                SettingsDecryptionResult result = decrypter.decrypt(new DefaultSettingsDecryptionRequest(proxy));
+                fail(result, "proxy '" + proxy.getId() + "'");
+                decrypted = result.getProxy();
+            }
+            try {
+                entries.add(new dev.archcore.util.HttpProxies.Entry(decrypted.getProtocol(), decrypted.getHost(),
+                        decrypted.getPort(), blankToNull(decrypted.getUsername()), decrypted.getPassword(),
+                        blankToNull(decrypted.getNonProxyHosts())));
+            } catch (IllegalArgumentException e) {
+                throw new MojoFailureException("settings.xml proxy '" + proxy.getId() + "' is not usable: "
+                        + e.getMessage() + ". Give it a <host> and a <port>, or set <active>false</active>.");
+            }
+        }
+        return new dev.archcore.util.HttpProxies(entries);
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.strip();
+    }
+
+    /**
      * The server with its {@code {...}} secrets decrypted. Maven's decrypter reports a failure as a problem and
      * hands back the encrypted text, which would then be used as the password: fail instead, as Jib does.
      */
     private static Server decrypt(SettingsDecrypter decrypter, Server server) throws MojoFailureException {
         SettingsDecryptionResult result = decrypter.decrypt(new DefaultSettingsDecryptionRequest(server));
+        fail(result, "server '" + server.getId() + "'");
+        return result.getServer();
+    }
+
+    private static void fail(SettingsDecryptionResult result, String what) throws MojoFailureException {
         for (SettingsProblem problem : result.getProblems()) {
             if (problem.getSeverity() == SettingsProblem.Severity.ERROR || problem.getSeverity() == SettingsProblem.Severity.FATAL) {
-                throw new MojoFailureException("cannot decrypt the secrets of settings.xml server '" + server.getId() + "': "
+                throw new MojoFailureException("cannot decrypt the secrets of settings.xml " + what + ": "
                         + problem.getMessage() + ". Check ~/.m2/settings-security.xml (its master password must be the one "
-                        + "the server's password was encrypted with: mvn --encrypt-password), or give the password unencrypted.");
+                        + "the password was encrypted with: mvn --encrypt-password), or give the password unencrypted.");
             }
         }
-        return result.getServer();
     }
 }

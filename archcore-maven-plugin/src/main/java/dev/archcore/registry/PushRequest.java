@@ -1,5 +1,6 @@
 package dev.archcore.registry;
 
+import dev.archcore.util.HttpProxies;
 import dev.archcore.util.Log;
 
 import java.nio.file.Path;
@@ -28,6 +29,7 @@ public final class PushRequest {
     Duration initialBackoff = Duration.ofMillis(250);
     Duration timeout = Duration.ofSeconds(60);
     Log log = Log.NONE;
+    HttpProxies proxies = HttpProxies.NONE;
 
     public PushRequest(Path layout, RegistryReference target) {
         this.layout = layout;
@@ -95,6 +97,12 @@ public final class PushRequest {
     /** Connect/read/write timeout of one request. */
     public PushRequest timeout(Duration timeout) {
         this.timeout = timeout;
+        return this;
+    }
+
+    /** The proxies to reach the registry through (settings.xml's); {@link HttpProxies#NONE}: the JVM's. */
+    public PushRequest proxies(HttpProxies proxies) {
+        this.proxies = proxies == null ? HttpProxies.NONE : proxies;
         return this;
     }
 

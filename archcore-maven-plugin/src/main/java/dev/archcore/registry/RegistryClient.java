@@ -91,7 +91,7 @@ public final class RegistryClient {
         this.base = HttpUrl.get((req.insecure ? "http://" : "https://") + target.registry() + "/");
         this.scope = "repository:" + target.name() + ":pull,push"
                 + (req.mountFrom == null ? "" : " repository:" + req.mountFrom + ":pull");
-        OkHttpClient.Builder b = new OkHttpClient.Builder()
+        OkHttpClient.Builder b = req.proxies.applyTo(new OkHttpClient.Builder())
                 .retryOnConnectionFailure(false)
                 .connectTimeout(req.timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .readTimeout(req.timeout.toMillis(), TimeUnit.MILLISECONDS)
@@ -465,6 +465,9 @@ public final class RegistryClient {
             } catch (UnknownHostException e) {
                 throw new RegistryException("unknown registry host " + base.host() + ": " + e.getMessage(), e);
             } catch (IOException e) {
+                if (e instanceof dev.archcore.util.HttpProxies.ProxyRefused) {
+                    throw new RegistryException("cannot reach " + base.host() + ":" + base.port() + ": " + e.getMessage(), e);
+                }
                 String what = describe(e) + " (" + request.method() + " " + path(request.url()) + ")";
                 if (!retry) {
                     throw new Transient(what, e);

@@ -69,7 +69,7 @@ public final class DependencyClosure {
             }
         }
         // one client for databases and packages: connections (and TLS sessions) are reused across both
-        OkHttpClient client = Downloads.defaultClient();
+        OkHttpClient client = Downloads.defaultClient(request.proxies());
         List<SyncDatabase> databases = databases(request, client);
 
         List<RepoPackage> packages;

@@ -1,6 +1,7 @@
 package dev.archcore.repo;
 
 import dev.archcore.util.Bounded;
+import dev.archcore.util.HttpProxies;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -50,7 +51,12 @@ final class Downloads {
 
     /** Timeouts for mirrors: a connect that hangs or a stream that stalls moves on to the next server. */
     static OkHttpClient defaultClient() {
-        return new OkHttpClient.Builder()
+        return defaultClient(HttpProxies.NONE);
+    }
+
+    /** {@link #defaultClient()} through the user's proxies. */
+    static OkHttpClient defaultClient(HttpProxies proxies) {
+        return proxies.applyTo(new OkHttpClient.Builder())
                 .connectTimeout(Duration.ofSeconds(15))
                 .readTimeout(Duration.ofSeconds(30))
                 .followRedirects(true)

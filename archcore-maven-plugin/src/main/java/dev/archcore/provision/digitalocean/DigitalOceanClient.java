@@ -51,6 +51,11 @@ public final class DigitalOceanClient implements AutoCloseable {
     private int sent;
 
     public DigitalOceanClient(String apiUrl, String token, Log log) {
+        this(apiUrl, token, log, dev.archcore.util.HttpProxies.NONE);
+    }
+
+    /** Through the user's proxies (settings.xml's). */
+    public DigitalOceanClient(String apiUrl, String token, Log log, dev.archcore.util.HttpProxies proxies) {
         HttpUrl url = HttpUrl.parse(apiUrl == null ? DEFAULT_URL : apiUrl.trim());
         if (url == null) {
             throw new DigitalOceanException("the DigitalOcean API URL '" + apiUrl + "' is not an http(s) URL");
@@ -61,7 +66,7 @@ public final class DigitalOceanClient implements AutoCloseable {
         this.base = url.newBuilder().encodedPath("/").build();
         this.token = token.trim();
         this.log = log;
-        this.http = new OkHttpClient.Builder()
+        this.http = proxies.applyTo(new OkHttpClient.Builder())
                 .retryOnConnectionFailure(false)
                 .followRedirects(false) // a redirect must not carry the token elsewhere
                 .connectTimeout(30, TimeUnit.SECONDS)
@@ -201,6 +206,8 @@ public final class DigitalOceanClient implements AutoCloseable {
                 }
             } catch (UnknownHostException e) {
                 throw new DigitalOceanException("cannot resolve " + base.host() + " for " + what + ": " + e.getMessage(), e);
+            } catch (dev.archcore.util.HttpProxies.ProxyRefused e) {
+                throw new DigitalOceanException(e.getMessage() + " (" + what + ")", e);
             } catch (IOException e) {
                 DigitalOceanException failure = new DigitalOceanException(describe(e) + " (" + what + ")"
                         + (e instanceof ConnectException ? "; is the API at " + base + " reachable?" : ""), e);

@@ -1,5 +1,6 @@
 package dev.archcore.provision.digitalocean;
 
+import dev.archcore.util.HttpProxies;
 import dev.archcore.util.Log;
 
 import java.nio.file.Path;
@@ -22,6 +23,7 @@ public final class ProvisionRequest {
     Duration firstBackoff = Duration.ofSeconds(1);
     Timing timing = Timing.SYSTEM;
     Log log = Log.NONE;
+    HttpProxies proxies = HttpProxies.NONE;
 
     /** {@code projectTag} marks the project's droplets: nodes are matched by name among the droplets with it. */
     public ProvisionRequest(List<NodeSpec> nodes, String projectTag, UserDataSource userData) {
@@ -33,6 +35,12 @@ public final class ProvisionRequest {
     public ProvisionRequest api(String apiUrl, String token) {
         this.apiUrl = apiUrl == null || apiUrl.isBlank() ? DigitalOceanClient.DEFAULT_URL : apiUrl;
         this.token = token;
+        return this;
+    }
+
+    /** The proxies to reach the API through (settings.xml's); {@link HttpProxies#NONE}: the JVM's. */
+    public ProvisionRequest proxies(HttpProxies proxies) {
+        this.proxies = proxies == null ? HttpProxies.NONE : proxies;
         return this;
     }
 

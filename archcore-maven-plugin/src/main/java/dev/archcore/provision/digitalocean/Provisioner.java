@@ -93,7 +93,7 @@ public final class Provisioner {
             throw new DigitalOceanException("no DigitalOcean API token: put it in settings.xml (a <server> with id "
                     + "digitalocean and the token as <password>) or in the environment variable DIGITALOCEAN_TOKEN");
         }
-        return new DigitalOceanClient(req.apiUrl, req.token, log).retries(req.retryBudget, req.firstBackoff)
+        return new DigitalOceanClient(req.apiUrl, req.token, log, req.proxies).retries(req.retryBudget, req.firstBackoff)
                 .timing(req.timing);
     }
 
