@@ -17,7 +17,7 @@
 # The targets are the @FuzzTest methods of archcore-maven-plugin/src/test/java/**/*FuzzTest.java. In `mvn verify`
 # they run once over their committed seeds (src/test/resources/<package>/<Class>Inputs/<method>/, Jazzer's
 # regression mode). Here each runs through Jazzer's command line (the libFuzzer engine), instrumenting archcore and
-# the parsers it uses (commons-compress, xz, Jackson, snakeyaml), with per input a 10 s timeout (-timeout) and at
+# the parsers it uses (commons-compress, xz, jackson-core, snakeyaml), with per input a 30 s timeout (-timeout) and at
 # most 64 KiB (-max_len). A finding stops that target: the input lands in WORK/findings/<Class>.<method>/ and its
 # stack trace in the target's log; add the input to the target's Inputs directory once the parser is fixed.
 # The summary (WORK/summary.txt, one line per target and run) gives executions, executions per second and the
@@ -62,7 +62,7 @@ say "compiling the tests and writing the test classpath"
 ${MVN:-./mvnw -B -q -o} -pl $module test-compile dependency:build-classpath \
     -Dmdep.outputFile="$work/classpath.txt" -Dmdep.includeScope=test >/dev/null
 classpath=$module/target/test-classes:$module/target/classes:$(cat "$work/classpath.txt")
-instrument='dev.archcore.**:org.apache.commons.compress.**:org.tukaani.**:com.fasterxml.jackson.**:org.snakeyaml.**'
+instrument='dev.archcore.**:org.apache.commons.compress.**:org.tukaani.**:com.fasterxml.jackson.core.**:org.snakeyaml.**'
 
 for target in "${targets[@]}"; do
     class=${target%#*} method=${target#*#}
@@ -75,7 +75,7 @@ for target in "${targets[@]}"; do
     # shellcheck disable=SC2086
     java ${FUZZ_JAVA_OPTS:--Xmx512m} -cp "$classpath" com.code_intelligence.jazzer.Jazzer \
         --target_class="$class" --target_method="$method" --instrumentation_includes="$instrument" \
-        "$corpus" "$seeds" -max_total_time="$seconds" -timeout=10 -max_len=65536 -print_final_stats=1 \
+        "$corpus" "$seeds" -max_total_time="$seconds" -timeout=30 -max_len=65536 -print_final_stats=1 \
         -artifact_prefix="$findings" >"$log" 2>&1 || status=FINDING
     execs=$(awk '/stat::number_of_executed_units:/ {n=$2} END {print n+0}' "$log")
     rate=$(awk '/stat::average_exec_per_sec:/ {n=$2} END {print n+0}' "$log")
