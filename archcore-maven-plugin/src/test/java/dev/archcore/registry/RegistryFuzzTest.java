@@ -7,14 +7,11 @@ import org.junit.jupiter.api.Timeout;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -37,9 +34,8 @@ class RegistryFuzzTest {
             return;
         }
         List<byte[]> parts = split(data);
-        Path dir = FuzzRules.file("oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8))
-                .resolveSibling("layout");
-        delete(dir);
+        Path dir = FuzzRules.emptyDir("layout");
+        Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
         Path blobs = Files.createDirectories(dir.resolve("blobs/sha256"));
         String[] digests = new String[parts.size()];
         for (int k = parts.size() - 1; k >= 0; k--) {
@@ -96,20 +92,5 @@ class RegistryFuzzTest {
         }
         parts.add(part.toByteArray());
         return parts;
-    }
-
-    private static void delete(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.delete(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        }
     }
 }

@@ -3,9 +3,12 @@ package dev.archcore.testing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * The rule every fuzz target applies: a parser of outside input may refuse it only with one of the project's own
@@ -44,16 +47,58 @@ public final class FuzzRules {
                 && e.getMessage() != null && !e.getMessage().isBlank();
     }
 
-    /** A file in the temporary directory of the fuzz run holding {@code data}, overwritten by each input. */
+    /** A file in this JVM's fuzz directory holding {@code data}, overwritten by each input. */
     public static Path file(String name, byte[] data) {
         try {
-            Path dir = Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir"),
-                    "archcore-fuzz-" + ProcessHandle.current().pid()));
-            Path file = dir.resolve(name);
+            Path file = Holder.DIR.resolve(name);
             Files.write(file, data);
             return file;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** An empty directory in this JVM's fuzz directory (emptied for each input). */
+    public static Path emptyDir(String name) {
+        try {
+            Path dir = Holder.DIR.resolve(name);
+            delete(dir);
+            return Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Recursively deletes {@code path} if it exists. */
+    public static void delete(Path path) throws IOException {
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(path)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    /** The directory, made on first use and removed when the JVM exits. */
+    private static final class Holder {
+        static final Path DIR = make();
+
+        private static Path make() {
+            try {
+                Path dir = Files.createTempDirectory("archcore-fuzz-");
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    try {
+                        delete(dir);
+                    } catch (IOException e) {
+                        // a temporary directory left behind
+                    }
+                }));
+                return dir;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
     }
 }

@@ -166,7 +166,10 @@ public final class DigitalOceanClient implements AutoCloseable {
         return all;
     }
 
-    /** The page after {@code page}, on {@code base}: only the path and query of a next link are used, so the token goes to the configured API only. */
+    /**
+     * The page after {@code page}, on {@code base}: only the path and query of a next link are used, so the token
+     * goes to the configured API only.
+     */
     static HttpUrl nextPage(HttpUrl base, JsonNode page) {
         String href = page.path("links").path("pages").path("next").asText("");
         HttpUrl link = href.isEmpty() ? null : HttpUrl.parse(href);
