@@ -161,13 +161,21 @@ public final class FleetClient implements AutoCloseable {
 
     /** An object of fleet's answer as {@code type}; fleet's own answers always fit, anything else is refused. */
     private <T> T convert(JsonNode node, Class<T> type, String what) {
+        T value;
         try {
-            return JSON.convertValue(node, type);
+            value = JSON.convertValue(node, type);
         } catch (IllegalArgumentException e) {
-            throw new ClusterException("fleet at " + where + " answered " + what + " with JSON that is not a "
-                    + type.getSimpleName() + " (" + e.getMessage().lines().findFirst().orElse("") + "). Is it fleet "
-                    + "that listens there?", e);
+            throw notA(type, what, e.getMessage().lines().findFirst().orElse(""), e);
         }
+        if (value == null) {
+            throw notA(type, what, "null", null);
+        }
+        return value;
+    }
+
+    private ClusterException notA(Class<?> type, String what, String why, Exception cause) {
+        return new ClusterException("fleet at " + where + " answered " + what + " with JSON that is not a "
+                + type.getSimpleName() + " (" + why + "). Is it fleet that listens there?", cause);
     }
 
     private static String queryString(Map<String, String> query) {
