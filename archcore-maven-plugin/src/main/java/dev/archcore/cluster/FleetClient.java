@@ -47,7 +47,7 @@ public final class FleetClient implements AutoCloseable {
             return Optional.empty();
         }
         expect(r, 200, "GET units/" + name);
-        return Optional.of(read(r, FleetUnit.class));
+        return Optional.of(read(r, FleetUnit.class, "GET units/" + name));
     }
 
     /** Creates a unit that does not exist yet, with its options and desired state (fleet answers 201). */
@@ -107,7 +107,7 @@ public final class FleetClient implements AutoCloseable {
             JsonNode page = tree(r);
             JsonNode items = page.path(field);
             for (JsonNode item : items) {
-                all.add(JSON.convertValue(item, type));
+                all.add(convert(item, type, "GET " + path));
             }
             JsonNode next = page.get("nextPageToken");
             token = next == null || next.asText().isEmpty() ? null : next.asText();
@@ -155,8 +155,27 @@ public final class FleetClient implements AutoCloseable {
         }
     }
 
-    private <T> T read(HttpResponse r, Class<T> type) {
-        return JSON.convertValue(tree(r), type);
+    private <T> T read(HttpResponse r, Class<T> type, String what) {
+        return convert(tree(r), type, what);
+    }
+
+    /** An object of fleet's answer as {@code type}; fleet's own answers always fit, anything else is refused. */
+    private <T> T convert(JsonNode node, Class<T> type, String what) {
+        T value;
+        try {
+            value = JSON.convertValue(node, type);
+        } catch (IllegalArgumentException e) {
+            throw notA(type, what, e.getMessage().lines().findFirst().orElse(""), e);
+        }
+        if (value == null) {
+            throw notA(type, what, "null", null);
+        }
+        return value;
+    }
+
+    private ClusterException notA(Class<?> type, String what, String why, Exception cause) {
+        return new ClusterException("fleet at " + where + " answered " + what + " with JSON that is not a "
+                + type.getSimpleName() + " (" + why + "). Is it fleet that listens there?", cause);
     }
 
     private static String queryString(Map<String, String> query) {

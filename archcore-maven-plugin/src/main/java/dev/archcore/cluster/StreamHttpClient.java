@@ -95,8 +95,9 @@ public final class StreamHttpClient implements AutoCloseable {
         } else if (headers.getOrDefault("transfer-encoding", "").toLowerCase(Locale.ROOT).contains("chunked")) {
             responseBody = readChunked(in);
         } else if (headers.containsKey("content-length")) {
-            responseBody = in.readNBytes(Integer.parseInt(headers.get("content-length")));
-            if (responseBody.length < Integer.parseInt(headers.get("content-length"))) {
+            int length = size(headers.get("content-length"), 10, "Content-Length");
+            responseBody = in.readNBytes(length);
+            if (responseBody.length < length) {
                 throw new EOFException("the response body ended early");
             }
         } else {
@@ -114,7 +115,7 @@ public final class StreamHttpClient implements AutoCloseable {
         while (true) {
             String sizeLine = readLine(in);
             int semi = sizeLine.indexOf(';');
-            int size = Integer.parseInt((semi >= 0 ? sizeLine.substring(0, semi) : sizeLine).trim(), 16);
+            int size = size((semi >= 0 ? sizeLine.substring(0, semi) : sizeLine).trim(), 16, "chunk size");
             if (size == 0) {
                 while (!readLine(in).isEmpty()) {
                     // trailers
@@ -128,6 +129,20 @@ public final class StreamHttpClient implements AutoCloseable {
             body.write(chunk);
             readLine(in);
         }
+    }
+
+    /** A body or chunk length as the server wrote it: digits of the radix only, below 2 GiB. */
+    private static int size(String text, int radix, String what) throws IOException {
+        try {
+            int size = Integer.parseInt(text, radix);
+            if (Character.digit(text.charAt(0), radix) >= 0) { // no sign: parseInt takes "+1" and "-1"
+                return size;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        String shown = text.length() > 40 ? text.substring(0, 40) + "..." : text;
+        throw new IOException("an invalid " + what + " '" + shown + "' in the response");
     }
 
     private static String readLine(InputStream in) throws IOException {

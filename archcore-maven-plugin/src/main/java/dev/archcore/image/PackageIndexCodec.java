@@ -98,7 +98,11 @@ final class PackageIndexCodec {
             return new PackageIndex(sha256, fileSize, pkginfo, mtree, install, changelog, null, null, null);
         }
         int count = in.readInt();
-        List<ArchiveEntry> entries = new ArrayList<>(count);
+        if (count < 0) {
+            throw new IOException("index has a negative entry count");
+        }
+        // sized by what is read, not by the count a damaged or forged file claims
+        List<ArchiveEntry> entries = new ArrayList<>(Math.min(count, 4096));
         for (int i = 0; i < count; i++) {
             int ordinal = in.readInt();
             String name = string(in);

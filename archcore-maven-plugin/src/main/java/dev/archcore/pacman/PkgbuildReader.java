@@ -115,7 +115,13 @@ public final class PkgbuildReader {
         Map<String, List<String>> variables = new LinkedHashMap<>();
         for (int i = 0; i < fields.size(); ) {
             String name = fields.get(i);
-            int count = Integer.parseInt(fields.get(i + 1));
+            int count = i + 1 < fields.size() && fields.get(i + 1).matches("[0-9]{1,9}")
+                    ? Integer.parseInt(fields.get(i + 1)) : -1;
+            if (count < 0 || count > fields.size() - i - 2) {
+                // only pkgbuild-read.sh writes the dump: a broken one is archcore's bug, not the PKGBUILD's
+                throw new PackageBuildException("archcore could not read back the values of the PKGBUILD (the dump "
+                        + "breaks at variable '" + name + "'); please report this with the PKGBUILD.");
+            }
             variables.put(name, List.copyOf(fields.subList(i + 2, i + 2 + count)));
             i += 2 + count;
         }

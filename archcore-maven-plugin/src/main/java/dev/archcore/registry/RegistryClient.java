@@ -407,12 +407,17 @@ public final class RegistryClient {
 
     static byte[] toDocker(byte[] oci) {
         try {
-            ObjectNode m = (ObjectNode) JSON.readTree(oci);
+            JsonNode tree = JSON.readTree(oci);
+            if (tree == null || !tree.isObject() || !tree.path("config").isObject()) {
+                throw new RegistryException("cannot rewrite the manifest: it is not an image manifest (a JSON object"
+                        + " with a config descriptor); rebuild the OCI layout with archcore:image");
+            }
+            ObjectNode m = (ObjectNode) tree;
             m.put("mediaType", DOCKER_MANIFEST);
             ((ObjectNode) m.path("config")).put("mediaType", DOCKER_CONFIG);
             for (JsonNode l : m.path("layers")) {
                 String t = l.path("mediaType").asText();
-                if (!t.endsWith("tar+gzip")) {
+                if (!l.isObject() || !t.endsWith("tar+gzip")) {
                     throw new RegistryException("layer media type " + t + " has no Docker schema 2 equivalent");
                 }
                 ((ObjectNode) l).put("mediaType", DOCKER_LAYER);
@@ -539,13 +544,8 @@ public final class RegistryClient {
     }
 
     private void parseChallenge(String header) {
-        int space = header.indexOf(' ');
-        String s = (space < 0 ? header : header.substring(0, space)).toLowerCase(Locale.ROOT);
-        Map<String, String> params = new LinkedHashMap<>();
-        Matcher m = CHALLENGE_PARAM.matcher(header);
-        while (m.find()) {
-            params.put(m.group(1).toLowerCase(Locale.ROOT), m.group(2));
-        }
+        String s = challengeScheme(header);
+        Map<String, String> params = challengeParams(header);
         if (!s.equals("basic") && !s.equals("bearer")) {
             throw new RegistryException(target.registry() + " asks for " + s + " authentication; only Basic and Bearer are supported");
         }
@@ -560,6 +560,22 @@ public final class RegistryClient {
         }
         scheme = s;
         challenge = params;
+    }
+
+    /** The scheme of a {@code WWW-Authenticate} header, lower case ({@code basic}, {@code bearer}, ...). */
+    static String challengeScheme(String header) {
+        int space = header.indexOf(' ');
+        return (space < 0 ? header : header.substring(0, space)).toLowerCase(Locale.ROOT);
+    }
+
+    /** The {@code key="value"} parameters of a {@code WWW-Authenticate} header, keys lower case. */
+    static Map<String, String> challengeParams(String header) {
+        Map<String, String> params = new LinkedHashMap<>();
+        Matcher m = CHALLENGE_PARAM.matcher(header);
+        while (m.find()) {
+            params.put(m.group(1).toLowerCase(Locale.ROOT), m.group(2));
+        }
+        return params;
     }
 
     private synchronized String authorization() {
@@ -614,8 +630,7 @@ public final class RegistryClient {
                 if (r.code() != 200) {
                     throw new RegistryException("the token service " + realmUrl.host() + " answered " + r.code());
                 }
-                JsonNode answer = JSON.readTree(r.body().byteStream());
-                String token = answer.path("token").asText(answer.path("access_token").asText(""));
+                String token = token(r.body().byteStream());
                 if (token.isEmpty()) {
                     throw new RegistryException("the token service " + realmUrl.host() + " answered without a token");
                 }
@@ -651,6 +666,12 @@ public final class RegistryClient {
                 + "without credentials if it allows that");
     }
 
+    /** The token of a token service's JSON answer ({@code token}, or OAuth's {@code access_token}), or "". */
+    static String token(InputStream answer) throws IOException {
+        JsonNode json = JSON.readTree(answer);
+        return json.path("token").asText(json.path("access_token").asText(""));
+    }
+
     private RegistryException authFailed(int code) {
         Credentials c = req.credentials;
         return new RegistryException("authentication to " + target.registry() + " failed (HTTP " + code + ") for "
@@ -674,7 +695,7 @@ public final class RegistryClient {
         return new RegistryException(what + " on " + target.registry() + " failed: HTTP " + code + detail);
     }
 
-    private static String errors(String body) {
+    static String errors(String body) {
         try {
             JsonNode errors = JSON.readTree(body).path("errors");
             List<String> parts = new ArrayList<>();

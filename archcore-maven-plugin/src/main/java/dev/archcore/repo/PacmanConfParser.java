@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * pacman.conf syntax as pacman 6.0's {@code parse_ini} and {@code conf.c} read it: a line whose first
@@ -255,7 +257,13 @@ final class PacmanConfParser {
 
     /** The file, or the files a glob in the last path element matches, sorted as glob(3) sorts them. */
     private static List<Path> includedFiles(String value, String where, Path baseDir) {
-        Path path = Path.of(value);
+        Path path;
+        try {
+            path = Path.of(value);
+        } catch (InvalidPathException e) {
+            throw new PacmanConfException(where + ": Include = " + value.replace('\0', '?') + " is not a valid path ("
+                    + e.getReason() + "); fix the path.", e);
+        }
         Path resolved = path.isAbsolute() || baseDir == null ? path : baseDir.resolve(path);
         String last = resolved.getFileName() == null ? "" : resolved.getFileName().toString();
         if (last.chars().anyMatch(c -> c == '*' || c == '?' || c == '[')) {
@@ -265,6 +273,9 @@ final class PacmanConfParser {
                 stream.forEach(matches::add);
             } catch (IOException e) {
                 matches.clear();
+            } catch (PatternSyntaxException e) {
+                throw new PacmanConfException(where + ": Include = " + value + " is not a valid glob ("
+                        + e.getDescription() + "); fix the pattern.", e);
             }
             matches.sort((a, b) -> Arrays.compareUnsigned(a.toString().getBytes(StandardCharsets.UTF_8),
                     b.toString().getBytes(StandardCharsets.UTF_8)));

@@ -38,7 +38,15 @@ public record RepoPackage(String repository, Map<String, List<String>> desc) {
 
     public long compressedSize() {
         String v = value("CSIZE");
-        return v.isEmpty() ? -1 : Long.parseLong(v);
+        if (v.isEmpty()) {
+            return -1;
+        }
+        if (!v.matches("[0-9]{1,18}")) {
+            throw new RepoException("the " + repository + " database's entry for " + name() + " has %CSIZE% '"
+                    + (v.length() > 40 ? v.substring(0, 40) + "..." : v) + "', not a size in bytes: the database is "
+                    + "damaged or not a pacman database; refresh it from another mirror");
+        }
+        return Long.parseLong(v);
     }
 
     public List<String> groups() {

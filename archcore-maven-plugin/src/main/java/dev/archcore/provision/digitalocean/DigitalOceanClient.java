@@ -166,13 +166,20 @@ public final class DigitalOceanClient implements AutoCloseable {
         while (next != null && seen.add(next.toString())) {
             JsonNode page = call("GET", next, null, 200, null);
             page.path(key).forEach(n -> all.add(parse.apply(n)));
-            String href = page.path("links").path("pages").path("next").asText("");
-            HttpUrl link = href.isEmpty() ? null : HttpUrl.parse(href);
-            // only the path and query of a next link are used: the token goes to the configured API only
-            next = link == null ? null : base.newBuilder().encodedPath(link.encodedPath())
-                    .encodedQuery(link.encodedQuery()).build();
+            next = nextPage(base, page);
         }
         return all;
+    }
+
+    /**
+     * The page after {@code page}, on {@code base}: only the path and query of a next link are used, so the token
+     * goes to the configured API only.
+     */
+    static HttpUrl nextPage(HttpUrl base, JsonNode page) {
+        String href = page.path("links").path("pages").path("next").asText("");
+        HttpUrl link = href.isEmpty() ? null : HttpUrl.parse(href);
+        return link == null ? null : base.newBuilder().encodedPath(link.encodedPath())
+                .encodedQuery(link.encodedQuery()).build();
     }
 
     /**
@@ -300,7 +307,7 @@ public final class DigitalOceanClient implements AutoCloseable {
         }
     }
 
-    private DigitalOceanException apiError(int code, String text, String requestIdHeader, String what) {
+    static DigitalOceanException apiError(int code, String text, String requestIdHeader, String what) {
         String id = null;
         String message = null;
         String requestId = requestIdHeader;
@@ -326,7 +333,7 @@ public final class DigitalOceanClient implements AutoCloseable {
         return new DigitalOceanException(s.toString(), code, id, requestId, null);
     }
 
-    private static JsonNode parse(String text, String what) {
+    static JsonNode parse(String text, String what) {
         if (text == null || text.isBlank()) {
             return JSON.createObjectNode();
         }
