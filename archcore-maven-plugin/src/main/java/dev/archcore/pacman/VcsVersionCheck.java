@@ -22,12 +22,18 @@ final class VcsVersionCheck {
     private VcsVersionCheck() {
     }
 
-    static void warn(Pkgbuild pkgbuild, Log log) {
+    /**
+     * @param generated the build's own output directories (Maven's target/): left out, since a checkout without
+     *                  an ignore file for them (a Mercurial one made from the archetype) would always look dirty
+     */
+    static void warn(Pkgbuild pkgbuild, List<Path> generated, Log log) {
         if (!pkgbuild.defines("pkgver")) {
             return;
         }
-        Path dir = pkgbuild.startdir();
-        Optional<List<String>> changes = git(dir).or(() -> hg(dir));
+        Path dir = pkgbuild.startdir().toAbsolutePath().normalize();
+        List<String> excluded = generated.stream().map(g -> g.toAbsolutePath().normalize())
+                .filter(g -> g.startsWith(dir) && !g.equals(dir)).map(g -> dir.relativize(g).toString()).toList();
+        Optional<List<String>> changes = git(dir, excluded).or(() -> hg(dir, excluded));
         if (changes.isEmpty()) {
             log.warn(pkgbuild.file() + ": pkgver() found no git or Mercurial checkout with a commit in " + dir
                     + " (or neither tool is installed), so the version falls back to the PKGBUILD's pkgver: "
@@ -44,26 +50,30 @@ final class VcsVersionCheck {
     }
 
     /** The changed and untracked files under {@code dir}, or empty when it is no git checkout with a commit. */
-    private static Optional<List<String>> git(Path dir) {
+    private static Optional<List<String>> git(Path dir, List<String> excluded) {
         if (!run(dir, List.of("git", "rev-parse", "--verify", "-q", "HEAD"), new ArrayList<>())) {
             return Optional.empty();
         }
         List<String> out = new ArrayList<>();
-        if (!run(dir, List.of("git", "status", "--porcelain", "--untracked-files=all", "--", "."), out)) {
+        List<String> command = new ArrayList<>(List.of("git", "status", "--porcelain", "--untracked-files=all", "--", "."));
+        excluded.forEach(x -> command.add(":(exclude)" + x));
+        if (!run(dir, command, out)) {
             return Optional.empty();
         }
         // "XY path" (or "XY from -> to"): the status letters, a space, the path from the top of the checkout
         return Optional.of(out.stream().filter(l -> l.length() > 3).map(l -> l.substring(3)).toList());
     }
 
-    /** As {@link #git}, for Mercurial: modified, added, removed, missing and unknown files. */
-    private static Optional<List<String>> hg(Path dir) {
+    /** As {@link #git(Path, List)}, for Mercurial: modified, added, removed, missing and unknown files. */
+    private static Optional<List<String>> hg(Path dir, List<String> excluded) {
         List<String> rev = new ArrayList<>();
         if (!run(dir, List.of("hg", "identify", "-n", "-r", "."), rev) || rev.isEmpty() || rev.get(0).strip().equals("-1")) {
             return Optional.empty();
         }
         List<String> out = new ArrayList<>();
-        if (!run(dir, List.of("hg", "status", "-mardu", "."), out)) {
+        List<String> command = new ArrayList<>(List.of("hg", "status", "-mardu", "."));
+        excluded.forEach(x -> command.addAll(List.of("-X", "relpath:" + x)));
+        if (!run(dir, command, out)) {
             return Optional.empty();
         }
         return Optional.of(out.stream().filter(l -> l.length() > 2).map(l -> l.substring(2)).toList());
