@@ -79,10 +79,10 @@ try {
 }
 
 // 3. under git: pkgver is r<count>.<short hash>; a clean clone of the same commit gives the same bytes
-def mvn = { File dir ->
+def mvn = { File dir, List<String> goals = ['clean', 'package'] ->
     def settings = new File(basedir.parentFile, 'interpolated-it-settings.xml')
     def cmd = ["${System.getProperty('maven.home')}/bin/mvn".toString(), '-B', '-q',
-               "-Dmaven.repo.local=${localRepositoryPath}".toString(), 'clean', 'package']
+               "-Dmaven.repo.local=${localRepositoryPath}".toString()] + goals
     if (settings.exists()) {
         cmd += ['-s', settings.path]
     }
@@ -108,6 +108,16 @@ assert cloneBuilt*.name == gitBuilt*.name
 assert sha256(cloneBuilt[0]) == sha256(gitBuilt[0]) : 'a clean clone of the same commit built different bytes'
 assert new File(clone, 'target/archcore/image.digest').text == new File(demo, 'target/archcore/image.digest').text :
         'a clean clone of the same commit built a different image'
+
+// the docker-archive and the SBOM are attached beside the package: `mvn install` puts them into the local repository
+mvn(clone, ['install'])
+File installed = new File(localRepositoryPath.toString(), 'com/example/demo/1.0.0-SNAPSHOT')
+File installedImage = new File(installed, 'demo-1.0.0-SNAPSHOT-image.tar')
+File installedSbom = new File(installed, 'demo-1.0.0-SNAPSHOT-sbom.spdx.json')
+assert installedImage.isFile() && installedSbom.isFile() : "not installed: ${installed.list()}"
+assert new File(installed, 'demo-1.0.0-SNAPSHOT.pkg.tar.zst').isFile() : "no package installed: ${installed.list()}"
+assert sha256(installedImage) == sha256(new File(clone, 'target/demo-1.0.0-SNAPSHOT-image.tar'))
+assert installedSbom.text.contains('"spdxVersion"') && installedSbom.text.contains('"demo"')
 
 // 4. archcore:push sends the image to a real registry (the staging profile's registry, overridden to a local one)
 File registryDir = new File(basedir, 'registry')

@@ -27,10 +27,12 @@ import org.apache.maven.execution.MavenSession;
 import org.apache.maven.plugin.AbstractMojo;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugins.annotations.Component;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.project.MavenProject;
+import org.apache.maven.project.MavenProjectHelper;
 
 import java.io.File;
 import java.io.IOException;
@@ -47,7 +49,8 @@ import java.util.Map;
 /**
  * Builds a minimal container image (no {@code base}) from the package {@code archcore:pkg} made and its
  * dependency closure from {@code pacman.conf}: an OCI layout, a docker-archive, the digest, an SBOM and a lock
- * file. No Docker engine, no root.
+ * file. No Docker engine, no root. The docker-archive (classifier {@code image}, type {@code tar}) and the SBOM
+ * (classifier {@code sbom}, type {@code spdx.json}) are attached to the project, so install and deploy publish them.
  */
 @Mojo(name = "image", defaultPhase = LifecyclePhase.PACKAGE, threadSafe = true)
 public class ImageMojo extends AbstractMojo {
@@ -155,6 +158,14 @@ public class ImageMojo extends AbstractMojo {
     @Parameter(defaultValue = "${project.build.directory}", readonly = true)
     private File buildDirectory;
 
+    /**
+     * Attach the docker-archive (classifier {@code image}, type {@code tar}) and the SBOM (classifier {@code sbom},
+     * type {@code spdx.json}) so install/deploy publish them; the recipes' are {@code base-image}/{@code base-sbom},
+     * and a multi-architecture image's one pair per architecture ({@code image-i686}, {@code sbom-i686}).
+     */
+    @Parameter(property = "archcore.image.attach", defaultValue = "true")
+    private boolean attach;
+
     @Parameter(property = "archcore.skip", defaultValue = "false")
     private boolean skip;
 
@@ -170,6 +181,9 @@ public class ImageMojo extends AbstractMojo {
 
     @org.apache.maven.plugins.annotations.Component
     private org.apache.maven.settings.crypto.SettingsDecrypter settingsDecrypter;
+
+    @Component
+    private MavenProjectHelper projectHelper;
 
     @Override
     public void execute() throws MojoExecutionException, MojoFailureException {
@@ -212,6 +226,7 @@ public class ImageMojo extends AbstractMojo {
                 result = buildOne(a, chosen, app, timestamp, name, tag, layout,
                         out.resolve(archive + (multi ? label : "") + ".tar"), lockFile(kind, a), log);
                 layouts.put(a == null ? "" : a.pacmanArch(), layout);
+                attach(layout.getFileName().toString(), result);
             }
             String digest = result.manifestDigest();
             String layout = result.ociLayout().toString();
@@ -285,6 +300,23 @@ public class ImageMojo extends AbstractMojo {
         getLog().info("Image " + result.reference() + " " + result.manifestDigest() + " (" + result.layers().size()
                 + " layers, " + result.packages().size() + " packages" + (a == null ? "" : ", " + a.pacmanArch()) + ")");
         return result;
+    }
+
+    /**
+     * The classifiers follow the layout's name (image, base-image, image-i686): the archive is already named
+     * {@code <artifactId>-<version>-<classifier>.tar}, so the repository holds the same name as target/.
+     */
+    private void attach(String layoutName, ImageResult result) {
+        if (!attach) {
+            return;
+        }
+        if (result.dockerArchive() != null) {
+            projectHelper.attachArtifact(project, "tar", layoutName, result.dockerArchive().toFile());
+        }
+        if (result.sbom() != null) {
+            projectHelper.attachArtifact(project, "spdx.json", layoutName.replaceFirst("image", "sbom"),
+                    result.sbom().toFile());
+        }
     }
 
     private byte[] keyringSeed(MavenLog log) throws IOException {

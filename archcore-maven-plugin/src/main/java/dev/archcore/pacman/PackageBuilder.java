@@ -34,6 +34,7 @@ public final class PackageBuilder {
         Pkgbuild pkgbuild = PkgbuildReader.read(request.pkgbuild(), srcdir, request.carch());
         String pkgname = pkgbuild.pkgname();
         log.info("Making package: " + pkgname + " " + pkgbuild.fullVersion() + " (" + pkgbuild.packageArch() + ")");
+        VcsVersionCheck.warn(pkgbuild, List.of(request.outputDirectory(), request.buildDirectory()), log);
 
         Path pkgdir = request.buildDirectory().resolve("pkg").resolve(pkgname).toAbsolutePath();
         deleteRecursively(pkgdir);

@@ -464,9 +464,7 @@ public final class RegistryClient {
             } catch (SSLHandshakeException | SSLPeerUnverifiedException e) {
                 throw tlsFailure(e);
             } catch (SSLException e) {
-                throw new RegistryException("TLS with " + base.host() + ":" + base.port() + " failed: " + e.getMessage()
-                        + (e.getMessage() != null && e.getMessage().contains("plaintext") ? " (is it a plain HTTP registry? "
-                        + "then mark it insecure: archcore.registry.insecure)" : ""), e);
+                throw notTls(e);
             } catch (UnknownHostException e) {
                 throw new RegistryException("unknown registry host " + base.host() + ": " + e.getMessage(), e);
             } catch (IOException e) {
@@ -670,6 +668,37 @@ public final class RegistryClient {
     static String token(InputStream answer) throws IOException {
         JsonNode json = JSON.readTree(answer);
         return json.path("token").asText(json.path("access_token").asText(""));
+    }
+
+    /**
+     * The JDK reports a plain-HTTP answer to its ClientHello only as "Unsupported or unrecognized SSL message": ask
+     * the port in plain HTTP once, and when it answers HTTP say so and name the property that pushes over HTTP.
+     */
+    private RegistryException notTls(SSLException e) {
+        String where = base.host() + ":" + base.port();
+        String message = String.valueOf(e.getMessage());
+        boolean notTls = message.contains("unrecognized SSL message") || message.contains("plaintext");
+        if (notTls && answersPlainHttp()) {
+            return new RegistryException("the registry " + where + " answered plain HTTP, not TLS: if it is a "
+                    + "plain-HTTP registry (a local or test one), push with -Darchcore.registry.insecure=true (or set "
+                    + "archcore.registry.insecure in the profile); otherwise give it TLS", e);
+        }
+        return new RegistryException("TLS with " + where + " failed: " + message + (notTls ? " (the port does not "
+                + "speak TLS; a plain-HTTP registry needs -Darchcore.registry.insecure=true)" : ""), e);
+    }
+
+    /** Whether the registry's port answers a plain HTTP request with an HTTP status line. */
+    private boolean answersPlainHttp() {
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress(base.host(), base.port()), 5_000);
+            socket.setSoTimeout(5_000);
+            socket.getOutputStream().write(("HEAD /v2/ HTTP/1.0\r\nHost: " + base.host() + "\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            byte[] first = socket.getInputStream().readNBytes(5);
+            return new String(first, java.nio.charset.StandardCharsets.US_ASCII).equals("HTTP/");
+        } catch (IOException probe) {
+            return false;
+        }
     }
 
     private RegistryException authFailed(int code) {

@@ -88,6 +88,20 @@ class RegistryClientTest {
         return JSON.readTree(out).path("Digest").asText();
     }
 
+    /**
+     * Issue 16: the real plain-HTTP registry reached over TLS (insecure not set) answered with the JDK's bare
+     * "Unsupported or unrecognized SSL message"; the error says the registry speaks plain HTTP and names the property.
+     */
+    @Test
+    void aPlainHttpRegistryWithoutInsecureSaysSoAndNamesTheProperty() {
+        List<String> log = new ArrayList<>();
+        PushRequest tls = new PushRequest(v1, RegistryReference.parse(registry.host() + "/archcore/plain:1.0"))
+                .log(collector(log)).retries(Duration.ofSeconds(3), Duration.ofMillis(100));
+        assertThatThrownBy(() -> RegistryClient.push(tls)).isInstanceOf(RegistryException.class)
+                .hasMessageContaining(registry.host() + " answered plain HTTP")
+                .hasMessageContaining("archcore.registry.insecure=true");
+    }
+
     @Test
     void pushedImageIsWhatSkopeoSeesAndPullsBack() throws IOException {
         List<String> log = Collections.synchronizedList(new ArrayList<>());
