@@ -116,25 +116,7 @@ public final class EtcdTls {
             socket.setSSLParameters(params);
             socket.setUseClientMode(true);
             socket.startHandshake();
-            SSLSocket tls = socket;
-            InputStream in = tls.getInputStream();
-            OutputStream out = tls.getOutputStream();
-            return new StreamConnection() {
-                @Override
-                public InputStream in() {
-                    return in;
-                }
-
-                @Override
-                public OutputStream out() {
-                    return out;
-                }
-
-                @Override
-                public void close() throws IOException {
-                    tls.close();
-                }
-            };
+            return StreamConnection.of(socket.getInputStream(), socket.getOutputStream(), socket);
         } catch (IOException | RuntimeException e) {
             if (socket != null) {
                 try {

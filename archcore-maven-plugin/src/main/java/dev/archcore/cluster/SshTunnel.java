@@ -204,22 +204,7 @@ public final class SshTunnel implements AutoCloseable {
         InputStream in = new BufferedInputStream(channel.getInputStream(), 32 * 1024);
         OutputStream out = channel.getOutputStream();
         channel.connect(timeoutMillis);
-        return new StreamConnection() {
-            @Override
-            public InputStream in() {
-                return in;
-            }
-
-            @Override
-            public OutputStream out() {
-                return out;
-            }
-
-            @Override
-            public void close() {
-                channel.disconnect();
-            }
-        };
+        return StreamConnection.of(in, out, channel::disconnect);
     }
 
     /** The exit code and what the command printed (stdout and stderr). */

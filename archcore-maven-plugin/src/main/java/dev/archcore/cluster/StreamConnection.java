@@ -11,6 +11,26 @@ public interface StreamConnection extends Closeable {
 
     OutputStream out();
 
+    /** A connection over these streams that {@code onClose} ends. */
+    static StreamConnection of(InputStream in, OutputStream out, Closeable onClose) {
+        return new StreamConnection() {
+            @Override
+            public InputStream in() {
+                return in;
+            }
+
+            @Override
+            public OutputStream out() {
+                return out;
+            }
+
+            @Override
+            public void close() throws IOException {
+                onClose.close();
+            }
+        };
+    }
+
     /** Opens a new connection to the same place (after the server closed the previous one). */
     @FunctionalInterface
     interface Opener {
