@@ -67,6 +67,9 @@ public final class YamlNode {
             return throwSyntax(line, (e.getContext() == null ? "" : e.getContext() + ": ") + problem);
         } catch (YamlEngineException e) {
             return throwSyntax(1, e.getMessage());
+        } catch (IllegalArgumentException e) {
+            // snakeyaml-engine refuses some node tags (e.g. "!l%a", a bad %-escape) outside its own exceptions
+            return throwSyntax(1, "invalid tag or node: " + e.getMessage());
         }
     }
 
