@@ -255,6 +255,9 @@ final class PacmanConfParser {
         }
     }
 
+    /** Wildcards an Include's file name may hold; real ones have one ({@code *.conf}). */
+    private static final int MAX_GLOB_STARS = 4;
+
     /** The file, or the files a glob in the last path element matches, sorted as glob(3) sorts them. */
     private static List<Path> includedFiles(String value, String where, Path baseDir) {
         Path path;
@@ -267,9 +270,17 @@ final class PacmanConfParser {
         Path resolved = path.isAbsolute() || baseDir == null ? path : baseDir.resolve(path);
         String last = resolved.getFileName() == null ? "" : resolved.getFileName().toString();
         if (last.chars().anyMatch(c -> c == '*' || c == '?' || c == '[')) {
+            // glob(3) reads "**" as "*"; the JDK's glob reads it as "across directories", and a run of stars
+            // becomes a regex that backtracks for minutes on a name that does not match: one star per run, few runs
+            String glob = last.replaceAll("\\*+", "*");
+            if (glob.chars().filter(c -> c == '*').count() > MAX_GLOB_STARS) {
+                throw new PacmanConfException(where + ": Include = " + value.replace('\0', '?') + " has more than "
+                        + MAX_GLOB_STARS + " '*' wildcards in its file name; use a simpler pattern such as "
+                        + "/etc/pacman.d/*.conf.");
+            }
             List<Path> matches = new ArrayList<>();
             Path parent = resolved.getParent() == null ? Path.of(".") : resolved.getParent();
-            try (DirectoryStream<Path> stream = Files.newDirectoryStream(parent, last)) {
+            try (DirectoryStream<Path> stream = Files.newDirectoryStream(parent, glob)) {
                 stream.forEach(matches::add);
             } catch (IOException e) {
                 matches.clear();

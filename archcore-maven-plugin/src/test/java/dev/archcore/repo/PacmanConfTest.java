@@ -3,6 +3,7 @@ package dev.archcore.repo;
 import dev.archcore.repo.PacmanConf.Preset;
 import dev.archcore.repo.PacmanConf.Repository;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -175,6 +176,26 @@ class PacmanConfTest {
 
         assertThat(PacmanConf.read(conf).repository("core").orElseThrow().servers())
                 .containsExactly("http://a/core", "http://b/core");
+    }
+
+    @Test
+    void anIncludeGlobReadsARunOfStarsAsOneAsGlob3Does() throws IOException {
+        write("mirrors.d/sub/c.conf", "Server = http://c/$repo\n"); // the JDK's "**" would cross into sub/
+        write("mirrors.d/a.conf", "Server = http://a/$repo\n");
+        Path conf = write("pacman.conf", "[core]\nInclude = mirrors.d/**.conf\n");
+
+        assertThat(PacmanConf.read(conf).repository("core").orElseThrow().servers()).containsExactly("http://a/core");
+    }
+
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a hang guard: before the fix it ran for good
+    void anIncludeGlobWithManyWildcardsIsRefusedNotMatchedForMinutes() throws IOException {
+        // found by fuzzing: a glob of many stars became a regex that backtracked past the 30 s limit per input
+        write("mirrors.d/" + "a".repeat(200), "Server = http://a/$repo\n");
+        Path conf = write("pacman.conf", "[core]\nInclude = mirrors.d/*a*a*a*a*a*a*a*a*a*a*a*a*b\n");
+
+        assertThatThrownBy(() -> PacmanConf.read(conf)).isInstanceOf(PacmanConfException.class)
+                .hasMessageContaining("has more than 4 '*' wildcards in its file name");
     }
 
     @Test
