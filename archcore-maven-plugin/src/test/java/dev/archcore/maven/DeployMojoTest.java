@@ -2,6 +2,7 @@ package dev.archcore.maven;
 
 import dev.archcore.testing.EtcdServer;
 import dev.archcore.testing.MojoFields;
+import dev.archcore.testing.RecordingMavenLog;
 import dev.archcore.testing.ScriptedRegistry;
 import dev.archcore.testing.SshServer;
 import dev.archcore.testing.Tools;
@@ -9,7 +10,6 @@ import org.apache.maven.execution.DefaultMavenExecutionRequest;
 import org.apache.maven.execution.DefaultMavenExecutionResult;
 import org.apache.maven.execution.MavenSession;
 import org.apache.maven.plugin.MojoFailureException;
-import org.apache.maven.plugin.logging.SystemStreamLog;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -116,22 +116,7 @@ class DeployMojoTest {
 
     DeployMojo mojo(OpenWindow w, Object... fields) {
         DeployMojo mojo = new DeployMojo();
-        mojo.setLog(new SystemStreamLog() {
-            @Override
-            public void info(CharSequence content) {
-                lines.add("INFO " + content);
-            }
-
-            @Override
-            public void warn(CharSequence content) {
-                lines.add("WARN " + content);
-            }
-
-            @Override
-            public void error(CharSequence content) {
-                lines.add("ERROR " + content);
-            }
-        });
+        mojo.setLog(new RecordingMavenLog(lines));
         MojoFields.setAll(mojo, "buildDirectory", w.target.toFile(), "cluster", w.cluster,
                 "identity", sshd.clientKey.toFile(), "knownHosts", sshd.knownHosts.toFile(),
                 "fleetSocket", tmp.resolve("no-fleet.sock").toString(), "etcdPort", w.etcd.clientPort,

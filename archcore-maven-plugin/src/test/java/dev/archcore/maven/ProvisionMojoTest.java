@@ -2,12 +2,12 @@ package dev.archcore.maven;
 
 import dev.archcore.provision.TestCluster;
 import dev.archcore.testing.DigitalOceanSimulator;
+import dev.archcore.testing.RecordingMavenLog;
 import dev.archcore.testing.Tools;
 import org.apache.maven.execution.DefaultMavenExecutionRequest;
 import org.apache.maven.execution.DefaultMavenExecutionResult;
 import org.apache.maven.execution.MavenSession;
 import org.apache.maven.plugin.MojoFailureException;
-import org.apache.maven.plugin.logging.SystemStreamLog;
 import org.apache.maven.settings.Proxy;
 import org.apache.maven.settings.Server;
 import org.apache.maven.settings.building.SettingsProblem;
@@ -53,22 +53,7 @@ class ProvisionMojoTest {
 
     ProvisionMojo mojo(String settingsPassword, Object... fields) throws Exception {
         ProvisionMojo mojo = new ProvisionMojo();
-        mojo.setLog(new SystemStreamLog() {
-            @Override
-            public void info(CharSequence content) {
-                lines.add("INFO " + content);
-            }
-
-            @Override
-            public void warn(CharSequence content) {
-                lines.add("WARN " + content);
-            }
-
-            @Override
-            public void debug(CharSequence content) {
-                lines.add("DEBUG " + content);
-            }
-        });
+        mojo.setLog(new RecordingMavenLog(lines));
         DefaultMavenExecutionRequest request = new DefaultMavenExecutionRequest();
         if (settingsPassword != null) {
             Server server = new Server();
