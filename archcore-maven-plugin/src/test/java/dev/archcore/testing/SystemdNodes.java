@@ -248,6 +248,18 @@ public final class SystemdNodes implements AutoCloseable {
     }
 
     /**
+     * Copies the directory {@code local} to {@code remoteDir} on {@code node} as a tar stream over OpenSSH (what
+     * a target that ships an image's layers over its SSH connection does), with owners and modes kept.
+     */
+    public Tools.Output send(Node node, Path local, String remoteDir) {
+        String ssh = String.join(" ", "ssh", "-i", clientKey.toString(), "-p", String.valueOf(node.port),
+                "-o", "UserKnownHostsFile=" + knownHosts, "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes",
+                "-o", "ConnectTimeout=5", "-o", "LogLevel=ERROR", node.user + "@" + node.address);
+        return Tools.run(dir, Map.of(), List.of("bash", "-o", "pipefail", "-c", "tar -C '" + local + "' -cf - . | "
+                + ssh + " 'mkdir -p " + remoteDir + " && tar -C " + remoteDir + " --same-owner -xpf -'"));
+    }
+
+    /**
      * Stops {@code node} as a power cut would: SIGKILL to its init (which ends every process of the machine and
      * with them its systemd-nspawn). Killing only systemd-nspawn would leave the machine running.
      */
