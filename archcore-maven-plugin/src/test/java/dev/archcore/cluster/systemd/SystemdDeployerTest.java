@@ -205,6 +205,27 @@ class SystemdDeployerTest {
 
     @Test
     @Order(7)
+    void aFirstDeployThatFailsLeavesNoUnitBehind() {
+        // another app, new to every node, whose port another program holds on node3
+        Tools.run(tmp, "cp", v1.binary().toString(), nodes.node(3).root.resolve("usr/local/bin/squatter").toString()).ok("cp");
+        on(nodes.node(3), "systemd-run --unit=squatter2 --setenv=APP_PORT=9091 /usr/local/bin/squatter");
+        await(() -> nodes.exec(nodes.node(3), "curl -fsS http://127.0.0.1:9091/").exitCode() == 0);
+        SystemdDeployRequest other = new SystemdDeployRequest("other", targets(), AppImage.read(v1.layout(),
+                v1.manifestDigest()), 9091, 0, 8, Duration.ofSeconds(60), Duration.ofMillis(300), false, new RecordingLog());
+
+        assertThatThrownBy(() -> SystemdDeployer.deploy(other)).isInstanceOf(ClusterException.class)
+                .hasMessageContaining("1 of 3 node(s) failed (node3 (root@" + nodes.node(3).address + ":22)")
+                .hasMessageContaining("(3 had none: the unit was removed there)");
+        for (SystemdNodes.Node n : nodes.nodes()) {
+            assertThat(on(n, "test -e /etc/systemd/system/other.service || echo gone").strip()).isEqualTo("gone");
+            assertThat(on(n, "systemctl is-active other.service").strip()).isEqualTo("inactive");
+            assertThat(on(n, "curl -fsS http://127.0.0.1:" + PORT + "/")).isEqualTo("demo 2.0\n");
+        }
+        on(nodes.node(3), "systemctl stop squatter2");
+    }
+
+    @Test
+    @Order(8)
     void ninetyNineNodeEntriesAreReachedInParallel() {
         // 33 entries per real node: only a dry run may see one machine more than once
         List<Node> many = new ArrayList<>();
