@@ -121,6 +121,7 @@ public record AppImage(Path layout, String manifestDigest, List<Layer> layers, L
     /** What the layers hold, as far as running the image on a node needs to know. */
     private static final class Scan {
         private final Set<String> paths = new HashSet<>();
+        private final Set<String> symlinks = new HashSet<>();
         private byte[] passwd;
         private byte[] group;
 
@@ -142,6 +143,20 @@ public record AppImage(Path layout, String manifestDigest, List<Layer> layers, L
                     if (name.startsWith("/") || ("/" + path + "/").contains("/../")) {
                         throw new ClusterException("layer " + layer.digest() + " has the entry '" + name + "', which "
                                 + "leaves the image's root: refused");
+                    }
+                    // a later entry under a symlink a layer made would be written wherever the link points, on
+                    // the node itself (each layer is a tar run of its own, so tar's own guard does not apply)
+                    for (int slash = path.indexOf('/'); slash > 0; slash = path.indexOf('/', slash + 1)) {
+                        if (symlinks.contains(path.substring(0, slash))) {
+                            throw new ClusterException("layer " + layer.digest() + " has the entry '" + name + "' under "
+                                    + "the symbolic link '" + path.substring(0, slash) + "' of the image: unpacked on the "
+                                    + "node, it would land wherever the link points. Refused");
+                        }
+                    }
+                    if (e.isSymbolicLink()) {
+                        symlinks.add(path);
+                    } else {
+                        symlinks.remove(path);
                     }
                     paths.add("/" + path);
                     if (path.equals("etc/passwd") && e.isFile()) {

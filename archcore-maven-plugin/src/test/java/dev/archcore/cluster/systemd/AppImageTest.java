@@ -84,6 +84,15 @@ class AppImageTest {
     }
 
     @Test
+    void anEntryUnderASymlinkOfAnEarlierLayerIsRefused() throws IOException {
+        // layer 1: etc2 -> /etc; layer 2: etc2/cron.d/x, which tar on the node would write into the node's /etc
+        Path layout = layout(List.of(Map.of("usr/bin/server", "bin", "etc2", "->/etc"), Map.of("etc2/cron.d/x", "x")),
+                config(""));
+        assertThatThrownBy(() -> AppImage.read(layout, null)).isInstanceOf(ClusterException.class)
+                .hasMessageContaining("the entry 'etc2/cron.d/x' under the symbolic link 'etc2'");
+    }
+
+    @Test
     void aCommandNotOnThePathIsRefused() throws IOException {
         Path layout = layout(List.of(Map.of("usr/bin/server", "bin")), "{\"Entrypoint\":[\"other\"]}");
         assertThatThrownBy(() -> AppImage.read(layout, null)).isInstanceOf(ClusterException.class)
@@ -127,9 +136,16 @@ class AppImageTest {
             try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GZIPOutputStream(bytes))) {
                 for (Map.Entry<String, String> f : new LinkedHashMap<>(files).entrySet()) {
                     byte[] content = f.getValue().getBytes(StandardCharsets.UTF_8);
-                    TarArchiveEntry e = new TarArchiveEntry(f.getKey(), true);
+                    TarArchiveEntry e;
+                    if (f.getValue().startsWith("->")) {
+                        e = new TarArchiveEntry(f.getKey(), TarArchiveEntry.LF_SYMLINK, true);
+                        e.setLinkName(f.getValue().substring(2));
+                        content = new byte[0];
+                    } else {
+                        e = new TarArchiveEntry(f.getKey(), true);
+                        e.setMode(0100755);
+                    }
                     e.setSize(content.length);
-                    e.setMode(0100755);
                     tar.putArchiveEntry(e);
                     tar.write(content);
                     tar.closeArchiveEntry();
