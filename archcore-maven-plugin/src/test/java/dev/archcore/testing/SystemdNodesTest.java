@@ -107,6 +107,29 @@ class SystemdNodesTest {
     }
 
     @Test
+    void aSlotLeftByAJvmThatDiedIsCleanedWhenTakenAgain() throws Exception {
+        SystemdNodes left = SystemdNodes.boot(tmp.resolve("left"), 2);
+        // as if its JVM had been killed: the owner files name a process that is gone, nothing was closed
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        for (SystemdNodes.Node node : left.nodes()) {
+            Files.writeString(SystemdNodes.SLOTS.resolve(node.slot + ".owner"), gone.pid() + "\n" + node.home + "\n");
+        }
+        left.abandon();
+        try (SystemdNodes again = SystemdNodes.boot(tmp.resolve("again"), 2)) {
+            for (SystemdNodes.Node node : left.nodes()) {
+                // taken again (by this JVM or another one booting nodes now): the old machine is killed, its disk gone
+                node.nspawn.onExit().get(60, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(node.init.isAlive()).isFalse();
+                assertThat(node.home).doesNotExist();
+            }
+            for (SystemdNodes.Node node : again.nodes()) {
+                assertThat(again.exec(node, "systemctl is-system-running").text().strip()).isEqualTo("running");
+            }
+        }
+    }
+
+    @Test
     void aKilledNodeIsGoneAndTheOthersRun() throws Exception {
         // runs last by name order is not guaranteed: use a node of its own
         try (SystemdNodes more = SystemdNodes.boot(tmp.resolve("more"), 2)) {
