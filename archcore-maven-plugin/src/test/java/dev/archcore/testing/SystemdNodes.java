@@ -51,11 +51,11 @@ import static org.junit.jupiter.api.Assertions.fail;
  * so concurrent JVMs never share one; a slot whose owner died is reclaimed. The nodes reach nothing beyond the host
  * (no NAT): what they need comes over SSH.
  *
- * <p>Measured on the 2-core test machine (2026-12, idle): the root cold {@value #COLD_BUILD} (224 MB); per node the
- * overlay mount is instant and the boot to {@code running} about 0.7 s; three nodes from the cached root about
- * 3 s; {@link #close()} about 1 s. Under a load of 17 (other builds) the cold root took 114 s, three nodes 10 to 30 s.
- * A {@code cp -a} per node costs 1 s idle but 18 s under that load, hence the overlay (reflinks are not supported by
- * the test machines' filesystem).
+ * <p>Measured on the 2-core test machine (2026-12): the root cold (mmdebstrap from deb.debian.org, 224 MB) 42 s idle,
+ * 114 to 136 s under a load of 18 (other builds); from the cache, three nodes 3.5 to 7 s under that load (the
+ * overlay mount is instant, the boot to {@code running} about 1 s each); {@link #close()} about 1 s. A {@code cp -a}
+ * per node instead cost 1 s idle but 18 s under that load, hence the overlay (reflinks are not supported by the test
+ * machines' filesystem).
  *
  * <p>Needs root (as CI runs) and scripts/setup's {@code systemd-container}, {@code mmdebstrap} and {@code iproute2};
  * without them it fails, never skips. {@link #close()} stops each node by its own process ids (SIGKILL to the
@@ -66,7 +66,6 @@ public final class SystemdNodes implements AutoCloseable {
     /** What every node has: systemd as init, sshd, D-Bus (systemctl show needs it), curl for HTTP checks on the node. */
     public static final List<String> PACKAGES = List.of("systemd", "systemd-sysv", "openssh-server", "dbus", "curl");
     static final String SUITE = "bookworm";
-    static final String COLD_BUILD = "takes about 45 s (mmdebstrap from deb.debian.org)";
     /** Bump when the way the root is made changes, so caches of the old recipe are not used. */
     private static final String RECIPE = "1";
     private static final String SUBNET = "10.231.";
