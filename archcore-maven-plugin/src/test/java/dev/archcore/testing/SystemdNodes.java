@@ -51,11 +51,11 @@ import static org.junit.jupiter.api.Assertions.fail;
  * so concurrent JVMs never share one; a slot whose owner died is reclaimed. The nodes reach nothing beyond the host
  * (no NAT): what they need comes over SSH.
  *
- * <p>Measured on the 2-core test machine (2026-12, idle): the root cold {@value #COLD_BUILD} (224 MB); per node the
- * overlay mount is instant and the boot to {@code running} about 0.7 s; three nodes from the cached root about
- * 3 s; {@link #close()} about 1 s. Under a load of 17 (other builds) the cold root took 114 s, three nodes 10 to 30 s.
- * A {@code cp -a} per node costs 1 s idle but 18 s under that load, hence the overlay (reflinks are not supported by
- * the test machines' filesystem).
+ * <p>Measured on the 2-core test machine (2026-12): the root cold (mmdebstrap from deb.debian.org, 224 MB) 42 s idle,
+ * 114 to 136 s under a load of 18 (other builds); from the cache, three nodes 3.5 to 7 s under that load (the
+ * overlay mount is instant, the boot to {@code running} about 1 s each); {@link #close()} about 1 s. A {@code cp -a}
+ * per node instead cost 1 s idle but 18 s under that load, hence the overlay (reflinks are not supported by the test
+ * machines' filesystem).
  *
  * <p>Needs root (as CI runs) and scripts/setup's {@code systemd-container}, {@code mmdebstrap} and {@code iproute2};
  * without them it fails, never skips. {@link #close()} stops each node by its own process ids (SIGKILL to the
@@ -66,11 +66,10 @@ public final class SystemdNodes implements AutoCloseable {
     /** What every node has: systemd as init, sshd, D-Bus (systemctl show needs it), curl for HTTP checks on the node. */
     public static final List<String> PACKAGES = List.of("systemd", "systemd-sysv", "openssh-server", "dbus", "curl");
     static final String SUITE = "bookworm";
-    static final String COLD_BUILD = "takes about 45 s (mmdebstrap from deb.debian.org)";
     /** Bump when the way the root is made changes, so caches of the old recipe are not used. */
     private static final String RECIPE = "1";
     private static final String SUBNET = "10.231.";
-    private static final Path SLOTS = Path.of("/run/archcore-test-nodes");
+    static final Path SLOTS = Path.of("/run/archcore-test-nodes");
     private static final Duration BOOT_LIMIT = Duration.ofSeconds(120);
 
     public final Path dir;
@@ -93,7 +92,6 @@ public final class SystemdNodes implements AutoCloseable {
         public final Path root;
         /** root (the machine's files), and its overlay's upper and work dirs. */
         final Path home;
-        boolean overlay;
         final int slot;
         final String machine;
         final Path log;
@@ -177,8 +175,8 @@ public final class SystemdNodes implements AutoCloseable {
             Path clientKey = dir.resolve("client_ed25519");
             keygen(dir, clientKey);
             for (int i = 1; i <= count; i++) {
-                int slot = claimSlot();
-                Node node = new Node("node" + i, slot, dir.resolve("node" + i), dir.resolve("node" + i + ".console.log"));
+                Path home = dir.resolve("node" + i);
+                Node node = new Node("node" + i, claimSlot(home), home, dir.resolve("node" + i + ".console.log"));
                 nodes.add(node);
                 network(node);
                 prepare(base, node, dir, clientKey);
@@ -304,9 +302,28 @@ public final class SystemdNodes implements AutoCloseable {
             }
         }
         for (Node node : nodes) {
-            removeCgroups(node);
-            removeNetwork(node);
+            // a slot another JVM has taken since (this one was thought dead) is its own now
+            if (ownsSlot(node)) {
+                removeCgroups(node);
+                removeNetwork(node);
+            }
             removeRoot(node);
+        }
+    }
+
+    /** Forgets the nodes without stopping them, as a JVM killed by a timeout would: for the clean-up test. */
+    synchronized void abandon() {
+        closed = true;
+        Runtime.getRuntime().removeShutdownHook(hook);
+    }
+
+    private static boolean ownsSlot(Node node) {
+        try {
+            Path owner = SLOTS.resolve(node.slot + ".owner");
+            return Files.exists(owner) && Files.readAllLines(owner).equals(List.of(
+                    String.valueOf(ProcessHandle.current().pid()), node.home.toAbsolutePath().toString()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -381,9 +398,9 @@ public final class SystemdNodes implements AutoCloseable {
         Files.createDirectories(node.root);
         Files.createDirectories(node.home.resolve("upper"));
         Files.createDirectories(node.home.resolve("work"));
-        node.overlay = Tools.run(dir, "mount", "-t", "overlay", "overlay", "-o", "lowerdir=" + base + ",upperdir="
+        boolean overlay = Tools.run(dir, "mount", "-t", "overlay", "overlay", "-o", "lowerdir=" + base + ",upperdir="
                 + node.home.resolve("upper") + ",workdir=" + node.home.resolve("work"), node.root.toString()).exitCode() == 0;
-        if (!node.overlay) {
+        if (!overlay) {
             Files.delete(node.root);
             Tools.run(dir, "cp", "-a", "--reflink=auto", base.toString(), node.root.toString()).ok("cp -a " + base);
         }
@@ -477,30 +494,62 @@ public final class SystemdNodes implements AutoCloseable {
 
     // --- network: one namespace and veth pair per node ---
 
-    /** A free slot 1..250, claimed for this JVM under a lock shared by every JVM on the machine. */
-    private static int claimSlot() throws IOException {
+    /**
+     * A free slot 1..250, claimed for this JVM under a lock shared by every JVM on the machine. The owner file
+     * names the JVM and the node's directory, so a slot whose JVM died (killed by a timeout, say) is cleaned up
+     * when it is taken again: its machine killed by the process ids in its cgroups, its network, cgroups, overlay
+     * and files removed.
+     */
+    private static int claimSlot(Path home) throws IOException {
         Files.createDirectories(SLOTS);
         synchronized (SystemdNodes.class) {
             try (FileChannel channel = FileChannel.open(SLOTS.resolve("lock"), StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE); FileLock lock = channel.lock()) {
-                String self = String.valueOf(ProcessHandle.current().pid());
                 for (int slot = 1; slot <= 250; slot++) {
                     Path owner = SLOTS.resolve(slot + ".owner");
-                    if (Files.exists(owner)) {
-                        Optional<ProcessHandle> p = parsePid(Files.readString(owner)).flatMap(ProcessHandle::of);
-                        if (p.isPresent() && p.get().isAlive()) {
-                            continue;
-                        }
-                        // its JVM died without closing: take the slot back
-                        Tools.run(SLOTS, "ip", "netns", "del", "archcore-node-" + slot);
-                        removeCgroups(new Node("stale", slot, SLOTS, SLOTS));
+                    List<String> lines = Files.exists(owner) ? Files.readAllLines(owner) : List.of();
+                    Optional<ProcessHandle> p = parsePid(lines.isEmpty() ? "" : lines.get(0)).flatMap(ProcessHandle::of);
+                    if (p.isPresent() && p.get().isAlive()) {
+                        continue;
                     }
-                    Files.writeString(owner, self + "\n");
+                    // free, but a JVM that died may have left its machine, network or cgroups there
+                    scrub(slot, lines.size() > 1 ? Path.of(lines.get(1)) : null);
+                    Files.writeString(owner, ProcessHandle.current().pid() + "\n" + home.toAbsolutePath() + "\n");
                     return slot;
                 }
                 fail("all 250 systemd node slots under " + SLOTS + " are taken by running JVMs");
                 return -1;
             }
+        }
+    }
+
+    private static void scrub(int slot, Path home) {
+        Node stale = new Node("stale", slot, home != null ? home : SLOTS.resolve("none"), SLOTS.resolve("none"));
+        if (cgroups(stale).stream().anyMatch(Files::isDirectory)) {
+            System.out.println("SystemdNodes: cleaning slot " + slot + " left by a JVM that is gone (" + home + ")");
+        }
+        for (Path cgroup : cgroups(stale)) {
+            if (!Files.isDirectory(cgroup)) {
+                continue;
+            }
+            try (Stream<Path> walk = Files.walk(cgroup)) {
+                for (Path procs : walk.filter(f -> f.getFileName().toString().equals("cgroup.procs")).toList()) {
+                    for (String pid : Files.readAllLines(procs)) {
+                        parsePid(pid).flatMap(ProcessHandle::of).ifPresent(h -> {
+                            h.destroyForcibly();
+                            h.onExit().orTimeout(30, TimeUnit.SECONDS).join();
+                        });
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        removeCgroups(stale);
+        removeNetwork(stale);
+        Tools.run(SLOTS, "ip", "link", "del", "acn" + slot);
+        if (home != null) {
+            removeRoot(stale);
         }
     }
 
@@ -533,14 +582,13 @@ public final class SystemdNodes implements AutoCloseable {
 
     private static void removeRoot(Node node) {
         try {
-            if (node.overlay) {
-                Tools.run(node.home, "umount", node.root.toString()).ok("umount " + node.root);
+            String root = node.root.toAbsolutePath().normalize().toString();
+            if (mountPoints().contains(root)) {
+                Tools.run(node.home.getParent(), "umount", root).ok("umount " + root);
             }
             // never rm -rf through a mount
             String home = node.home.toAbsolutePath().normalize().toString();
-            boolean mounted = Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
-                    .map(l -> l.split(" ")[4]).anyMatch(m -> m.equals(home) || m.startsWith(home + "/"));
-            if (mounted) {
+            if (mountPoints().stream().anyMatch(m -> m.equals(home) || m.startsWith(home + "/"))) {
                 fail(node + ": something is still mounted under " + home + "; not removing it");
             }
             rmTree(node.home);
@@ -551,6 +599,10 @@ public final class SystemdNodes implements AutoCloseable {
     }
 
     // --- small things ---
+
+    private static List<String> mountPoints() throws IOException {
+        return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().map(l -> l.split(" ")[4]).toList();
+    }
 
     private static void keygen(Path dir, Path key) throws IOException {
         Files.deleteIfExists(key);
