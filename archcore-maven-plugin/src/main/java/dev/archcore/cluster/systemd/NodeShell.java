@@ -22,6 +22,7 @@ import java.util.Map;
  * tar and systemd.
  */
 final class NodeShell implements AutoCloseable {
+    private static final Duration LAYER_TIMEOUT = Duration.ofHours(1);
     private final Node node;
     private final SshTunnel ssh;
     private final Duration commandTimeout;
@@ -76,7 +77,8 @@ final class NodeShell implements AutoCloseable {
                     + "tar -x --numeric-owner -p -f " + q(file) + " -C " + q(staging + "/rootfs") + "; rm -f " + q(file);
             SshTunnel.ExecResult r;
             try (InputStream in = Files.newInputStream(layer.file())) {
-                r = ssh.exec(sudo(script), in, commandTimeout);
+                // a layer may take long on a slow link; a dead connection is caught by SSH keep-alives instead
+                r = ssh.exec(sudo(script), in, LAYER_TIMEOUT.compareTo(commandTimeout) > 0 ? LAYER_TIMEOUT : commandTimeout);
             } catch (IOException e) {
                 throw new ClusterException("cannot read the layer " + layer.file() + ": " + e.getMessage(), e);
             }
