@@ -25,17 +25,17 @@ import java.util.List;
  * there, what it found is checked as containers/image's prSigstoreSigned does, by other tools: openssl verifies the
  * ECDSA P-256/SHA-256 signature of the payload, the digest is skopeo's raw manifest's, the identity the reference's.
  */
-final class SigstoreJudge {
+public final class SigstoreJudge {
     private static final ObjectMapper JSON = new ObjectMapper();
     static final String DEBIAN_DISABLED = "Debian-local change: sigstore disabled";
 
-    record Verdict(boolean accepted, String by, String reasons) {
+    public record Verdict(boolean accepted, String by, String reasons) {
     }
 
     private SigstoreJudge() {
     }
 
-    static Verdict verify(Path work, String host, String repo, String tag, Path publicKey) throws Exception {
+    public static Verdict verify(Path work, String host, String repo, String tag, Path publicKey) throws Exception {
         Path dir = Files.createTempDirectory(work, "verify");
         ObjectNode requirement = JSON.createObjectNode().put("type", "sigstoreSigned").put("keyPath", publicKey.toString());
         ObjectNode policy = JSON.createObjectNode();
@@ -103,7 +103,7 @@ final class SigstoreJudge {
         return Files.readAllBytes(out);
     }
 
-    static byte[] blob(String host, String repo, String digest) throws Exception {
+    public static byte[] blob(String host, String repo, String digest) throws Exception {
         HttpResponse<byte[]> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                 URI.create("http://" + host + "/v2/" + repo + "/blobs/" + digest)).build(), HttpResponse.BodyHandlers.ofByteArray());
         if (r.statusCode() != 200) {
