@@ -13,6 +13,9 @@ public interface Attachment {
      */
     String attach(RegistryApi registry, Descriptor image, java.util.List<String> tags);
 
+    /** What this attaches, for a message ("its signature"). */
+    String what();
+
     /** An OCI descriptor of a pushed manifest. */
     record Descriptor(String mediaType, String digest, long size) {
     }

@@ -69,6 +69,11 @@ public record ReferrerPush(Path sbom, String subject) implements Attachment {
     }
 
     @Override
+    public String what() {
+        return "its SBOM " + sbom.getFileName();
+    }
+
+    @Override
     public String attach(RegistryApi registry, Descriptor image, List<String> tags) {
         Descriptor described = image;
         if (subject != null && !subject.equals(image.digest())) {

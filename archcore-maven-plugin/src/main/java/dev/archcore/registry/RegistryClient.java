@@ -173,8 +173,15 @@ public final class RegistryClient {
         List<String> attached = new ArrayList<>();
         for (Attachment attachment : req.attachments) {
             restartClock();
-            attached.add(attachment.attach(new Api(), new Attachment.Descriptor(pushed[1], pushed[0],
-                    Long.parseLong(pushed[2])), target.tags()));
+            try {
+                attached.add(attachment.attach(new Api(), new Attachment.Descriptor(pushed[1], pushed[0],
+                        Long.parseLong(pushed[2])), target.tags()));
+            } catch (RegistryException e) {
+                // the image is there under its tags: say so, and what pushing again does
+                throw new RegistryException("The image was pushed (" + where + "@" + pushed[0] + "), but attaching "
+                        + attachment.what() + " failed: " + e.getMessage() + ". Pushing again sends only what is missing; "
+                        + "archcore.push.sign.skip / archcore.push.sbom.skip leave the signature / SBOM out", e);
+            }
         }
         millis = (System.nanoTime() - start) / 1_000_000;
         log.info(String.format(Locale.ROOT, "Pushed %s@%s: %d blobs sent (%s), %d skipped, %d mounted, %d requests in %.1f s",

@@ -34,6 +34,11 @@ public record SignaturePush(CosignSigner signer) implements Attachment {
     }
 
     @Override
+    public String what() {
+        return "its signature";
+    }
+
+    @Override
     public String attach(RegistryApi registry, Descriptor image, List<String> tags) {
         String tag = tag(image.digest());
         RegistryApi.Manifest existing = registry.manifest(tag);

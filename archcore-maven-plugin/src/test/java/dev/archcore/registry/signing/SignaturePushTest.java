@@ -179,6 +179,21 @@ class SignaturePushTest {
     }
 
     @Test
+    void somethingElseUnderTheSignatureTagFailsThePushSayingTheImageIsThere() throws Exception {
+        String digest = layout("occupied", 8);
+        SigningKey key = SigningKey.ensure(tmp.resolve("pki"), Log.NONE);
+        put("/v2/app/occupied/manifests/" + SignaturePush.tag(digest),
+                "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[]}"
+                        .getBytes(StandardCharsets.UTF_8), "application/vnd.oci.image.index.v1+json");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> push("occupied", "app/occupied", key, List.of("1.0")))
+                .isInstanceOf(dev.archcore.registry.RegistryException.class)
+                .hasMessageContaining("The image was pushed (" + registry.host() + "/app/occupied@" + digest
+                        + "), but attaching its signature failed")
+                .hasMessageContaining("is not an OCI image manifest of signatures");
+        assertThat(inspectDigest(registry.host() + "/app/occupied:1.0")).isEqualTo(digest);
+    }
+
+    @Test
     void theGeneratedKeyIsPrivateAndAKeyTheUserNamesIsRead() throws Exception {
         Path pki = tmp.resolve("perm-pki");
         SigningKey made = SigningKey.ensure(pki, Log.NONE);
