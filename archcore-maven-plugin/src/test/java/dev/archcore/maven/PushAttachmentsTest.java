@@ -122,4 +122,60 @@ class PushAttachmentsTest {
         }
         assertThat(tmp.resolve("pki2/image-signing.key")).doesNotExist();
     }
+
+    /** A user's own encrypted key, its passphrase from an encrypted settings.xml server, over TLS with htpasswd. */
+    @Test
+    void aUserKeyWithItsPassphraseFromSettingsSignsThroughTlsAndAuth() throws Exception {
+        Path dir = java.nio.file.Files.createDirectories(tmp.resolve("user-key"));
+        Tools.run(dir, "openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-aes256",
+                "-pass", "pass:open-Sesame-42", "-out", "key.pem").ok("openssl genpkey");
+        Tools.run(dir, "openssl", "pkey", "-in", "key.pem", "-passin", "pass:open-Sesame-42", "-pubout", "-out", "key.pub")
+                .ok("openssl pubout");
+        try (RegistryServer secure = RegistryServer.secure(tmp.resolve("secure-registry"))) {
+            org.sonatype.plexus.components.cipher.DefaultPlexusCipher cipher = new org.sonatype.plexus.components.cipher.DefaultPlexusCipher();
+            Path security = tmp.resolve("settings-security.xml");
+            Files.writeString(security, "<settingsSecurity>\n  <master>" + cipher.encryptAndDecorate("the-master", "settings.security")
+                    + "</master>\n</settingsSecurity>\n");
+            org.apache.maven.settings.crypto.SettingsDecrypter decrypter = new org.apache.maven.settings.crypto.DefaultSettingsDecrypter(
+                    new org.sonatype.plexus.components.sec.dispatcher.DefaultSecDispatcher(cipher, java.util.Map.of(), security.toString()));
+            List<String> lines = new java.util.ArrayList<>();
+            for (String passphrase : List.of("wrong-Passphrase-1", "open-Sesame-42")) {
+                org.apache.maven.execution.DefaultMavenExecutionRequest request = new org.apache.maven.execution.DefaultMavenExecutionRequest();
+                org.apache.maven.settings.Server creds = new org.apache.maven.settings.Server();
+                creds.setId(secure.host());
+                creds.setUsername(RegistryServer.USER);
+                creds.setPassword(RegistryServer.PASSWORD);
+                request.addServer(creds);
+                org.apache.maven.settings.Server signing = new org.apache.maven.settings.Server();
+                signing.setId("release-signing");
+                signing.setPassphrase(cipher.encryptAndDecorate(passphrase, "the-master"));
+                request.addServer(signing);
+                @SuppressWarnings("deprecation")
+                org.apache.maven.execution.MavenSession session = new org.apache.maven.execution.MavenSession(null, null,
+                        request, new org.apache.maven.execution.DefaultMavenExecutionResult());
+                PushMojo mojo = mojo("registry", secure.host(), "insecure", false, "caFile", secure.caFile.toFile(),
+                        "signKey", dir.resolve("key.pem").toFile(), "signServerId", "release-signing",
+                        "session", session, "settingsDecrypter", decrypter, "skipSbom", true);
+                mojo.setLog(new dev.archcore.testing.RecordingMavenLog(lines));
+                if (passphrase.startsWith("wrong")) {
+                    org.assertj.core.api.Assertions.assertThatThrownBy(mojo::execute)
+                            .isInstanceOf(org.apache.maven.plugin.MojoFailureException.class)
+                            .hasMessageContaining("cannot decrypt the image signing key " + dir.resolve("key.pem"))
+                            .hasMessageNotContaining(passphrase);
+                } else {
+                    mojo.execute();
+                }
+            }
+            assertThat(lines).noneMatch(l -> l.contains("open-Sesame-42") || l.contains("wrong-Passphrase-1"));
+            // the public key written for the nodes is the user's key's
+            assertThat(Files.readString(target.resolve("archcore/image-signing.pub")).strip())
+                    .isEqualTo(Files.readString(dir.resolve("key.pub")).strip());
+            String sigTag = digest.replace(':', '-') + ".sig";
+            JsonNode sig = JSON.readTree(Tools.run(tmp, "skopeo", "inspect", "--raw", "--cert-dir", secure.certDir.toString(),
+                    "--creds", RegistryServer.USER + ":" + RegistryServer.PASSWORD,
+                    "docker://" + secure.host() + "/archcore/demo-app:" + sigTag).ok("skopeo inspect .sig").text());
+            assertThat(sig.path("layers")).hasSize(1);
+            assertThat(sig.path("layers").get(0).path("annotations").path("dev.cosignproject.cosign/signature").asText()).isNotEmpty();
+        }
+    }
 }
