@@ -93,4 +93,53 @@ class RegistryFuzzTest {
         parts.add(part.toByteArray());
         return parts;
     }
+
+    /**
+     * What a registry answers for the tags a push extends: the {@code sha256-<hex>.sig} manifest of signatures and
+     * the {@code sha256-<hex>} index of referrers (OCI 1.1 tag schema), read, extended and written back.
+     */
+    @FuzzTest
+    void existingAttachments(byte[] data) throws IOException {
+        if (data.length > FuzzRules.MAX_INPUT) {
+            return;
+        }
+        Path sbom = FuzzRules.emptyDir("attachments").resolve("image.spdx.json");
+        Files.writeString(sbom, "{}");
+        RegistryApi registry = new RegistryApi() {
+            @Override
+            public String repository() {
+                return "127.0.0.1:5000/app";
+            }
+
+            @Override
+            public Manifest manifest(String reference) {
+                String type = reference.endsWith(".sig") ? OCI_MANIFEST : ReferrerPush.OCI_INDEX;
+                return new Manifest(data, type, Digests.sha256(data));
+            }
+
+            @Override
+            public Stored putManifest(String reference, byte[] manifest, String mediaType) {
+                return new Stored(Digests.sha256(manifest), false);
+            }
+
+            @Override
+            public String putBlob(byte[] blob) {
+                return Digests.sha256(blob);
+            }
+
+            @Override
+            public void info(String line) {
+            }
+        };
+        Attachment.Descriptor image = new Attachment.Descriptor(OCI_MANIFEST, "sha256:" + "a".repeat(64), 100);
+        FuzzRules.onlyClearErrors(() -> new dev.archcore.registry.signing.SignaturePush(SIGNER)
+                .attach(registry, image, List.of("1.0")), RegistryException.class);
+        FuzzRules.onlyClearErrors(() -> new ReferrerPush(sbom, null).attach(registry, image, List.of("1.0")),
+                RegistryException.class);
+    }
+
+    private static final String OCI_MANIFEST = RegistryClient.OCI_MANIFEST;
+    private static final dev.archcore.registry.signing.CosignSigner SIGNER = new dev.archcore.registry.signing.CosignSigner(
+            dev.archcore.registry.signing.SigningKey.ensure(FuzzRules.emptyDir("signing-key"), dev.archcore.util.Log.NONE),
+            "fuzz");
 }
