@@ -81,6 +81,8 @@ public final class FleetSimulator implements AutoCloseable {
     private static final Set<String> UNIT_TYPES = Set.of("automount", "busname", "device", "mount", "path", "scope",
             "service", "slice", "snapshot", "socket", "swap", "target", "timer");
     private static final Set<String> TEMPLATE_TYPES = Set.of("path", "service", "socket", "target", "timer");
+    /** When the first machines joined and preloaded units were created: before any lag reaches back. */
+    private static final long LONG_AGO = Long.MIN_VALUE / 4;
     private static final Pattern METADATA_PATH = Pattern.compile("^/([^/]+)/metadata/([A-Za-z0-9_.-]+$)");
 
     private final HttpServer http;
@@ -168,7 +170,7 @@ public final class FleetSimulator implements AutoCloseable {
         try {
             FleetSimulator sim = new FleetSimulator(socket, stepMillis);
             for (Map<String, String> m : machineMetadata) {
-                sim.join(m, now() - 100 * stepMillis);
+                sim.join(m, LONG_AGO);
             }
             return sim;
         } catch (IOException e) {
@@ -221,7 +223,7 @@ public final class FleetSimulator implements AutoCloseable {
     /** Puts a unit in place as if a previous deploy had run long ago (already running wherever it should). */
     public synchronized void preload(String name, List<UnitOption> options) {
         history.computeIfAbsent(name, k -> new ArrayList<>())
-                .add(new Version(now() - 100 * stepMillis, SimUnit.of(name, options, "launched")));
+                .add(new Version(LONG_AGO, SimUnit.of(name, options, "launched")));
     }
 
     /** fleet's hash of the unit now in the registry (go-systemd Serialize, SHA-1), or null. */
