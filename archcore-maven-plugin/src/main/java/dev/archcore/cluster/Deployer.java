@@ -73,10 +73,11 @@ public final class Deployer {
         Optional<FleetUnit> previous = fleet.unit(name);
         Map<String, UnitState> states = byMachine(fleet.states(null, name));
 
-        String which = machines.size() == all.size() ? "" : " of " + all.size() + " (those with "
-                + requirements.describeMetadata() + ", as the unit's MachineMetadata asks)";
-        log.info("Deploy " + name + " " + shortHash(hash) + " to " + machines.size() + which + " machine(s) through "
-                + req.endpoint() + ", image " + req.image());
+        String which = machines.size() == all.size() ? "" : " of " + all.size();
+        String why = machines.size() == all.size() ? "" : " (those with " + requirements.describeMetadata()
+                + ", as the unit's MachineMetadata asks)";
+        log.info("Deploy " + name + " " + shortHash(hash) + " to " + machines.size() + which + " machine(s)" + why
+                + " through " + req.endpoint() + ", image " + req.image());
         log.info("  previous unit: " + previous.map(p -> shortHash(p.hash()) + " (" + p.desiredState() + ")").orElse("none"));
         if (req.dryRun()) {
             log.info("Dry run: nothing changes. The plan: destroy " + name + (previous.isPresent() ? " "

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -37,7 +38,7 @@ public final class FleetRequirements {
 
     public boolean global() {
         List<String> g = values.getOrDefault("Global", List.of());
-        return !g.isEmpty() && TRUTHY.contains(g.get(g.size() - 1).toLowerCase());
+        return !g.isEmpty() && TRUTHY.contains(g.get(g.size() - 1).toLowerCase(Locale.ROOT));
     }
 
     /** Metadata key → the values it may have; pairs that are not {@code key=value} with both set are ignored, as by fleet. */

@@ -273,7 +273,7 @@ class DeployerTest {
             assertThat(sim.states("demo.service")).containsOnlyKeys(result.machines().stream().map(Machine::id).toList())
                     .allSatisfy((m, s) -> assertThat(s).isEqualTo(hash + " loaded/active/running"));
             assertThat(log.lines("INFO")).anyMatch(l -> l.startsWith("INFO Deploy demo.service " + hash.substring(0, 7)
-                    + " to 2 of 4 (those with role=web|api, as the unit's MachineMetadata asks) machine(s)"))
+                    + " to 2 of 4 machine(s) (those with role=web|api, as the unit's MachineMetadata asks) through "))
                     .anyMatch(l -> l.equals("INFO demo.service " + hash.substring(0, 7) + ": 2/2 machines running"));
 
             // metadata no machine has: refused before anything changes

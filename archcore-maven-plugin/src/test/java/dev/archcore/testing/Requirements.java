@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -37,7 +38,7 @@ record Requirements(Map<String, List<String>> values) {
         if (g.isEmpty()) {
             return false;
         }
-        String last = g.get(g.size() - 1).toLowerCase();
+        String last = g.get(g.size() - 1).toLowerCase(Locale.ROOT);
         return Set.of("true", "yes", "1", "on", "t").contains(last);
     }
 
