@@ -46,8 +46,9 @@ class DocumentedPropertiesTest {
             "archcore.version", "the generated pom's plugin version");
 
     /**
-     * {@code archcore.name.name}, not preceded by a word character, dot, dash or slash (so not {@code dev.archcore.image},
-     * {@code etcd-archcore.crt}, {@code ~/.archcore/}); braces are expanded ({@code archcore.window.{etcd,registry}Start}).
+     * {@code archcore.name.name}, after {@code -D} or after no word character, dot, dash or slash (so not
+     * {@code dev.archcore.image}, {@code etcd-archcore.crt}, {@code ~/.archcore/}); braces are expanded
+     * ({@code archcore.window.{etcd,registry}Start}).
      */
     private static final Pattern PROPERTY = Pattern.compile("(?:(?<=-D)|(?<![\\w.\\-/]))archcore(?:\\w|\\.|\\{[\\w.,]*})+");
 
