@@ -140,6 +140,10 @@ public final class ClusterNodes {
 
         String registryTemplate = read(r.registryTemplate());
         String workerTemplate = r.workers().isEmpty() ? null : read(r.workerTemplate());
+        FleetRelease.checkPin(r.registryTemplate().toString(), registryTemplate, r.extraValues());
+        if (workerTemplate != null) {
+            FleetRelease.checkPin(r.workerTemplate().toString(), workerTemplate, r.extraValues());
+        }
         List<NodeRequest> requests = new ArrayList<>();
         for (String h : hosts) {
             boolean master = h.equals(r.registryHostname());

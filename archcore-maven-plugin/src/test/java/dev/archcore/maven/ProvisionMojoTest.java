@@ -181,7 +181,7 @@ class ProvisionMojoTest {
                 "workerTemplate", TestCluster.TEMPLATES.resolve("user_data.slave.yaml").toFile(),
                 "sshPort", "2222", "etcdPort", "2479", "registryPort", "5443", "appPort", "8080",
                 "registryIp", "192.0.2.10", "appName", "demo", "sshPublicKeys", List.of(key.toFile()),
-                "pkiDirectory", tmp.resolve("pki").toFile(), "registryUser", "archcore");
+                "pkiDirectory", tmp.resolve("pki").toFile(), "registryUser", "archcore", "values", TestCluster.PINS);
         return mojo;
     }
 

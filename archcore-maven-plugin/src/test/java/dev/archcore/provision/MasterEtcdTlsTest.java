@@ -97,7 +97,7 @@ class MasterEtcdTlsTest {
         ClusterNodes.Request request = new ClusterNodes.Request(TestCluster.TEMPLATES.resolve("user_data.registry.yaml"),
                 TestCluster.TEMPLATES.resolve("user_data.slave.yaml"), "registry", List.of("slave"), "2222",
                 String.valueOf(port), "5443", "8080", "127.0.0.2", null, "demo",
-                List.of(TestCluster.sshKey(tmp.resolve("ssh"), "id_ed25519")), pki, "archcore", null, Map.of(), Set.of(),
+                List.of(TestCluster.sshKey(tmp.resolve("ssh"), "id_ed25519")), pki, "archcore", null, TestCluster.PINS, Set.of(),
                 Map.of(), new RecordingLog());
         List<NodeRequest> nodes = ClusterNodes.plan(request);
         YamlNode master = YamlNode.parse(NodeFiles.render(nodes.get(0)).cloudConfig());

@@ -10,9 +10,12 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -99,6 +102,12 @@ public final class IgnitionConfig {
             String permissions = f.get("permissions").text("0644");
             files.add(file(f.get("path").text(""), Integer.parseInt(permissions, 8), f.get("owner").text(null), content));
         }
+        for (YamlNode u : cloudConfig.get("coreos").get("units").items()) {
+            Map<String, Object> fetched = fetchedFile(u.get("content").text(""));
+            if (fetched != null) {
+                files.add(fetched);
+            }
+        }
         if (!files.isEmpty()) {
             root.put("storage", Map.of("files", files));
         }
@@ -153,6 +162,32 @@ public final class IgnitionConfig {
                 f.put("group", Map.of("name", ug[1]));
             }
         }
+        return f;
+    }
+
+    private static final Pattern FETCH = Pattern.compile(
+            "(?m)^Environment=\"?ARCHCORE_FETCH_(URL|HASH|FILE)=([^\"\\s]+)\"?\\s*$");
+
+    /**
+     * A unit that sets {@code ARCHCORE_FETCH_URL}, {@code _HASH} and {@code _FILE} (the archetype's fleet-install
+     * and etcd-install, which run {@code archcore-fetch}) names a release file: Ignition fetches it into place
+     * itself and refuses it unless it has that hash ({@code verification.hash}, sha512- or sha256-), so on Flatcar
+     * the unit finds a verified file and needs no download of its own.
+     */
+    static Map<String, Object> fetchedFile(String unit) {
+        Map<String, String> env = new HashMap<>();
+        Matcher m = FETCH.matcher(unit);
+        while (m.find()) {
+            env.put(m.group(1), m.group(2));
+        }
+        if (!env.keySet().containsAll(List.of("URL", "HASH", "FILE"))) {
+            return null;
+        }
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("path", env.get("FILE"));
+        f.put("overwrite", true);
+        f.put("contents", Map.of("source", env.get("URL"), "verification", Map.of("hash", env.get("HASH"))));
+        f.put("mode", 0644);
         return f;
     }
 
