@@ -23,6 +23,9 @@ def ok = { File dir, List<String> cmd ->
 def sha256 = { File f -> MessageDigest.getInstance('SHA-256').digest(f.bytes).encodeHex().toString() }
 
 String key = new File(home, '.ssh/id_ed25519.pub').text.trim()
+// the pin invoker.properties gives (-Darchcore.fleetHash)
+String fleetHash = new File(basedir, 'invoker.properties').text.find(/fleetHash=(sha512-[0-9a-f]{128})/) { all, h -> h }
+assert fleetHash
 def hosts = ['registry', 'slave'] // the master and the default worker (archcore.workers)
 hosts.each { host ->
     File yaml = new File(out, "cloud-config/${host}.yaml")
@@ -43,7 +46,21 @@ hosts.each { host ->
     def v = run(cluster, ['ignition-validate', ign.path])
     assert v.code == 0 && v.out.trim().isEmpty() : "ignition-validate ${ign}: ${v.out}"
     assert ign.text.contains('"version":"3.3.0"')
+    // fleet v1.0.0 brought by the node files (no OS ships it): installed from the pinned release tarball, which
+    // Ignition fetches itself and checks against the same pin; fleet's own units, the API on the Unix socket only
+    ['fleet-install.service', 'fleet.socket', 'fleet.service'].each { assert text.contains("- name: ${it}") : "${host}: no ${it}" }
+    assert text.contains("ARCHCORE_FETCH_HASH=${fleetHash}") && text.contains('ExecStart=/opt/bin/fleetd')
+    assert text.contains('ListenStream=/var/run/fleet.sock') && text.contains('SocketGroup=fleet')
+    def json = new groovy.json.JsonSlurper().parseText(ign.text)
+    def fetched = json.storage.files.find { it.path == '/opt/archcore/downloads/fleet-v1.0.0-linux-amd64.tar.gz' }
+    assert fetched?.contents?.source == 'https://github.com/coreos/fleet/releases/download/v1.0.0/fleet-v1.0.0-linux-amd64.tar.gz'
+    assert fetched.contents.verification.hash == fleetHash
+    def units = json.systemd.units.collect { it.name } as Set
+    assert units.containsAll(['fleet-install.service', 'fleet.socket', 'fleet.service'])
+    assert units.containsAll(['etcd-install.service', 'etcd-member.service', 'archcore-registry.service']) == (host == 'registry')
 }
+// the master's registry image pinned by digest (Docker Hub's registry 2.8.3 image index)
+assert new File(out, 'cloud-config/registry.yaml').text.contains(' docker.io/library/registry:2.8.3@sha256:a3d8aaa63ed8681a604f1dea0aa03f100d5895b6a58ace528858a7b332415373\n')
 assert new File(out, 'cloud-config/registry.yaml').text.contains('REGISTRY_AUTH=htpasswd')
 
 // the config-drive ISOs: label config-2, Rock Ridge and Joliet, exactly the rendered user data inside
@@ -91,7 +108,7 @@ def digests = { String h -> ["cloud-config/${h}.yaml", "cloud-config/${h}.ign", 
 def before = hosts.collectEntries { [(it): digests(it)] }
 def settings = new File(basedir.parentFile, 'interpolated-it-settings.xml')
 def cmd = ["${System.getProperty('maven.home')}/bin/mvn".toString(), '-B', '-q', "-Dmaven.repo.local=${localRepositoryPath}".toString(),
-           'archcore:iso']
+           'archcore:iso', "-Darchcore.fleetHash=${fleetHash}".toString()]
 if (settings.exists()) {
     cmd += ['-s', settings.path]
 }

@@ -179,14 +179,19 @@ check(xfleet == ['[X-Fleet]', 'Global=true'], "[X-Fleet] must hold only Global=t
     ['$SSH_PORT', '$ETCD_PORT', '$REGISTRY_IP', '$REGISTRY', '$APP_NAME', '$APP_PORT', '$public_ipv4', 'hostname: $HOSTNAME',
      '- $SSH_AUTHORIZED_KEYS', 'ListenStream=$SSH_PORT', 'PasswordAuthentication no', 'PermitRootLogin no',
      'systemd-timesyncd.service', 'FLEET_ETCD_SERVERS=https://$REGISTRY_IP:$ETCD_PORT', '/etc/docker/certs.d/$REGISTRY_IP:$REGISTRY_PORT/ca.crt',
-     '      $CA_CERT', 'FLEET_ETCD_CERTFILE=', 'FLEET_ETCD_KEYFILE=', '      $FLEET_ETCD_KEY'].each {
+     '      $CA_CERT', 'FLEET_ETCD_CERTFILE=', 'FLEET_ETCD_KEYFILE=', '      $FLEET_ETCD_KEY',
+     // fleet comes with the node files (no OS ships it): pinned tarball, fleet's own units, Unix socket only
+     '- name: fleet-install.service', 'ARCHCORE_FETCH_HASH=$FLEET_HASH', 'ExecStart=/opt/bin/fleetd',
+     'ListenStream=/var/run/fleet.sock', '- path: /opt/archcore/bin/archcore-fetch'].each {
         check(yaml.contains(it), "$path lost: $it")
     }
     check(!yaml.contains('"insecure-registries"'), "$path: Docker must check the registry's certificate")
     if (role == 'registry') {
         ['etcd-member.service', 'archcore-registry.service', '$REGISTRY_PORT', '      $REGISTRY_KEY', '      $REGISTRY_HTPASSWD',
          'REGISTRY_AUTH=htpasswd', 'REGISTRY_HTTP_TLS_CERTIFICATE', 'ETCD_CLIENT_CERT_AUTH=true',
-         'ETCD_LISTEN_CLIENT_URLS=https://$REGISTRY_IP:$ETCD_PORT,https://127.0.0.1:$ETCD_PORT', '      $ETCD_KEY'].each {
+         'ETCD_LISTEN_CLIENT_URLS=https://$REGISTRY_IP:$ETCD_PORT,https://127.0.0.1:$ETCD_PORT', '      $ETCD_KEY',
+         '- name: etcd-install.service', 'ExecStart=/opt/bin/etcd',
+         'docker.io/library/registry:2.8.3@sha256:a3d8aaa63ed8681a604f1dea0aa03f100d5895b6a58ace528858a7b332415373'].each {
             check(yaml.contains(it), "$path lost: $it")
         }
     } else {
