@@ -23,7 +23,9 @@ import java.util.zip.GZIPInputStream;
  * 1.0.0 produces): {@code ssh_authorized_keys} and {@code users} become {@code passwd.users} (core gets the
  * keys), {@code hostname} and {@code write_files} become {@code storage.files} (decoded, mode and owner kept,
  * replacing what the image has), {@code coreos.units} become {@code systemd.units} with their drop-ins; a unit
- * the cloud-config starts or enables is {@code enabled}, a masked one {@code mask}.
+ * the cloud-config starts or enables is {@code enabled}, a masked one {@code mask}. A unit that names a release file
+ * by {@code ARCHCORE_FETCH_URL}/{@code _HASH}/{@code _FILE} also gets that file as a remote {@code storage.files}
+ * entry with {@code verification.hash}, fetched and checked by Ignition itself.
  * <p>
  * Ignition fills in nothing: {@code $public_ipv4}/{@code $private_ipv4} are replaced by the given addresses,
  * and a unit or file line that still names one is left out (fleet then finds its address itself).
