@@ -200,6 +200,9 @@ class FleetInstallTest {
             assertThat(fleet.at("/contents/source").asText())
                     .isEqualTo("https://github.com/coreos/fleet/releases/download/v1.0.0/fleet-v1.0.0-linux-amd64.tar.gz");
             assertThat(fleet.at("/contents/verification/hash").asText()).isEqualTo(TestCluster.FLEET_HASH);
+            // in a fixed order, so another JVM renders the same bytes (Map.of's order is not fixed across runs)
+            assertThat(node.ignition()).contains("\"contents\":{\"source\":\"https://github.com/coreos/fleet/releases/"
+                    + "download/v1.0.0/fleet-v1.0.0-linux-amd64.tar.gz\",\"verification\":{\"hash\":\"" + TestCluster.FLEET_HASH + "\"}}");
             assertThat(files.get("/opt/archcore/bin/archcore-fetch").get("mode").asInt()).isEqualTo(0755);
             Map<String, JsonNode> units = new HashMap<>();
             j.at("/systemd/units").forEach(u -> units.put(u.get("name").asText(), u));

@@ -188,7 +188,11 @@ public final class IgnitionConfig {
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("path", env.get("FILE"));
         f.put("overwrite", true);
-        f.put("contents", Map.of("source", env.get("URL"), "verification", Map.of("hash", env.get("HASH"))));
+        // a LinkedHashMap, not Map.of: Map.of's order changes from one JVM to the next, and so would the bytes
+        Map<String, Object> contents = new LinkedHashMap<>();
+        contents.put("source", env.get("URL"));
+        contents.put("verification", Map.of("hash", env.get("HASH")));
+        f.put("contents", contents);
         f.put("mode", 0644);
         return f;
     }
