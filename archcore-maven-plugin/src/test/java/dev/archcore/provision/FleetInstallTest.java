@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.archcore.provision.cloudconfig.YamlNode;
+import dev.archcore.testing.RecordingLog;
 import dev.archcore.testing.Tools;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -21,6 +22,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -71,12 +74,17 @@ class FleetInstallTest {
         server.stop(0);
     }
 
+    RecordingLog log = new RecordingLog();
+
     List<NodeFiles> renderAll(Map<String, String> values) throws Exception {
-        ClusterNodes.Request r = TestCluster.request(tmp);
+        return renderAll(TestCluster.request(tmp), values);
+    }
+
+    List<NodeFiles> renderAll(ClusterNodes.Request r, Map<String, String> values) throws Exception {
         ClusterNodes.Request withValues = new ClusterNodes.Request(r.registryTemplate(), r.workerTemplate(),
                 r.registryHostname(), r.workers(), r.sshPort(), r.etcdPort(), r.registryPort(), r.appPort(),
                 r.registryIp(), r.registry(), r.appName(), r.sshKeyFiles(), r.pkiDirectory(), r.registryUser(),
-                r.registryPassword(), values, r.allowed(), r.origins(), r.log());
+                r.registryPassword(), values, r.allowed(), r.origins(), log);
         List<NodeFiles> nodes = new ArrayList<>();
         for (NodeRequest n : ClusterNodes.plan(withValues)) {
             nodes.add(NodeFiles.render(n));
@@ -229,15 +237,128 @@ class FleetInstallTest {
         }
     }
 
+    /** The unit names of a node's cloud-config and of its Ignition JSON, which must agree. */
+    static Set<String> unitNames(NodeFiles node) throws Exception {
+        Set<String> yaml = new TreeSet<>();
+        YamlNode.parse(node.cloudConfig()).get("coreos").get("units").items().forEach(u -> yaml.add(u.get("name").text("")));
+        Set<String> ign = new TreeSet<>();
+        JSON.readTree(node.ignition()).at("/systemd/units").forEach(u -> ign.add(u.get("name").asText()));
+        assertThat(ign).as(node.hostname() + ": Ignition's units").isEqualTo(yaml);
+        return yaml;
+    }
+
+    static Set<String> filePaths(NodeFiles node) throws Exception {
+        Set<String> yaml = new TreeSet<>();
+        YamlNode.parse(node.cloudConfig()).get("write_files").items().forEach(f -> yaml.add(f.get("path").text("")));
+        return yaml;
+    }
+
+    static Set<String> ignitionFilePaths(NodeFiles node) throws Exception {
+        Set<String> ign = new TreeSet<>();
+        JSON.readTree(node.ignition()).at("/storage/files").forEach(f -> ign.add(f.get("path").asText()));
+        return ign;
+    }
+
+    static final List<String> FLEET_UNITS = List.of("fleet-install.service", "fleet.socket", "fleet.service");
+    static final List<String> FLEET_FILES = List.of("/etc/archcore/fleet/ca.crt", "/etc/archcore/fleet/etcd-client.crt",
+            "/etc/archcore/fleet/etcd-client.key", "/etc/sysusers.d/archcore-fleet.conf");
+
+    /**
+     * A new project's default: no pin for fleet's tarball. The node files are rendered without the templates' fleet
+     * parts (no fleet unit, no file only fleet uses, no tarball for Ignition to fetch), the rest as with a pin, and
+     * one warning says why and how to pin.
+     */
     @Test
-    void noPinNoNodeFiles() throws Exception {
-        assertThatThrownBy(() -> renderAll(Map.of())).isInstanceOf(ProvisionException.class)
-                .hasMessageContaining("user_data.registry.yaml line ")
-                .hasMessageContaining("uses $FLEET_HASH, the pinned hash of fleet's release tarball "
-                        + "fleet-v1.0.0-linux-amd64.tar.gz, but no value is given")
-                .hasMessageContaining("<values><FLEET_HASH>sha512-");
+    void withoutAPinTheNodeFilesCarryNoFleetAndSaySo() throws Exception {
+        Tools.require("ignition-validate");
+        List<NodeFiles> pinned = renderAll(TestCluster.PINS);
+        assertThat(log.lines("WARN")).as("a pin: no warning").isEmpty();
+        for (String empty : new String[] {null, "", "  "}) {
+            Map<String, String> values = new HashMap<>();
+            values.put("FLEET_HASH", empty);
+            log = new RecordingLog();
+            List<NodeFiles> nodes = renderAll(empty == null ? Map.of() : values);
+            assertThat(nodes).extracting(NodeFiles::hostname).containsExactly("registry", "slave", "worker-2");
+            for (int i = 0; i < nodes.size(); i++) {
+                NodeFiles node = nodes.get(i);
+                String host = node.hostname();
+                assertThat(node.findings()).as(host).isEmpty();
+                // every unit and file of the pinned node except fleet's
+                Set<String> units = new TreeSet<>(unitNames(pinned.get(i)));
+                assertThat(units).as(host).containsAll(FLEET_UNITS);
+                FLEET_UNITS.forEach(units::remove);
+                assertThat(unitNames(node)).as(host).isEqualTo(units);
+                Set<String> files = new TreeSet<>(filePaths(pinned.get(i)));
+                assertThat(files).as(host).containsAll(FLEET_FILES);
+                FLEET_FILES.forEach(files::remove);
+                boolean master = host.equals("registry");
+                if (!master) {
+                    // archcore-fetch is fleet's alone on a worker; the master's etcd-install uses it too
+                    files.remove("/opt/archcore/bin/archcore-fetch");
+                }
+                assertThat(filePaths(node)).as(host).isEqualTo(files);
+                assertThat(ignitionFilePaths(node)).as(host)
+                        .doesNotContain("/opt/archcore/downloads/fleet-v1.0.0-linux-amd64.tar.gz")
+                        .contains("/etc/archcore/cluster.env")
+                        .containsAll(master ? List.of("/opt/archcore/downloads/etcd-v3.5.21-linux-amd64.tar.gz",
+                                "/opt/archcore/bin/archcore-fetch") : List.of());
+                assertThat(node.cloudConfig()).as(host).doesNotContain("fleetd", "fleet.sock", "FLEET_", "fleet-v1.0.0",
+                        "/etc/archcore/fleet/", "archcore:begin", "archcore:end", "$public_ipv4");
+                assertThat(node.ignition()).as(host).doesNotContain("fleetd", "fleet.sock", "FLEET_", "fleet-v1.0.0",
+                        "/etc/archcore/fleet");
+                // the master's etcd and registry as with a pin
+                if (master) {
+                    assertThat(node.cloudConfig()).contains("ExecStart=/opt/bin/etcd", "ETCD_CLIENT_CERT_AUTH=true",
+                            "docker.io/library/registry:2.8.3@sha256:a3d8aaa63ed8681a604f1dea0aa03f100d5895b6a58ace528858a7b332415373");
+                } else {
+                    // and a worker then holds no private key (fleet's etcd client key was the only one)
+                    assertThat(node.cloudConfig()).as(host).doesNotContain("PRIVATE KEY");
+                }
+                Path ign = tmp.resolve(host + ".ign");
+                Files.writeString(ign, node.ignition());
+                Tools.Output validate = Tools.run(tmp, "ignition-validate", ign.toString());
+                assertThat(validate.exitCode()).as(validate.text()).isZero();
+                assertThat(validate.text()).isBlank();
+            }
+            List<String> warnings = log.lines("WARN");
+            assertThat(warnings).as("one warning per run").hasSize(1);
+            assertThat(warnings.get(0)).contains("The node files carry no fleet",
+                    "archcore.fleetHash", TestCluster.TEMPLATES.resolve("user_data.registry.yaml").toString(),
+                    TestCluster.TEMPLATES.resolve("user_data.slave.yaml").toString(),
+                    "'# archcore:begin fleet' and '# archcore:end fleet'",
+                    "the plain-systemd deploy target (archcore.deploy.target=systemd)",
+                    "download https://github.com/coreos/fleet/releases/download/v1.0.0/fleet-v1.0.0-linux-amd64.tar.gz",
+                    "set archcore.fleetHash=sha512-").doesNotContain("\n");
+        }
+    }
+
+    @Test
+    void aPinThatIsNotAHashIsRefused() throws Exception {
         assertThatThrownBy(() -> renderAll(Map.of("FLEET_HASH", "sha512-abc"))).isInstanceOf(ProvisionException.class)
+                .hasMessageContaining("user_data.registry.yaml line ")
+                .hasMessageContaining("uses $FLEET_HASH, the pinned hash of fleet's release tarball fleet-v1.0.0-linux-amd64.tar.gz")
                 .hasMessageContaining("'sha512-abc' is not sha512- followed by 128 lower-case hex digits");
+        assertThatThrownBy(() -> renderAll(Map.of("FLEET_HASH", "0123" + TestCluster.FLEET_HASH.substring(11))))
+                .isInstanceOf(ProvisionException.class).hasMessageContaining("is not sha512- followed by 128");
+    }
+
+    /** Without a pin, a $FLEET_HASH the user moved outside the fleet part cannot be left out: refused, with its line. */
+    @Test
+    void anUnpinnedFleetHashOutsideTheFleetPartIsRefused() throws Exception {
+        Path worker = tmp.resolve("user_data.slave.yaml");
+        String template = Files.readString(TestCluster.TEMPLATES.resolve("user_data.slave.yaml"));
+        String edited = template.replace("      ARCHCORE_MASTER=$REGISTRY_HOSTNAME\n",
+                "      ARCHCORE_MASTER=$REGISTRY_HOSTNAME\n      ARCHCORE_FLEET=$FLEET_HASH\n");
+        assertThat(edited).isNotEqualTo(template);
+        Files.writeString(worker, edited);
+        int line = List.of(edited.split("\n")).indexOf("      ARCHCORE_FLEET=$FLEET_HASH") + 1;
+        ClusterNodes.Request r = TestCluster.request(tmp, TestCluster.TEMPLATES.resolve("user_data.registry.yaml"), worker,
+                List.of("slave"), Set.of());
+        assertThatThrownBy(() -> renderAll(r, Map.of())).isInstanceOf(ProvisionException.class)
+                .hasMessageContaining(worker + " line " + line + " uses $FLEET_HASH")
+                .hasMessageContaining("outside the fleet part ('# archcore:begin fleet' ... '# archcore:end fleet'), but no value is given");
+        // with a pin it is an ordinary placeholder
+        assertThat(renderAll(r, TestCluster.PINS).get(1).cloudConfig()).contains("ARCHCORE_FLEET=" + TestCluster.FLEET_HASH);
     }
 
     /** The units fleet and etcd run as, with their binaries stubbed in the test's folder, for the real systemd. */
