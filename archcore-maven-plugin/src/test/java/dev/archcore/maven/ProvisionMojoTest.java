@@ -214,6 +214,28 @@ class ProvisionMojoTest {
         assertThat(sim.calls("POST", "/v2/droplets")).isEmpty();
     }
 
+    /** A new project's default (archcore.fleetHash empty): droplets without fleet, and the warning once. */
+    @Test
+    void withoutAFleetPinTheDropletsGetNoFleetAndTheBuildSaysSo() throws Exception {
+        ProvisionMojo mojo = rendering("ignition");
+        set(mojo, "values", java.util.Map.of("FLEET_HASH", ""));
+        mojo.execute();
+
+        var posts = sim.calls("POST", "/v2/droplets");
+        assertThat(posts).hasSize(2);
+        for (int i = 0; i < 2; i++) {
+            String userData = posts.get(i).json().get("user_data").asText();
+            assertThat(userData).doesNotContain("fleet-install.service", "fleet.socket", "fleet.service", "fleetd",
+                    "fleet-v1.0.0-linux-amd64.tar.gz", "/etc/archcore/fleet/");
+            Path ign = tmp.resolve("node-" + i + ".ign");
+            Files.writeString(ign, userData);
+            Tools.run(tmp, "ignition-validate", ign.toString()).ok("ignition-validate");
+        }
+        assertThat(posts.get(0).json().get("user_data").asText()).contains("etcd-member.service", "archcore-registry.service");
+        assertThat(lines.stream().filter(l -> l.startsWith("WARN ") && l.contains("The node files carry no fleet")))
+                .singleElement().asString().contains("archcore.deploy.target=systemd", "archcore.fleetHash=sha512-");
+    }
+
     @Test
     void flatcarGetsIgnitionThatIgnitionValidateAccepts() throws Exception {
         rendering("ignition").execute();
