@@ -255,12 +255,12 @@ public final class PacmanConf {
         return repositories.stream().filter(r -> r.name().equals(name)).findFirst();
     }
 
-    /** Directives that were ignored and other things worth telling the user, each naming its file and line. */
     /** {@code ParallelDownloads}: how many packages to download at once; empty when pacman.conf does not say. */
     public OptionalInt parallelDownloads() {
         return parallelDownloads > 0 ? OptionalInt.of(parallelDownloads) : OptionalInt.empty();
     }
 
+    /** Directives that were ignored and other things worth telling the user, each naming its file and line. */
     public List<String> warnings() {
         return warnings;
     }
