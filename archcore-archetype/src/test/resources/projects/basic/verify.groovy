@@ -119,6 +119,8 @@ check(props.'maven.deploy.skip'.text() == 'true', 'maven.deploy.skip')
 check(props.'archcore.sshPort'.text() == '2222', 'archcore.sshPort')
 check(props.'archcore.etcdPort'.text() == '2479', 'archcore.etcdPort')
 check(props.'archcore.registryPort'.text() == '5443', 'archcore.registryPort')
+// empty: archcore:iso as typed renders node files without fleet (and says so) until the user pins its tarball
+check(props.'archcore.fleetHash'.size() == 1 && props.'archcore.fleetHash'.text() == '', 'archcore.fleetHash must be empty by default')
 def plugin = pom.build.plugins.plugin.find { it.artifactId.text() == 'archcore-maven-plugin' }
 check(plugin.groupId.text() == 'dev.archcore', 'archcore plugin groupId')
 check(plugin.version.text() == '${archcore.version}', "archcore plugin version ${plugin.version}")
@@ -179,14 +181,40 @@ check(xfleet == ['[X-Fleet]', 'Global=true'], "[X-Fleet] must hold only Global=t
     ['$SSH_PORT', '$ETCD_PORT', '$REGISTRY_IP', '$REGISTRY', '$APP_NAME', '$APP_PORT', '$public_ipv4', 'hostname: $HOSTNAME',
      '- $SSH_AUTHORIZED_KEYS', 'ListenStream=$SSH_PORT', 'PasswordAuthentication no', 'PermitRootLogin no',
      'systemd-timesyncd.service', 'FLEET_ETCD_SERVERS=https://$REGISTRY_IP:$ETCD_PORT', '/etc/docker/certs.d/$REGISTRY_IP:$REGISTRY_PORT/ca.crt',
-     '      $CA_CERT', 'FLEET_ETCD_CERTFILE=', 'FLEET_ETCD_KEYFILE=', '      $FLEET_ETCD_KEY'].each {
+     '      $CA_CERT', 'FLEET_ETCD_CERTFILE=', 'FLEET_ETCD_KEYFILE=', '      $FLEET_ETCD_KEY',
+     // fleet comes with the node files (no OS ships it): pinned tarball, fleet's own units, Unix socket only
+     '- name: fleet-install.service', 'ARCHCORE_FETCH_HASH=$FLEET_HASH', 'ExecStart=/opt/bin/fleetd',
+     'ListenStream=/var/run/fleet.sock', '- path: /opt/archcore/bin/archcore-fetch'].each {
         check(yaml.contains(it), "$path lost: $it")
     }
     check(!yaml.contains('"insecure-registries"'), "$path: Docker must check the registry's certificate")
+    // everything of fleet sits in the fleet parts, which archcore:iso leaves out while archcore.fleetHash is empty
+    // (the pom's default): the marker lines pair up, and outside them nothing of fleet is left
+    def outside = new StringBuilder(), inside = new StringBuilder()
+    def part = null
+    yaml.readLines().eachWithIndex { line, i ->
+        def m = line =~ /^\s*#\s*archcore:(begin|end)\s+(\S+)/
+        if (m.find() && !line.startsWith('#')) {
+            check(m.group(2) == 'fleet', "$path line ${i + 1}: a part other than fleet: $line")
+            check((m.group(1) == 'begin') == (part == null), "$path line ${i + 1}: unpaired marker: $line")
+            part = m.group(1) == 'begin' ? m.group(2) : null
+        } else if (!line.startsWith('#')) {
+            (part ? inside : outside) << line << '\n'
+        }
+    }
+    check(part == null, "$path: a fleet part is not ended")
+    ['- name: fleet-install.service', '- name: fleet.socket', '- name: fleet.service', 'ARCHCORE_FETCH_HASH=$FLEET_HASH',
+     'FLEET_ETCD_SERVERS=', '      $FLEET_ETCD_KEY', '/etc/sysusers.d/archcore-fleet.conf'].each {
+        check(inside.toString().contains(it) && !outside.toString().contains(it), "$path: '$it' must be inside a fleet part only")
+    }
+    check(!outside.toString().contains('$FLEET_HASH') && !outside.toString().contains('$public_ipv4'), "$path: fleet's placeholders outside the fleet part")
+    check(yaml.contains('# The fleet parts: the lines between "# archcore:begin fleet" and "# archcore:end fleet"'), "$path: the header must explain the fleet parts")
     if (role == 'registry') {
         ['etcd-member.service', 'archcore-registry.service', '$REGISTRY_PORT', '      $REGISTRY_KEY', '      $REGISTRY_HTPASSWD',
          'REGISTRY_AUTH=htpasswd', 'REGISTRY_HTTP_TLS_CERTIFICATE', 'ETCD_CLIENT_CERT_AUTH=true',
-         'ETCD_LISTEN_CLIENT_URLS=https://$REGISTRY_IP:$ETCD_PORT,https://127.0.0.1:$ETCD_PORT', '      $ETCD_KEY'].each {
+         'ETCD_LISTEN_CLIENT_URLS=https://$REGISTRY_IP:$ETCD_PORT,https://127.0.0.1:$ETCD_PORT', '      $ETCD_KEY',
+         '- name: etcd-install.service', 'ExecStart=/opt/bin/etcd',
+         'docker.io/library/registry:2.8.3@sha256:a3d8aaa63ed8681a604f1dea0aa03f100d5895b6a58ace528858a7b332415373'].each {
             check(yaml.contains(it), "$path lost: $it")
         }
     } else {

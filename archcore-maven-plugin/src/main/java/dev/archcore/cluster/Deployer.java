@@ -13,8 +13,10 @@ import java.util.stream.Collectors;
 
 /**
  * Redeploys a global fleet unit, as {@code fleetctl destroy && fleetctl start} did, but checked: the previous unit
- * is kept, the new one must run (active/running, with its own hash) on every machine fleet lists within the
- * timeout, else the previous unit is restored and the deploy fails naming the machines and their states.
+ * is kept, the new one must run (active/running, with its own hash) within the timeout on every machine fleet lists
+ * whose metadata match the unit's {@code MachineMetadata} (those fleet's agents run it on), else the previous unit
+ * is restored and the deploy fails naming the machines and their states. A machine may go on reporting the old
+ * unit's state for a while after the destroy; it counts as not running the new one yet.
  */
 public final class Deployer {
     /** Above this many machines, per-machine progress goes to debug and info gets one line per change of counts. */
@@ -65,12 +67,17 @@ public final class Deployer {
         Log log = req.log();
         String name = req.unitName();
         String hash = unit.hash();
-        List<Machine> machines = fleet.machines();
+        List<Machine> all = fleet.machines();
+        FleetRequirements requirements = FleetRequirements.of(name, unit.options());
+        List<Machine> machines = requirements.machinesFor(all);
         Optional<FleetUnit> previous = fleet.unit(name);
         Map<String, UnitState> states = byMachine(fleet.states(null, name));
 
-        log.info("Deploy " + name + " " + shortHash(hash) + " to " + machines.size() + " machine(s) through "
-                + req.endpoint() + ", image " + req.image());
+        String which = machines.size() == all.size() ? "" : " of " + all.size();
+        String why = machines.size() == all.size() ? "" : " (those with " + requirements.describeMetadata()
+                + ", as the unit's MachineMetadata asks)";
+        log.info("Deploy " + name + " " + shortHash(hash) + " to " + machines.size() + which + " machine(s)" + why
+                + " through " + req.endpoint() + ", image " + req.image());
         log.info("  previous unit: " + previous.map(p -> shortHash(p.hash()) + " (" + p.desiredState() + ")").orElse("none"));
         if (req.dryRun()) {
             log.info("Dry run: nothing changes. The plan: destroy " + name + (previous.isPresent() ? " "
@@ -84,9 +91,16 @@ public final class Deployer {
             log.info("The new unit:\n" + unit.serialize());
             return new DeployResult(name, hash, machines, false, fleet.requests());
         }
-        if (machines.isEmpty()) {
+        if (all.isEmpty()) {
             throw new ClusterException("fleet on " + req.endpoint() + " lists no machines, so there is nothing to run "
                     + name + " on: check that fleet runs on the machines (systemctl status fleet) and reaches etcd");
+        }
+        if (machines.isEmpty()) {
+            throw new ClusterException(req.unitSource() + " asks for machines with metadata "
+                    + requirements.describeMetadata() + " ([X-Fleet] MachineMetadata), but none of the " + all.size()
+                    + " machines fleet lists has it (" + all.stream().limit(10).map(m -> m + " " + metadata(m))
+                    .collect(Collectors.joining("; ")) + "), so fleet would run " + name + " nowhere: fix "
+                    + "MachineMetadata, or the machines' metadata (fleet's metadata= setting)");
         }
         if (previous.isPresent() && previous.get().hash().equals(hash) && "launched".equals(previous.get().desiredState())
                 && machines.stream().allMatch(m -> runs(states.get(m.id()), hash))) {
@@ -100,7 +114,7 @@ public final class Deployer {
         }
         fleet.create(name, unit.options(), "launched");
         log.info("Created and launched " + name + " " + shortHash(hash));
-        Convergence outcome = await(fleet, name, hash, req, log);
+        Convergence outcome = await(fleet, name, hash, requirements, req, log);
         if (outcome.ok()) {
             log.info(name + " " + shortHash(hash) + " runs on all " + outcome.machines().size() + " machines");
             return new DeployResult(name, hash, outcome.machines(), true, fleet.requests());
@@ -114,7 +128,8 @@ public final class Deployer {
             log.warn("Rolling back: restoring " + name + " " + shortHash(p.hash()));
             fleet.create(name, p.options(), p.desiredState() == null ? "launched" : p.desiredState());
             Convergence back = "launched".equals(p.desiredState()) || p.desiredState() == null
-                    ? await(fleet, name, p.hash(), req, log) : new Convergence(true, List.of(), "");
+                    ? await(fleet, name, p.hash(), FleetRequirements.of(name, p.options()), req, log)
+                    : new Convergence(true, List.of(), "");
             restored = back.ok() ? "The previous unit " + shortHash(p.hash()) + " was restored and runs on every machine again."
                     : "The previous unit " + shortHash(p.hash()) + " was restored, but it does not run everywhere either: "
                     + back.problem() + ".";
@@ -129,13 +144,17 @@ public final class Deployer {
     private record Convergence(boolean ok, List<Machine> machines, String problem) {
     }
 
-    /** Polls machines and unit states (each a paged list) until every machine runs {@code hash}, one fails, or time is up. */
-    private static Convergence await(FleetClient fleet, String name, String hash, DeployRequest req, Log log) {
+    /**
+     * Polls machines and unit states (each a paged list) until every machine that should run the unit (by its
+     * metadata requirements) runs {@code hash}, one fails, or time is up.
+     */
+    private static Convergence await(FleetClient fleet, String name, String hash, FleetRequirements requirements,
+                                     DeployRequest req, Log log) {
         long until = System.nanoTime() + req.timeout().toNanos();
         Map<String, String> shown = new HashMap<>();
         int lastDone = -1;
         while (true) {
-            List<Machine> machines = fleet.machines();
+            List<Machine> machines = requirements.machinesFor(fleet.machines());
             Map<String, UnitState> states = byMachine(fleet.states(null, name));
             boolean each = machines.size() <= LOG_EACH_MACHINE;
             int done = 0;
@@ -213,9 +232,15 @@ public final class Deployer {
     /** fleet's (systemd's) unit name rules, checked before anything is sent. */
     static void checkUnitName(String name, String source) {
         if (name == null || !name.matches("[A-Za-z0-9:_.\\\\@-]+\\.(service|socket|timer|path|target|mount|automount)")
-                || name.startsWith("@") || name.length() > 256) {
-            throw new ClusterException("'" + name + "' (from " + source + ") is not a unit name fleet accepts: letters, "
-                    + "digits and :-_.\\@, ending in .service (or another unit type)");
+                || name.startsWith("@") || name.length() > 256
+                || name.contains("@") && !name.matches(".*\\.(service|socket|timer|path|target)")) {
+            throw new ClusterException("'" + name + "' (from " + source + ") is not a unit name fleet accepts: up to "
+                    + "256 letters, digits and :-_.\\@, ending in .service (or another unit type)");
+        }
+        if (name.indexOf('@') == name.lastIndexOf('.') - 1) {
+            // fleet stores a template but never starts it (api/units.go: "cannot activate template")
+            throw new ClusterException("'" + name + "' (from " + source + ") is a template, which fleet never starts: "
+                    + "name an instance of it, e.g. " + name.replace("@.", "@1."));
         }
     }
 }

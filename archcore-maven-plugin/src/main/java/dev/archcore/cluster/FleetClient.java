@@ -42,7 +42,7 @@ public final class FleetClient implements AutoCloseable {
     }
 
     public Optional<FleetUnit> unit(String name) {
-        HttpResponse r = call("GET", "units/" + encode(name), null);
+        HttpResponse r = call("GET", "units/" + encodePath(name), null);
         if (r.status() == 404) {
             return Optional.empty();
         }
@@ -56,7 +56,7 @@ public final class FleetClient implements AutoCloseable {
         body.put("name", name);
         body.put("desiredState", desiredState);
         body.set("options", JSON.valueToTree(options));
-        HttpResponse r = call("PUT", "units/" + encode(name), body);
+        HttpResponse r = call("PUT", "units/" + encodePath(name), body);
         expect(r, 201, "create unit " + name);
     }
 
@@ -64,13 +64,13 @@ public final class FleetClient implements AutoCloseable {
     public void setDesiredState(String name, String desiredState) {
         ObjectNode body = JSON.createObjectNode();
         body.put("desiredState", desiredState);
-        HttpResponse r = call("PUT", "units/" + encode(name), body);
+        HttpResponse r = call("PUT", "units/" + encodePath(name), body);
         expect(r, 204, "set " + name + " to " + desiredState);
     }
 
     /** Destroys a unit; false when there was none (404). */
     public boolean destroy(String name) {
-        HttpResponse r = call("DELETE", "units/" + encode(name), null);
+        HttpResponse r = call("DELETE", "units/" + encodePath(name), null);
         if (r.status() == 404) {
             return false;
         }
@@ -189,6 +189,11 @@ public final class FleetClient implements AutoCloseable {
 
     private static String encode(String s) {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    /** A path segment: form encoding but a space as %20, since fleet (Go's URL.Path) reads a '+' there as '+'. */
+    private static String encodePath(String s) {
+        return encode(s).replace("+", "%20");
     }
 
     @Override

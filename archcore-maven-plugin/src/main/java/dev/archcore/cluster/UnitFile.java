@@ -29,8 +29,11 @@ public final class UnitFile {
     }
 
     /**
-     * Parses unit file text as go-systemd does for fleetctl: {@code #} and {@code ;} comments, {@code [Section]}
-     * headers, {@code Key=Value} with both sides trimmed, a trailing backslash continuing the line.
+     * Parses unit file text as go-systemd's {@code unit.Deserialize} does for fleetctl, so that a unit gets the hash
+     * fleetctl would give it: {@code #} and {@code ;} comments, {@code [Section]} headers, {@code Key=Value} with both
+     * sides trimmed; a line ending in a backslash continues the value, which keeps the backslash, the newline and
+     * the next line as written (systemd joins them when it reads the unit), up to a blank line.
+     * Text go-systemd would skip or misread (options before any section, a line without {@code =}) is refused.
      *
      * @param source the file's name, for errors
      */
@@ -40,11 +43,16 @@ public final class UnitFile {
         String[] lines = text.split("\r?\n", -1);
         for (int i = 0; i < lines.length; i++) {
             int lineNo = i + 1;
-            String line = lines[i].strip();
-            while (line.endsWith("\\") && i + 1 < lines.length) {
-                line = line.substring(0, line.length() - 1) + " " + lines[++i].strip();
+            String raw = lines[i];
+            String line = raw.strip();
+            if (line.isEmpty()) {
+                continue;
             }
-            if (line.isEmpty() || line.startsWith("#") || line.startsWith(";")) {
+            if (line.startsWith("#") || line.startsWith(";")) {
+                // a comment ending in a backslash (before at most one space) goes on, as in go-systemd
+                while ((raw.endsWith(" ") ? raw.substring(0, raw.length() - 1) : raw).endsWith("\\") && i + 1 < lines.length) {
+                    raw = lines[++i];
+                }
                 continue;
             }
             if (line.startsWith("[")) {
@@ -64,7 +72,17 @@ public final class UnitFile {
                 throw new ClusterException(source + " line " + lineNo + ": '" + line
                         + "' comes before any [Section]; put it under [Unit], [Service] or [X-Fleet]");
             }
-            options.add(new UnitOption(section, line.substring(0, eq).strip(), line.substring(eq + 1).strip()));
+            StringBuilder value = new StringBuilder(line.substring(eq + 1));
+            while (raw.endsWith("\\") && i + 1 < lines.length) {
+                raw = lines[++i];
+                value.append('\n');
+                if (raw.isBlank()) {
+                    break;
+                }
+                value.append(raw);
+            }
+            String v = value.toString();
+            options.add(new UnitOption(section, line.substring(0, eq).strip(), v.endsWith("\n") ? v.strip() + "\n" : v.strip()));
         }
         return new UnitFile(options);
     }
@@ -94,19 +112,23 @@ public final class UnitFile {
         return unit;
     }
 
-    /** The unit must run on every machine: {@code [X-Fleet] Global=true}, and nothing fleet refuses with it. */
+    /**
+     * The unit must run on every machine: {@code [X-Fleet] Global=} true (or yes, 1, on, t: the last such line
+     * counts, as for fleet), and no X-Fleet option but MachineMetadata, so that archcore knows where fleet runs it.
+     */
     public void requireGlobal(String source) {
         List<UnitOption> xfleet = options.stream().filter(o -> o.section().equals("X-Fleet")).toList();
-        boolean global = xfleet.stream().anyMatch(o -> o.name().equals("Global") && o.value().equalsIgnoreCase("true"));
-        if (!global) {
+        if (!FleetRequirements.of("", options).global()) {
             throw new ClusterException(source + " is not a global fleet unit: add\n\n[X-Fleet]\nGlobal=true\n\n"
-                    + "so that fleet runs it on every machine of the cluster (archcore:deploy checks each machine)");
+                    + "so that fleet runs it on every machine of the cluster (archcore:deploy checks each machine)"
+                    + (xfleet.stream().anyMatch(o -> o.name().equals("Global")) ? "; the last Global= line counts" : ""));
         }
         for (UnitOption o : xfleet) {
             if (!GLOBAL_COMPATIBLE.contains(o.name())) {
                 throw new ClusterException(source + ": [X-Fleet] " + o.name() + "=" + o.value()
-                        + " cannot be combined with Global=true (fleet refuses the unit); remove it, or use "
-                        + "MachineMetadata= to choose machines");
+                        + " cannot be combined with Global=true here: fleet refuses MachineID, MachineOf and Replaces "
+                        + "with it, and with Conflicts it would skip machines archcore then waits for; remove it, or "
+                        + "use MachineMetadata= to choose machines");
             }
         }
     }

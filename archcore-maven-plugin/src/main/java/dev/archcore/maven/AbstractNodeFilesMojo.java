@@ -73,6 +73,13 @@ abstract class AbstractNodeFilesMojo extends AbstractClusterPkiMojo {
     @Parameter(property = "archcore.sshPublicKeys")
     List<File> sshPublicKeys;
 
+    /**
+     * The pin of fleet's release tarball ({@code $FLEET_HASH}, {@code sha512-HEX}) the nodes check before they
+     * unpack it. Empty: the templates' fleet parts are left out (nodes for the systemd deploy target), with a warning.
+     */
+    @Parameter(property = "archcore.fleetHash")
+    String fleetHash;
+
     /** More placeholders for your own templates: {@code <values><NAME>value</NAME></values>} fills {@code $NAME}. */
     @Parameter
     Map<String, String> values;
@@ -96,11 +103,12 @@ abstract class AbstractNodeFilesMojo extends AbstractClusterPkiMojo {
                 placeholderValues(), allowed, origins, log);
     }
 
-    /** {@code <values>}, and {@code $DESCRIPTION} unless they give it. */
+    /** {@code <values>}, and {@code $DESCRIPTION} and {@code $FLEET_HASH} unless they give them. */
     private Map<String, String> placeholderValues() {
         Map<String, String> all = new LinkedHashMap<>();
         all.put("DESCRIPTION", description == null || description.isBlank() ? appName
                 : description.strip().replaceAll("\\s+", " "));
+        all.put("FLEET_HASH", fleetHash == null ? "" : fleetHash.strip());
         if (values != null) {
             all.putAll(values);
         }

@@ -10,6 +10,10 @@ import dev.archcore.registry.PushResult;
 import dev.archcore.registry.RegistryClient;
 import dev.archcore.registry.RegistryException;
 import dev.archcore.registry.RegistryReference;
+import dev.archcore.registry.ReferrerPush;
+import dev.archcore.registry.signing.CosignSigner;
+import dev.archcore.registry.signing.SignaturePush;
+import dev.archcore.registry.signing.SigningKey;
 import dev.archcore.util.AtomicFiles;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
@@ -96,6 +100,30 @@ public class PushMojo extends AbstractClusterMojo {
 
     @Parameter(defaultValue = "${project}", readonly = true)
     private MavenProject project;
+
+    /**
+     * Push no signature. By default the pushed manifest is signed in the sigstore format (as cosign does: the
+     * {@code sha256-<hex>.sig} tag) with {@code signKey}, else the cluster PKI's {@code image-signing.key} (made
+     * on first use); nodes verify it with policy.json (docs/signing.md).
+     */
+    @Parameter(property = "archcore.push.sign.skip", defaultValue = "false")
+    boolean skipSign;
+
+    /**
+     * A PEM file with the EC P-256 private key to sign with (PKCS#8 or EC, encrypted or not); default: the cluster
+     * PKI's {@code image-signing.key}. Its passphrase comes from settings.xml (see {@code signServerId}) or
+     * {@code ARCHCORE_SIGN_PASSPHRASE}, never from the pom.
+     */
+    @Parameter(property = "archcore.push.sign.key")
+    File signKey;
+
+    /** The settings.xml server whose {@code <passphrase>} (or {@code <password>}) unlocks {@code signKey}. */
+    @Parameter(property = "archcore.push.sign.serverId", defaultValue = "archcore-signing")
+    String signServerId;
+
+    /** Push no SBOM: by default the image's SPDX SBOM is attached to it as an OCI referrer. */
+    @Parameter(property = "archcore.push.sbom.skip", defaultValue = "false")
+    boolean skipSbom;
 
     /** Skips this goal only ({@code archcore.skip} skips every archcore goal). */
     @Parameter(property = "archcore.push.skip", defaultValue = "false")
@@ -232,7 +260,8 @@ public class PushMojo extends AbstractClusterMojo {
                 .parallelUploads(parallelUploads)
                 .proxies(proxies())
                 .retries(java.time.Duration.ofSeconds(Math.max(1, retrySeconds)), java.time.Duration.ofMillis(500))
-                .log(log);
+                .log(log)
+                .attach(attachments(info, archcore, log));
         PushResult result;
         try {
             result = RegistryClient.push(request);
@@ -251,7 +280,55 @@ public class PushMojo extends AbstractClusterMojo {
         for (String ref : result.references()) {
             getLog().info("Pushed " + ref);
         }
+        result.attached().forEach(a -> getLog().info("Attached " + a));
     }
+
+    /** The signature and the SBOM to push after the image (none in a dry run: nothing is pushed, no key made). */
+    private List<dev.archcore.registry.Attachment> attachments(ImageInfo info, Path archcore, MavenLog log)
+            throws MojoFailureException, MojoExecutionException {
+        List<dev.archcore.registry.Attachment> out = new ArrayList<>();
+        if (dryRun) {
+            return out;
+        }
+        try {
+            if (skipSign) {
+                getLog().info("archcore.push.sign.skip is set: the image is not signed");
+            } else {
+                SigningKey key = signingKey(log);
+                if (key != null) {
+                    Path pub = archcore.resolve(SigningKey.PUBLIC_KEY_FILE);
+                    byte[] pem = key.publicKeyPem().getBytes(StandardCharsets.UTF_8);
+                    AtomicFiles.write(pub, o -> o.write(pem));
+                    out.add(new SignaturePush(new CosignSigner(key, "archcore")));
+                }
+            }
+            if (!skipSbom) {
+                out.addAll(ReferrerPush.besideLayout(Path.of(info.ociLayout()), info.manifestDigest()));
+            }
+        } catch (RegistryException e) {
+            throw new MojoFailureException(e.getMessage(), e);
+        } catch (IOException e) {
+            throw new MojoExecutionException("cannot write the public signing key to " + archcore + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /** archcore.push.sign.key (its passphrase from settings.xml or the environment), else the cluster PKI's key. */
+    private SigningKey signingKey(MavenLog log) throws MojoFailureException {
+        if (signKey != null) {
+            String passphrase = session == null ? System.getenv(SIGN_PASSPHRASE_ENV)
+                    : Secrets.password(session.getSettings(), settingsDecrypter, signServerId, SIGN_PASSPHRASE_ENV);
+            return SigningKey.read(signKey.toPath(), passphrase == null ? null : passphrase.toCharArray());
+        }
+        if (pkiDirectory == null) {
+            getLog().warn("No signing key: archcore.pkiDirectory and archcore.push.sign.key are unset, so the image is "
+                    + "not signed");
+            return null;
+        }
+        return SigningKey.ensure(pkiDirectory.toPath(), log);
+    }
+
+    static final String SIGN_PASSPHRASE_ENV = "ARCHCORE_SIGN_PASSPHRASE";
 
     private List<String> tagList(String builtTag) {
         Set<String> all = new LinkedHashSet<>();

@@ -140,6 +140,16 @@ public final class ClusterNodes {
 
         String registryTemplate = read(r.registryTemplate());
         String workerTemplate = r.workers().isEmpty() ? null : read(r.workerTemplate());
+        List<String> withoutFleet = new ArrayList<>();
+        if (FleetRelease.leavesOut(r.registryTemplate().toString(), registryTemplate, r.extraValues())) {
+            withoutFleet.add(r.registryTemplate().toString());
+        }
+        if (workerTemplate != null && FleetRelease.leavesOut(r.workerTemplate().toString(), workerTemplate, r.extraValues())) {
+            withoutFleet.add(r.workerTemplate().toString());
+        }
+        if (!withoutFleet.isEmpty() && r.log() != null) {
+            r.log().warn(FleetRelease.unpinnedWarning(withoutFleet));
+        }
         List<NodeRequest> requests = new ArrayList<>();
         for (String h : hosts) {
             boolean master = h.equals(r.registryHostname());

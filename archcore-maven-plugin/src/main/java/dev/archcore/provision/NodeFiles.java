@@ -26,7 +26,8 @@ import java.util.stream.Collectors;
 public record NodeFiles(String hostname, String cloudConfig, String ignition, List<Finding> findings) {
 
     /**
-     * Renders one node: fills the template's placeholders, parses the result, refuses any loosening of the
+     * Renders one node: leaves out the template's fleet part when {@code $FLEET_HASH} has no value
+     * ({@link FleetRelease}), fills the template's placeholders, parses the result, refuses any loosening of the
      * lock-down not in {@link NodeRequest#allowed()}, validates it with coreos-cloudinit's rules (errors, and
      * user data over DigitalOcean's 64 KiB, throw) and translates it to Ignition. Pure: no files are read or
      * written, so callers may render a node again with other values, e.g. the workers once the master's public
@@ -36,6 +37,10 @@ public record NodeFiles(String hostname, String cloudConfig, String ignition, Li
      */
     public static NodeFiles render(NodeRequest request) throws ProvisionException {
         Template template = new Template(request.templateName(), request.templateText());
+        if (!FleetRelease.pinned(request.values())) {
+            // no pin for fleet's tarball: the node boots without fleet rather than with a download nobody can verify
+            template = template.without(FleetRelease.PART);
+        }
         Map<String, Template.Value> values = new LinkedHashMap<>(request.values());
         values.put("HOSTNAME", Template.Value.of(request.hostname()));
         Template.Rendered out = template.renderWithLines(values);

@@ -30,6 +30,7 @@ public final class PushRequest {
     Duration timeout = Duration.ofSeconds(60);
     Log log = Log.NONE;
     HttpProxies proxies = HttpProxies.NONE;
+    java.util.List<Attachment> attachments = java.util.List.of();
 
     public PushRequest(Path layout, RegistryReference target) {
         this.layout = layout;
@@ -103,6 +104,12 @@ public final class PushRequest {
     /** The proxies to reach the registry through (settings.xml's); {@link HttpProxies#NONE}: the JVM's. */
     public PushRequest proxies(HttpProxies proxies) {
         this.proxies = proxies == null ? HttpProxies.NONE : proxies;
+        return this;
+    }
+
+    /** Pushed after the image, in this order (a signature, an SBOM); never in a dry run. */
+    public PushRequest attach(java.util.List<Attachment> attachments) {
+        this.attachments = java.util.List.copyOf(attachments);
         return this;
     }
 

@@ -11,7 +11,9 @@ import java.util.List;
  * @param missing      blobs that were not on the registry (for a dry run: what would be sent)
  * @param bytesSent    blob bytes sent (for a dry run: what would be sent)
  * @param requests     HTTP requests made
+ * @param attached     what was attached to the image after it (a signature, an SBOM), one line each
  */
 public record PushResult(String digest, String mediaType, List<String> references, int sent, int skipped, int mounted,
-                         List<String> missing, long bytesSent, long millis, int requests, boolean dryRun) {
+                         List<String> missing, long bytesSent, long millis, int requests, boolean dryRun,
+                         List<String> attached) {
 }

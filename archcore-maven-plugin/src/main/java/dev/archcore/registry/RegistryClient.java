@@ -166,10 +166,23 @@ public final class RegistryClient {
             log.info(String.format(Locale.ROOT, "Dry run: %d of %d blobs missing on %s (%s would be sent), %d present; nothing pushed",
                     missing.size(), layout.blobs().size(), where, size(bytes), skipped));
             return new PushResult(layout.manifestDigest(), layout.manifestMediaType(), List.of(), 0, skipped, 0,
-                    List.copyOf(missing), bytes, millis, requests.get(), true);
+                    List.copyOf(missing), bytes, millis, requests.get(), true, List.of());
         }
         restartClock();
         String[] pushed = putManifests(layout);
+        List<String> attached = new ArrayList<>();
+        for (Attachment attachment : req.attachments) {
+            restartClock();
+            try {
+                attached.add(attachment.attach(new Api(), new Attachment.Descriptor(pushed[1], pushed[0],
+                        Long.parseLong(pushed[2])), target.tags()));
+            } catch (RegistryException e) {
+                // the image is there under its tags: say so, and what pushing again does
+                throw new RegistryException("The image was pushed (" + where + "@" + pushed[0] + "), but attaching "
+                        + attachment.what() + " failed: " + e.getMessage() + ". Pushing again sends only what is missing; "
+                        + "archcore.push.sign.skip / archcore.push.sbom.skip leave the signature / SBOM out", e);
+            }
+        }
         millis = (System.nanoTime() - start) / 1_000_000;
         log.info(String.format(Locale.ROOT, "Pushed %s@%s: %d blobs sent (%s), %d skipped, %d mounted, %d requests in %.1f s",
                 where, pushed[0], sent, size(bytes), skipped, mounted, requests.get(), millis / 1000.0));
@@ -178,7 +191,7 @@ public final class RegistryClient {
             refs.add(where + ":" + tag + "@" + pushed[0]);
         }
         return new PushResult(pushed[0], pushed[1], List.copyOf(refs), sent, skipped, mounted, List.copyOf(missing),
-                bytes, millis, requests.get(), false);
+                bytes, millis, requests.get(), false, List.copyOf(attached));
     }
 
     private enum Outcome { EXISTS, MOUNTED, SENT, WOULD_SEND }
@@ -357,7 +370,7 @@ public final class RegistryClient {
         }
     }
 
-    /** @return {manifest digest, media type} as pushed */
+    /** @return {manifest digest, media type, size} as pushed */
     private String[] putManifests(OciLayout layout) {
         byte[] bytes = layout.manifest();
         String mediaType = layout.manifestMediaType();
@@ -402,7 +415,82 @@ public final class RegistryClient {
             }
             first = false;
         }
-        return new String[]{digest, mediaType};
+        return new String[]{digest, mediaType, String.valueOf(bytes.length)};
+    }
+
+    /** The calls an {@link Attachment} makes in the pushed repository, with this push's auth and retries. */
+    private final class Api implements RegistryApi {
+        private static final String ACCEPT = String.join(", ", OCI_MANIFEST, "application/vnd.oci.image.index.v1+json",
+                DOCKER_MANIFEST, "application/vnd.docker.distribution.manifest.list.v2+json");
+
+        @Override
+        public String repository() {
+            return target.repository();
+        }
+
+        @Override
+        public Manifest manifest(String reference) {
+            try (Response r = call(new Request.Builder().url(url("v2/" + target.name() + "/manifests/" + reference))
+                    .header("Accept", ACCEPT).get(), true)) {
+                if (r.code() == 404) {
+                    return null;
+                }
+                if (r.code() != 200) {
+                    throw failure(r, "GET manifest " + target.repository() + ":" + reference);
+                }
+                byte[] bytes = r.body().bytes();
+                MediaType type = r.body().contentType();
+                return new Manifest(bytes, type == null ? "" : type.type() + "/" + type.subtype(), Digests.sha256(bytes));
+            } catch (IOException e) {
+                throw new RegistryException("cannot read the manifest " + target.repository() + ":" + reference + ": "
+                        + describe(e), e);
+            }
+        }
+
+        @Override
+        public Stored putManifest(String reference, byte[] manifest, String mediaType) {
+            try (Response r = call(new Request.Builder().url(url("v2/" + target.name() + "/manifests/" + reference))
+                    .put(RequestBody.create(manifest, MediaType.get(mediaType))), true)) {
+                if (r.code() != 201) {
+                    throw failure(r, "PUT manifest " + target.repository() + ":" + reference);
+                }
+                String digest = Digests.sha256(manifest);
+                String theirs = r.header("Docker-Content-Digest");
+                if (theirs != null && !theirs.equals(digest)) {
+                    throw new RegistryException("the registry stored the manifest " + target.repository() + ":" + reference
+                            + " as " + theirs + ", not " + digest + " (it rewrote the bytes)");
+                }
+                return new Stored(digest, r.header("OCI-Subject") != null);
+            }
+        }
+
+        @Override
+        public String putBlob(byte[] blob) {
+            String digest = Digests.sha256(blob);
+            if (exists(digest)) {
+                return digest;
+            }
+            HttpUrl location;
+            try (Response r = call(new Request.Builder().url(url("v2/" + target.name() + "/blobs/uploads/"))
+                    .post(RequestBody.create(new byte[0], null)), true)) {
+                if (r.code() != 202) {
+                    throw failure(r, "POST upload of " + shortDigest(digest));
+                }
+                location = location(r);
+            }
+            HttpUrl put = location.newBuilder().addQueryParameter("digest", digest).build();
+            try (Response r = call(new Request.Builder().url(put).put(RequestBody.create(blob, OCTETS)), true)) {
+                if (r.code() != 201) {
+                    throw failure(r, "PUT blob " + shortDigest(digest));
+                }
+            }
+            return digest;
+        }
+
+        @Override
+        public void info(String line) {
+            log.info(line);
+        }
     }
 
     static byte[] toDocker(byte[] oci) {

@@ -92,13 +92,30 @@ public final class DependencyClosure {
         }
 
         PackageFetcher fetcher = new PackageFetcher(cache, request.keyring(), log).client(client)
-                .offline(request.offline());
+                .offline(request.offline()).concurrency(downloadConcurrency(conf, log));
         List<PackageFetcher.Fetched> fetched = fetcher.fetch(requests(packages, repositories, request));
         if (!reused) {
             // only a closure that could be fetched and verified is locked
             writeLock(lock, request.lockFile());
         }
         return new Result(fetched, explicit, notes, lock, reused);
+    }
+
+    /**
+     * pacman.conf's {@code ParallelDownloads} when set, at most {@link PackageFetcher#MAX_CONCURRENCY}; else
+     * archcore's {@link PackageFetcher#DEFAULT_CONCURRENCY} (pacman 6.0 would download one at a time).
+     */
+    static int downloadConcurrency(PacmanConf conf, Log log) {
+        if (conf.parallelDownloads().isEmpty()) {
+            return PackageFetcher.DEFAULT_CONCURRENCY;
+        }
+        int wanted = conf.parallelDownloads().getAsInt();
+        if (wanted > PackageFetcher.MAX_CONCURRENCY) {
+            log.info(conf.source() + ": ParallelDownloads = " + wanted + "; archcore downloads at most "
+                    + PackageFetcher.MAX_CONCURRENCY + " packages at once");
+            return PackageFetcher.MAX_CONCURRENCY;
+        }
+        return wanted;
     }
 
     private static List<PackageFetcher.Request> requests(List<RepoPackage> packages,

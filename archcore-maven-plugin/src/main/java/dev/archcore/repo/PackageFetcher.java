@@ -56,6 +56,11 @@ public final class PackageFetcher {
     /** repo-add refuses larger signatures; so does pacman's download of a {@code .sig}. */
     static final int MAX_SIGNATURE = 16384;
 
+    /** Downloads at once when pacman.conf sets no {@code ParallelDownloads}. */
+    public static final int DEFAULT_CONCURRENCY = 6;
+    /** The most downloads at once, whatever {@code ParallelDownloads} says: one thread and connection each. */
+    public static final int MAX_CONCURRENCY = 16;
+
     private final PackageCache cache;
     private final Keyring keyring;
     private final Log log;
@@ -65,7 +70,7 @@ public final class PackageFetcher {
     private final int concurrency;
 
     public PackageFetcher(PackageCache cache, Keyring keyring, Log log) {
-        this(cache, keyring, log, null, false, 6);
+        this(cache, keyring, log, null, false, DEFAULT_CONCURRENCY);
     }
 
     private PackageFetcher(PackageCache cache, Keyring keyring, Log log, OkHttpClient client, boolean offline,
@@ -84,7 +89,7 @@ public final class PackageFetcher {
         return new PackageFetcher(cache, keyring, log, client, offline, concurrency);
     }
 
-    /** How many downloads run at once (default 6). */
+    /** How many downloads run at once (default {@link #DEFAULT_CONCURRENCY}). */
     public PackageFetcher concurrency(int concurrency) {
         if (concurrency < 1) {
             throw new IllegalArgumentException("concurrency must be at least 1, not " + concurrency);

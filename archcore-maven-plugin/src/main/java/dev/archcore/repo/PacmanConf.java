@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * What a pacman.conf says about where packages come from: {@code [options]} ({@code Architecture},
@@ -86,10 +87,11 @@ public final class PacmanConf {
     private final String gpgDir;
     private final List<Repository> repositories;
     private final List<String> warnings;
+    private final int parallelDownloads;
 
     PacmanConf(String source, List<String> architectures, SigLevel sigLevel, SigLevel localFileSigLevel,
                List<String> noExtract, List<String> ignorePkg, List<String> ignoreGroup, List<String> cacheDirs,
-               String gpgDir, List<Repository> repositories, List<String> warnings) {
+               String gpgDir, List<Repository> repositories, List<String> warnings, int parallelDownloads) {
         this.source = source;
         this.architectures = List.copyOf(architectures);
         this.sigLevel = sigLevel;
@@ -101,6 +103,7 @@ public final class PacmanConf {
         this.gpgDir = gpgDir;
         this.repositories = List.copyOf(repositories);
         this.warnings = List.copyOf(warnings);
+        this.parallelDownloads = parallelDownloads;
     }
 
     /** Reads a pacman.conf; a relative {@code Include} is resolved against the directory of the including file. */
@@ -181,7 +184,7 @@ public final class PacmanConf {
                     + "apply to; the Arch Linux Archive covers Arch Linux x86_64 only.");
         }
         return new PacmanConf(source, architectures, sigLevel, localFileSigLevel, noExtract, ignorePkg, ignoreGroup,
-                cacheDirs, gpgDir, mapped, warnings);
+                cacheDirs, gpgDir, mapped, warnings, parallelDownloads);
     }
 
     /** The machine's architecture as {@code uname -m} spells it, what pacman's {@code Architecture = auto} means. */
@@ -250,6 +253,11 @@ public final class PacmanConf {
 
     public Optional<Repository> repository(String name) {
         return repositories.stream().filter(r -> r.name().equals(name)).findFirst();
+    }
+
+    /** {@code ParallelDownloads}: how many packages to download at once; empty when pacman.conf does not say. */
+    public OptionalInt parallelDownloads() {
+        return parallelDownloads > 0 ? OptionalInt.of(parallelDownloads) : OptionalInt.empty();
     }
 
     /** Directives that were ignored and other things worth telling the user, each naming its file and line. */

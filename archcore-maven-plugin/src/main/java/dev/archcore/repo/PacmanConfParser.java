@@ -32,7 +32,7 @@ final class PacmanConfParser {
 
     /** Directives pacman knows that archcore has no use for: accepted silently. */
     private static final Set<String> IGNORED_OPTIONS = Set.of("RootDir", "DBPath", "LogFile", "HookDir", "HoldPkg",
-            "NoUpgrade", "XferCommand", "CleanMethod", "RemoteFileSigLevel", "ParallelDownloads", "UseSyslog",
+            "NoUpgrade", "XferCommand", "CleanMethod", "RemoteFileSigLevel", "UseSyslog",
             "Color", "NoProgressBar", "CheckSpace", "VerbosePkgLists", "ILoveCandy", "DisableDownloadTimeout",
             "DownloadUser", "DisableSandbox");
     private static final Set<String> IGNORED_REPO_DIRECTIVES = Set.of("Usage", "CacheServer");
@@ -47,6 +47,7 @@ final class PacmanConfParser {
     private final List<String> ignoreGroup = new ArrayList<>();
     private final List<String> cacheDirs = new ArrayList<>();
     private String gpgDir;
+    private int parallelDownloads;
     private final Map<String, RepoSection> repos = new LinkedHashMap<>();
 
     /** Where parsing stands; shared with included files, so a section opened in a mirrorlist stays open. */
@@ -190,6 +191,7 @@ final class PacmanConfParser {
             case "IgnorePkg" -> ignorePkg.addAll(words(value));
             case "IgnoreGroup" -> ignoreGroup.addAll(words(value));
             case "CacheDir" -> cacheDirs.addAll(words(value));
+            case "ParallelDownloads" -> parallelDownloads = positiveNumber(key, value, where);
             case "GPGDir" -> {
                 if (gpgDir == null) { // pacman keeps the first one
                     gpgDir = value;
@@ -201,6 +203,20 @@ final class PacmanConfParser {
                 }
             }
         }
+    }
+
+    /** As pacman's conf.c: a whole positive decimal number that fits an int, else the configuration is refused. */
+    private static int positiveNumber(String key, String value, String where) {
+        try {
+            int n = Integer.parseInt(value);
+            if (n >= 1) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new PacmanConfException(where + ": the value of '" + key + "' must be a positive number, not '"
+                + value + "' (pacman refuses it too); write for example '" + key + " = 5'.");
     }
 
     private void repoDirective(String key, String value, String where) {
@@ -334,7 +350,7 @@ final class PacmanConfParser {
                     SigLevel.parse(r.sigLevelWords, global), r.where));
         }
         return new PacmanConf(source, architectures, global, localFile, noExtract, ignorePkg, ignoreGroup,
-                cacheDirs, gpgDir, repositories, warnings);
+                cacheDirs, gpgDir, repositories, warnings, parallelDownloads);
     }
 
     private String substitute(String template, String repoName, String where) {

@@ -207,6 +207,17 @@ class DeployerTest {
                     .hasMessageContaining("units/demo.service is not a global fleet unit: add\n\n[X-Fleet]\nGlobal=true");
             assertThatThrownBy(() -> Deployer.deploy(request(sim, etcd, TEMPLATE.replace("@image@", "x"), Duration.ofSeconds(5), false, new RecordingLog())))
                     .hasMessageContaining("has no @image@ placeholder");
+            // fleet reads the last Global= line (job.go IsGlobal): this unit would run on one machine
+            String lastFalse = TEMPLATE.replace("Global=true\n", "Global=true\nGlobal=false\n");
+            assertThatThrownBy(() -> Deployer.deploy(request(sim, etcd, lastFalse, Duration.ofSeconds(5), false, new RecordingLog())))
+                    .hasMessageContaining("is not a global fleet unit").hasMessageContaining("the last Global= line counts");
+            // a template: fleet stores it but never starts it
+            DeployRequest base = request(sim, etcd, TEMPLATE, Duration.ofSeconds(5), false, new RecordingLog());
+            DeployRequest template = new DeployRequest(base.endpoint(), base.ssh(), base.fleetSocket(), "demo@.service",
+                    base.unitTemplate(), base.unitSource(), base.image(), base.window(), List.of(), base.windowTimeout(),
+                    base.timeout(), base.poll(), false, base.log());
+            assertThatThrownBy(() -> Deployer.deploy(template)).hasMessageContaining("'demo@.service' (from units/demo.service) "
+                    + "is a template, which fleet never starts: name an instance of it, e.g. demo@1.service");
             assertThat(sim.requests()).isZero();
 
             // an unreachable master
@@ -241,6 +252,58 @@ class DeployerTest {
             assertThat(sim.requestCounts().keySet()).allMatch(k -> k.startsWith("GET "));
             assertThat(sim.unitHash("demo.service")).isEqualTo(oldHash);
             assertThat(sim.states("demo.service")).isEqualTo(states);
+        }
+    }
+
+    @Test
+    void aUnitWithMachineMetadataIsAwaitedOnlyOnTheMachinesWhoseMetadataMatch() {
+        List<Map<String, String>> metadata = List.of(Map.of("role", "registry"), Map.of("role", "web"), Map.of("role", "db"),
+                Map.of("role", "web", "disk", "ssd"));
+        // Global=yes is global for fleet (true, yes, 1, on, t)
+        String web = TEMPLATE.replace("Global=true\n", "Global=yes\nMachineMetadata=\"role=web\" \"role=api\"\n");
+        try (FleetSimulator sim = FleetSimulator.start(dir.resolve("md.sock"), metadata, 20)) {
+            sim.preload("demo.service", oldUnit());
+            RecordingLog log = new RecordingLog();
+            DeployResult result = Deployer.deploy(request(sim, null, web, Duration.ofSeconds(20), false, log));
+
+            String hash = sim.unitHash("demo.service");
+            assertThat(result.hash()).isEqualTo(hash);
+            assertThat(result.machines()).extracting(Machine::metadata)
+                    .containsExactlyInAnyOrder(Map.of("role", "web"), Map.of("role", "web", "disk", "ssd"));
+            assertThat(sim.states("demo.service")).containsOnlyKeys(result.machines().stream().map(Machine::id).toList())
+                    .allSatisfy((m, s) -> assertThat(s).isEqualTo(hash + " loaded/active/running"));
+            assertThat(log.lines("INFO")).anyMatch(l -> l.startsWith("INFO Deploy demo.service " + hash.substring(0, 7)
+                    + " to 2 of 4 machine(s) (those with role=web|api, as the unit's MachineMetadata asks) through "))
+                    .anyMatch(l -> l.equals("INFO demo.service " + hash.substring(0, 7) + ": 2/2 machines running"));
+
+            // metadata no machine has: refused before anything changes
+            int puts = sim.requestCounts().getOrDefault("PUT units/NAME", 0);
+            String gpu = TEMPLATE.replace("Global=true\n", "Global=true\nMachineMetadata=role=gpu\n");
+            assertThatThrownBy(() -> Deployer.deploy(request(sim, null, gpu, Duration.ofSeconds(20), false, new RecordingLog())))
+                    .isInstanceOf(ClusterException.class)
+                    .hasMessageContaining("units/demo.service asks for machines with metadata role=gpu ([X-Fleet] MachineMetadata), "
+                            + "but none of the 4 machines fleet lists has it");
+            assertThat(sim.requestCounts().getOrDefault("PUT units/NAME", 0)).isEqualTo(puts);
+            assertThat(sim.unitHash("demo.service")).isEqualTo(hash);
+        }
+    }
+
+    @Test
+    void aMachineStillReportingTheOldUnitCountsAsNotRunningTheNewOneYet() {
+        try (FleetSimulator sim = FleetSimulator.start(dir.resolve("lag.sock"), 3, 30)) {
+            sim.preload("demo.service", oldUnit());
+            String oldHash = sim.unitHash("demo.service");
+            // this machine's agent notices the destroy and the new unit 100 steps (3 s) late
+            String slow = sim.machineIds().get(2);
+            sim.setLag(slow, 100);
+            RecordingLog log = new RecordingLog();
+            DeployResult result = Deployer.deploy(request(sim, null, TEMPLATE, Duration.ofSeconds(60), false, log));
+
+            String newHash = sim.unitHash("demo.service");
+            assertThat(result.changed()).isTrue();
+            assertThat(sim.states("demo.service")).hasSize(3).allSatisfy((m, s) -> assertThat(s).isEqualTo(newHash + " loaded/active/running"));
+            assertThat(log.lines("INFO")).contains("INFO   " + sim.describe(slow) + ": still " + oldHash.substring(0, 7)
+                    + " loaded/active/running");
         }
     }
 

@@ -66,10 +66,10 @@ class FleetClientTest {
                     .isInstanceOf(FleetException.class).hasMessageContaining("HTTP 409 unit does not exist and options field empty");
             assertThatThrownBy(() -> fleet.create("bad name.service", UNIT, "launched"))
                     .isInstanceOf(FleetException.class).hasMessageContaining("HTTP 400 invalid character ' ' in unit name");
-            List<UnitOption> conflicting = new java.util.ArrayList<>(UNIT);
-            conflicting.add(new UnitOption("X-Fleet", "Conflicts", "x*"));
-            assertThatThrownBy(() -> fleet.create("c.service", conflicting, "launched"))
-                    .isInstanceOf(FleetException.class).hasMessageContaining("HTTP 400 Global cannot be used with Conflicts");
+            List<UnitOption> replacing = new java.util.ArrayList<>(UNIT);
+            replacing.add(new UnitOption("X-Fleet", "Replaces", "x*"));
+            assertThatThrownBy(() -> fleet.create("c.service", replacing, "launched"))
+                    .isInstanceOf(FleetException.class).hasMessageContaining("HTTP 400 Global cannot be used with Replaces");
 
             fleet.setDesiredState("hello.service", "loaded");
             assertThat(fleet.unit("hello.service").orElseThrow().desiredState()).isEqualTo("loaded");

@@ -29,7 +29,7 @@ class IsoMojoTest {
                 "registryPort", "5443", "appPort", "8080", "registryIp", "192.0.2.10", "appName", "demo",
                 "sshPublicKeys", List.of(key.toFile()), "pkiDirectory", tmp.resolve("pki").toFile(),
                 "registryUser", "archcore", "outputDirectory", tmp.resolve("target/archcore").toFile(),
-                "outputTimestamp", "2026-01-01T00:00:00Z"};
+                "outputTimestamp", "2026-01-01T00:00:00Z", "values", TestCluster.PINS};
         dev.archcore.testing.MojoFields.setAll(mojo, defaults);
         dev.archcore.testing.MojoFields.setAll(mojo, fields);
         return mojo;
@@ -69,7 +69,7 @@ class IsoMojoTest {
         assertThat(slave).content().contains("\n      ARCHCORE_DESCRIPTION=A shop for tests\n");
         mojo("workerTemplate", template.toFile()).execute();
         assertThat(slave).content().contains("\n      ARCHCORE_DESCRIPTION=demo\n");
-        mojo("workerTemplate", template.toFile(), "description", "A shop", "values", java.util.Map.of("DESCRIPTION", "mine"))
+        mojo("workerTemplate", template.toFile(), "description", "A shop", "values", java.util.Map.of("DESCRIPTION", "mine", "FLEET_HASH", TestCluster.FLEET_HASH))
                 .execute();
         assertThat(slave).content().contains("\n      ARCHCORE_DESCRIPTION=mine\n");
     }

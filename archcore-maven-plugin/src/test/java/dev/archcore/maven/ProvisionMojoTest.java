@@ -181,7 +181,7 @@ class ProvisionMojoTest {
                 "workerTemplate", TestCluster.TEMPLATES.resolve("user_data.slave.yaml").toFile(),
                 "sshPort", "2222", "etcdPort", "2479", "registryPort", "5443", "appPort", "8080",
                 "registryIp", "192.0.2.10", "appName", "demo", "sshPublicKeys", List.of(key.toFile()),
-                "pkiDirectory", tmp.resolve("pki").toFile(), "registryUser", "archcore");
+                "pkiDirectory", tmp.resolve("pki").toFile(), "registryUser", "archcore", "values", TestCluster.PINS);
         return mojo;
     }
 
@@ -212,6 +212,28 @@ class ProvisionMojoTest {
         assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
                 .hasMessageStartingWith("archcore.registryIp: $REGISTRY_IP = '192.0.2.300' is not an IP address");
         assertThat(sim.calls("POST", "/v2/droplets")).isEmpty();
+    }
+
+    /** A new project's default (archcore.fleetHash empty): droplets without fleet, and the warning once. */
+    @Test
+    void withoutAFleetPinTheDropletsGetNoFleetAndTheBuildSaysSo() throws Exception {
+        ProvisionMojo mojo = rendering("ignition");
+        set(mojo, "values", java.util.Map.of("FLEET_HASH", ""));
+        mojo.execute();
+
+        var posts = sim.calls("POST", "/v2/droplets");
+        assertThat(posts).hasSize(2);
+        for (int i = 0; i < 2; i++) {
+            String userData = posts.get(i).json().get("user_data").asText();
+            assertThat(userData).doesNotContain("fleet-install.service", "fleet.socket", "fleet.service", "fleetd",
+                    "fleet-v1.0.0-linux-amd64.tar.gz", "/etc/archcore/fleet/");
+            Path ign = tmp.resolve("node-" + i + ".ign");
+            Files.writeString(ign, userData);
+            Tools.run(tmp, "ignition-validate", ign.toString()).ok("ignition-validate");
+        }
+        assertThat(posts.get(0).json().get("user_data").asText()).contains("etcd-member.service", "archcore-registry.service");
+        assertThat(lines.stream().filter(l -> l.startsWith("WARN ") && l.contains("The node files carry no fleet")))
+                .singleElement().asString().contains("archcore.deploy.target=systemd", "archcore.fleetHash=sha512-");
     }
 
     @Test

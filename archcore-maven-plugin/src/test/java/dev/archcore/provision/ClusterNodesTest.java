@@ -23,7 +23,7 @@ class ClusterNodesTest {
         ClusterNodes.Request r = TestCluster.request(tmp);
         return new ClusterNodes.Request(r.registryTemplate(), r.workerTemplate(), r.registryHostname(), workers,
                 sshPort, etcdPort, r.registryPort(), appPort, r.registryIp(), r.registry(), r.appName(),
-                keys == null ? r.sshKeyFiles() : keys, r.pkiDirectory(), r.registryUser(), null, Map.of(), Set.of(),
+                keys == null ? r.sshKeyFiles() : keys, r.pkiDirectory(), r.registryUser(), null, TestCluster.PINS, Set.of(),
                 Map.of("SSH_PORT", "pom.xml line 24 (archcore.sshPort)", "APP_PORT", "pom.xml line 20 (archcore.appPort)",
                         "ETCD_PORT", "pom.xml line 25 (archcore.etcdPort)", "WORKERS", "pom.xml line 40 (archcore.workers)"),
                 new RecordingLog());

@@ -30,8 +30,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The master's etcd exactly as the archetype's template configures it, run for real: the rendered etcd-member
- * drop-in's settings and the files the master's write_files deliver, with etcd-member's mount of ETCD_SSL_DIR at
- * /etc/ssl/certs done by path. curl judges: no client certificate, another CA's certificate and plain HTTP are
+ * drop-in's settings and the files the master's write_files deliver, with the unit's bind of /etc/ssl/etcd onto
+ * /etc/ssl/certs ({@code BindReadOnlyPaths}, what etcd-member's container mount did) done by path. curl judges: no client certificate, another CA's certificate and plain HTTP are
  * refused; archcore's certificate and fleet's (as the worker's user data delivers it) are answered. The update
  * window's health check reaches it over TLS through a real sshd with archcore's certificate, and not without.
  */
@@ -97,7 +97,7 @@ class MasterEtcdTlsTest {
         ClusterNodes.Request request = new ClusterNodes.Request(TestCluster.TEMPLATES.resolve("user_data.registry.yaml"),
                 TestCluster.TEMPLATES.resolve("user_data.slave.yaml"), "registry", List.of("slave"), "2222",
                 String.valueOf(port), "5443", "8080", "127.0.0.2", null, "demo",
-                List.of(TestCluster.sshKey(tmp.resolve("ssh"), "id_ed25519")), pki, "archcore", null, Map.of(), Set.of(),
+                List.of(TestCluster.sshKey(tmp.resolve("ssh"), "id_ed25519")), pki, "archcore", null, TestCluster.PINS, Set.of(),
                 Map.of(), new RecordingLog());
         List<NodeRequest> nodes = ClusterNodes.plan(request);
         YamlNode master = YamlNode.parse(NodeFiles.render(nodes.get(0)).cloudConfig());
@@ -106,9 +106,11 @@ class MasterEtcdTlsTest {
         Path masterRoot = tmp.resolve("master");
         writeFiles(master, "/etc/ssl/etcd/", masterRoot);
         Map<String, String> env = environment(master, "etcd-member.service");
-        // etcd-member's wrapper (not etcd) reads ETCD_SSL_DIR and mounts it at /etc/ssl/certs in etcd's container
+        // the unit binds the folder of ETCD_SSL_DIR (a setting of etcd-member's old wrapper, not etcd's) onto
+        // /etc/ssl/certs, where the drop-in's paths point
         String sslDir = env.remove("ETCD_SSL_DIR");
         assertThat(sslDir).isEqualTo("/etc/ssl/etcd");
+        assertThat(FleetInstallTest.unit(master, "etcd-member.service")).contains("\nBindReadOnlyPaths=/etc/ssl/etcd:/etc/ssl/certs\n");
         env.replaceAll((k, v) -> v.replace("/etc/ssl/certs/", masterRoot.resolve(sslDir.substring(1)) + "/"));
         // the peer URL stays on loopback; only its port moves off 2380, which another etcd here may hold
         env.replaceAll((k, v) -> v.replace("127.0.0.1:2380", "127.0.0.1:" + peer));

@@ -155,6 +155,56 @@ class DependencyClosureTest {
         assertThat(tmp.resolve("lock.json")).as("nothing is locked when resolution fails").doesNotExist();
     }
 
+    @Test
+    void parallelDownloadsOfPacmanConfBoundsTheDownloadsAtOnce(@TempDir Path tmp) throws IOException {
+        Path core = tmp.resolve("srv/core");
+        Files.createDirectories(core);
+        List<Path> pkgs = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            pkgs.add(SyntheticPackages.write(Spec.of("lib" + i, "1.0-1"), core));
+            names.add("lib" + i);
+        }
+        pkgs.add(SyntheticPackages.write(Spec.of("all-deps", "1-1").depends(names.toArray(String[]::new)), core));
+        new RepoWriter(core, "core", 1).add(pkgs);
+        // every answer waits 300 ms, so downloads sent at once are answered at once: the server counts them
+        try (RepoServer server = new RepoServer(tmp.resolve("srv"), 300)) {
+            Path confFile = tmp.resolve("pacman.conf");
+            Files.writeString(confFile, "[options]\nArchitecture = x86_64\nSigLevel = Never\nParallelDownloads = 2\n"
+                    + "[core]\nServer = " + server.url() + "/$repo\n");
+            PacmanConf conf = PacmanConf.read(confFile);
+            assertThat(conf.parallelDownloads()).hasValue(2);
+            DependencyClosure.Result result = DependencyClosure.resolve(new ClosureRequest(conf, List.of("all-deps"),
+                    Keyring.EMPTY, tmp.resolve("cache"), tmp.resolve("lock.json"), false, false, Log.NONE));
+            assertThat(result.packages()).hasSize(9).allMatch(PackageFetcher.Fetched::downloaded);
+            assertThat(server.mostInFlight()).as("requests the server answered at once").isEqualTo(2);
+        }
+    }
+
+    @Test
+    void parallelDownloadsMustBeAPositiveNumberAsPacmanSays(@TempDir Path tmp) throws IOException {
+        Tools.require("pacman");
+        Files.createDirectories(tmp.resolve("db"));
+        for (String value : List.of("0", "-3", "two", "3x")) {
+            Path confFile = tmp.resolve("pacman-" + value + ".conf");
+            Files.writeString(confFile, "[options]\nArchitecture = x86_64\nParallelDownloads = " + value + "\n");
+            Throwable ours = catchThrowable(() -> PacmanConf.read(confFile));
+            assertThat(ours).isInstanceOf(PacmanConfException.class)
+                    .hasMessageContaining(confFile + " line 3").hasMessageContaining("ParallelDownloads")
+                    .hasMessageContaining("'" + value + "'");
+            // pacman refuses the same file
+            Tools.Output theirs = Tools.run(tmp, java.util.Map.of(), List.of("pacman", "--config", confFile.toString(),
+                    "--dbpath", tmp.resolve("db").toString(), "-Qq"));
+            assertThat(theirs.text()).as("pacman on ParallelDownloads = %s", value)
+                    .containsPattern("line 3: (invalid value for|value for) 'ParallelDownloads' (has to be positive )?: '"
+                            + java.util.regex.Pattern.quote(value) + "'");
+        }
+        assertThat(DependencyClosure.downloadConcurrency(PacmanConf.parse("[options]\nParallelDownloads = 99\n", "x",
+                null), Log.NONE)).isEqualTo(PackageFetcher.MAX_CONCURRENCY);
+        assertThat(DependencyClosure.downloadConcurrency(PacmanConf.parse("[options]\n", "x", null), Log.NONE))
+                .isEqualTo(PackageFetcher.DEFAULT_CONCURRENCY);
+    }
+
     private static List<String> names(DependencyClosure.Result result) {
         return result.packages().stream().map(f -> f.pkg().name() + " " + f.pkg().version()).toList();
     }

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.archcore.cluster.UnitFile;
 import dev.archcore.cluster.UnitOption;
 
 import java.io.IOException;
@@ -26,8 +25,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -36,30 +37,53 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * fleet's API v1 as fleet 1.0 serves it on {@code /var/run/fleet.sock} (api/units.go, state.go, machines.go,
- * pagination.go, serialization.go), here on a Unix socket of the tests' choosing. fleet itself cannot run here;
- * this follows its code:
+ * fleet's API v1 as fleet 1.0.0 serves it on {@code /var/run/fleet.sock}, here on a Unix socket of the tests'
+ * choosing. fleet itself cannot run here; this follows its code (api/units.go, machines.go, state.go, mux.go,
+ * client/registry.go, registry/job.go, job/job.go, agent/reconcile.go and state.go, unit/unit.go) and the go-systemd
+ * unit package it vendors ({@link GoSystemdUnit}: the simulator parses and hashes units itself, never with
+ * archcore's code):
  * <ul>
- * <li>{@code PUT /units/{name}}: 415 without {@code Content-Type: application/json}, 400 for a body that does not
- * decode, a name differing from the path or an invalid unit name or options (Global with Conflicts, MachineOf or
- * MachineID); for a new unit 409 without options, else 201; for an existing one 409 without desiredState, else 204.
- * {@code DELETE}: 404 {@code unit does not exist}, else 204. {@code GET /units/{name}}: 404 or the unit.</li>
+ * <li>{@code PUT /units/{name}}: 415 without one {@code Content-Type: application/json}; 400 for a body that does
+ * not decode, a name differing from the path or one fleet refuses (up to 256 characters, a known type, templates
+ * only of path/service/socket/target/timer). A new unit: 409 without options, 400 for options fleet refuses (the
+ * 2048-byte line check of go-systemd's Deserialize; MachineID with MachineOf, Conflicts, Global or Replaces; Global
+ * with MachineOf or Replaces; Conflicts with Replaces; a MachineOf that a Conflicts or Replaces glob matches), else
+ * 201. An existing unit sent with options that hash differently is replaced, unchecked, like a new one (201,
+ * {@code CreateUnit} with PrevIgnore); otherwise 409 without desiredState, 400 when it would activate a template,
+ * else 204 with the desired state stored as sent. On create an empty desiredState means inactive and an unknown one
+ * is a 500; stored through the update path, an unknown one makes the unit unreadable (GET/DELETE 500, left out of
+ * lists and by the agents), as in fleet.</li>
+ * <li>{@code DELETE}: 404 {@code unit does not exist}, else 204. {@code GET /units/{name}}: 404 or the unit (a global
+ * unit has no currentState or machineID).</li>
+ * <li>{@code /machines}: GET (with {@code metadata}), PATCH of metadata ops (204), 405 for anything else.</li>
  * <li>Lists page 100 items with fleet's token (base64url of little-endian uint16 limit=100, page), including its
  * quirk: a full last page still carries a token to an empty page. Bad tokens: 400.</li>
  * <li>Errors: {@code {"error":{"code":N,"message":"..."}}}. Bodies up to 2 KiB carry a Content-Length, longer
  * ones are chunked (as Go's net/http does).</li>
- * <li>A global unit is scheduled to every machine; each machine's agent reports it after its own delay:
- * loaded/inactive/dead, then loaded/activating/start-pre, then active/running (or failed/failed on a machine
- * told to fail units whose text contains a marker). A silent machine never reports. Machines join and leave.</li>
+ * <li>A global unit ({@code Global=} true/yes/1/on/t, the last one wins) runs on every machine whose metadata match
+ * its {@code MachineMetadata} and where no unit it conflicts with was placed first; another unit on one such machine
+ * (the first by id; fleet's engine picks the least loaded). Each machine's agent sees the registry
+ * {@code lag} steps late (0..3, or {@link #setLag}): after a unit is destroyed or replaced it goes on reporting the
+ * old unit's state (old hash) until it notices. A unit it runs is reported loaded/inactive/dead, then
+ * loaded/activating/start-pre, then active/running (or failed/failed on a machine told to fail units whose text
+ * contains a marker); a template is never run. A silent machine never reports. Machines join and leave.</li>
  * </ul>
- * Time moves in steps of {@code stepMillis}; each machine adds its own 0..3 steps of delay.
+ * Time moves in steps of {@code stepMillis}.
  */
 public final class FleetSimulator implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int PAGE = 100;
     private static final Set<String> STATES = Set.of("inactive", "loaded", "launched");
+    private static final Set<String> UNIT_TYPES = Set.of("automount", "busname", "device", "mount", "path", "scope",
+            "service", "slice", "snapshot", "socket", "swap", "target", "timer");
+    private static final Set<String> TEMPLATE_TYPES = Set.of("path", "service", "socket", "target", "timer");
+    /** When the first machines joined and preloaded units were created: before any lag reaches back. */
+    private static final long LONG_AGO = Long.MIN_VALUE / 4;
+    private static final Pattern METADATA_PATH = Pattern.compile("^/([^/]+)/metadata/([A-Za-z0-9_.-]+$)");
 
     private final HttpServer http;
     private final ExecutorService executor = Executors.newFixedThreadPool(4);
@@ -67,7 +91,8 @@ public final class FleetSimulator implements AutoCloseable {
     public final Path socket;
     private final long stepMillis;
     private final Map<String, SimMachine> machines = new TreeMap<>();
-    private final Map<String, SimUnit> units = new TreeMap<>();
+    /** Each unit name's versions in the registry, oldest first; a null unit is a destroy. */
+    private final Map<String, List<Version>> history = new TreeMap<>();
     private final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
     private int nextMachine;
 
@@ -76,44 +101,51 @@ public final class FleetSimulator implements AutoCloseable {
         final String ip;
         final Map<String, String> metadata;
         final long joinedAt;
-        final long delaySteps;
+        long lagSteps;
         boolean silent;
         String failMarker;
 
-        SimMachine(String id, String ip, Map<String, String> metadata, long joinedAt, long delaySteps) {
+        SimMachine(String id, String ip, Map<String, String> metadata, long joinedAt, long lagSteps) {
             this.id = id;
             this.ip = ip;
-            this.metadata = metadata;
+            this.metadata = new TreeMap<>(metadata);
             this.joinedAt = joinedAt;
-            this.delaySteps = delaySteps;
+            this.lagSteps = lagSteps;
         }
     }
 
-    private static final class SimUnit {
-        final String name;
-        final List<UnitOption> options;
-        final String hash;
-        String desiredState;
-        long changedAt;
+    /** A unit as the registry holds it: its options (hashed by fleet's algorithm) and target state, as sent. */
+    private record SimUnit(String name, List<UnitOption> options, String hash, String targetState) {
+        static SimUnit of(String name, List<UnitOption> options, String targetState) {
+            return new SimUnit(name, List.copyOf(options), GoSystemdUnit.hash(options), targetState);
+        }
 
-        SimUnit(String name, List<UnitOption> options, String desiredState, long now) {
-            this.name = name;
-            this.options = options;
-            this.hash = UnitFile.hash(options);
-            this.desiredState = desiredState;
-            this.changedAt = now;
+        SimUnit withTarget(String state) {
+            return new SimUnit(name, options, hash, state);
         }
 
         String text() {
-            return new UnitFile(options).serialize();
+            return GoSystemdUnit.serialize(options);
         }
+
+        /** registry dirToUnit: a target state that does not parse makes the unit unreadable. */
+        boolean readable() {
+            return STATES.contains(targetState);
+        }
+
+        Requirements requirements() {
+            return Requirements.of(name, options);
+        }
+    }
+
+    private record Version(long at, SimUnit unit) {
     }
 
     private FleetSimulator(Path socket, long stepMillis) throws IOException {
         this.socket = socket;
         this.stepMillis = stepMillis;
         http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
-        http.createContext("/fleet/v1/", this::handle);
+        http.createContext("/", this::handle);
         http.setExecutor(executor);
         http.start();
         Files.deleteIfExists(socket);
@@ -124,12 +156,21 @@ public final class FleetSimulator implements AutoCloseable {
         accept.start();
     }
 
-    /** A simulator on {@code socket} with {@code machines} machines (10.0.0.1, ...). */
+    /** A simulator on {@code socket} with {@code machines} machines (10.0.0.1, ...; the first has role=registry). */
     public static FleetSimulator start(Path socket, int machines, long stepMillis) {
+        List<Map<String, String>> metadata = new ArrayList<>();
+        for (int i = 0; i < machines; i++) {
+            metadata.add(i == 0 ? Map.of("role", "registry") : Map.of());
+        }
+        return start(socket, metadata, stepMillis);
+    }
+
+    /** A simulator with one machine per entry, each with that metadata. */
+    public static FleetSimulator start(Path socket, List<Map<String, String>> machineMetadata, long stepMillis) {
         try {
             FleetSimulator sim = new FleetSimulator(socket, stepMillis);
-            for (int i = 0; i < machines; i++) {
-                sim.join(i == 0 ? Map.of("role", "registry") : Map.of(), now() - 100 * stepMillis);
+            for (Map<String, String> m : machineMetadata) {
+                sim.join(m, LONG_AGO);
             }
             return sim;
         } catch (IOException e) {
@@ -147,7 +188,7 @@ public final class FleetSimulator implements AutoCloseable {
     private String join(Map<String, String> metadata, long at) {
         int n = ++nextMachine;
         String id = String.format("%08x%024x", n * 2654435761L & 0xffffffffL, n);
-        machines.put(id, new SimMachine(id, "10.0." + (n / 250) + "." + (n % 250 + 1), Map.copyOf(metadata), at, n % 4));
+        machines.put(id, new SimMachine(id, "10.0." + (n / 250) + "." + (n % 250 + 1), metadata, at, n % 4));
         return id;
     }
 
@@ -169,23 +210,30 @@ public final class FleetSimulator implements AutoCloseable {
         machines.get(id).silent = true;
     }
 
+    /** The machine's agent sees every change of the registry {@code steps} steps late (it starts at 0..3). */
+    public synchronized void setLag(String id, long steps) {
+        machines.get(id).lagSteps = steps;
+    }
+
     /** On this machine, units whose text contains {@code marker} fail (failed/failed) instead of running. */
     public synchronized void failUnitsContaining(String id, String marker) {
         machines.get(id).failMarker = marker;
     }
 
-    /** Puts a unit in place as if a previous deploy had run long ago (already running everywhere). */
+    /** Puts a unit in place as if a previous deploy had run long ago (already running wherever it should). */
     public synchronized void preload(String name, List<UnitOption> options) {
-        units.put(name, new SimUnit(name, options, "launched", now() - 100 * stepMillis));
+        history.computeIfAbsent(name, k -> new ArrayList<>())
+                .add(new Version(LONG_AGO, SimUnit.of(name, options, "launched")));
     }
 
+    /** fleet's hash of the unit now in the registry (go-systemd Serialize, SHA-1), or null. */
     public synchronized String unitHash(String name) {
-        SimUnit u = units.get(name);
+        SimUnit u = current(name);
         return u == null ? null : u.hash;
     }
 
     public synchronized String unitText(String name) {
-        SimUnit u = units.get(name);
+        SimUnit u = current(name);
         return u == null ? null : u.text();
     }
 
@@ -212,16 +260,58 @@ public final class FleetSimulator implements AutoCloseable {
         return requests.values().stream().mapToInt(AtomicInteger::get).sum();
     }
 
+    // ---- the registry ----
+
+    private SimUnit current(String name) {
+        List<Version> versions = history.get(name);
+        return versions == null ? null : versions.get(versions.size() - 1).unit;
+    }
+
+    private void store(String name, SimUnit unit) {
+        history.computeIfAbsent(name, k -> new ArrayList<>()).add(new Version(now(), unit));
+    }
+
+    /** The readable units in the registry as of {@code at}, sorted by name (registry Units()). */
+    private List<Version> unitsAsOf(long at) {
+        List<Version> out = new ArrayList<>();
+        for (List<Version> versions : history.values()) {
+            for (int i = versions.size() - 1; i >= 0; i--) {
+                Version v = versions.get(i);
+                if (v.at <= at) {
+                    if (v.unit != null && v.unit.readable()) {
+                        // a change that leaves hash and target state as they were restarts nothing
+                        long since = v.at;
+                        for (int j = i - 1; j >= 0; j--) {
+                            SimUnit p = versions.get(j).unit;
+                            if (p == null || !p.hash.equals(v.unit.hash) || !p.targetState.equals(v.unit.targetState)) {
+                                break;
+                            }
+                            since = versions.get(j).at;
+                        }
+                        out.add(new Version(since, v.unit));
+                    }
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
     // ---- fleet's API ----
 
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
-            String path = ex.getRequestURI().getRawPath().substring("/fleet/v1/".length());
+            String full = ex.getRequestURI().getPath();
             String method = ex.getRequestMethod();
             Map<String, String> query = query(ex.getRequestURI().getRawQuery());
+            byte[] body = ex.getRequestBody().readAllBytes();
+            if (!full.startsWith("/fleet/v1/")) {
+                error(ex, full.equals("/fleet/v1") || full.equals("/") ? 405 : 404, null);
+                return;
+            }
+            String path = full.substring("/fleet/v1/".length());
             String resource = path.startsWith("units/") ? "units/NAME" : path;
             requests.computeIfAbsent(method + " " + resource, k -> new AtomicInteger()).incrementAndGet();
-            byte[] body = ex.getRequestBody().readAllBytes();
             synchronized (this) {
                 if (path.equals("units")) {
                     if (!method.equals("GET")) {
@@ -229,23 +319,34 @@ public final class FleetSimulator implements AutoCloseable {
                         return;
                     }
                     List<JsonNode> all = new ArrayList<>();
-                    units.values().forEach(u -> all.add(unitJson(u)));
+                    for (List<Version> versions : history.values()) {
+                        SimUnit u = versions.get(versions.size() - 1).unit;
+                        if (u != null && u.readable()) {
+                            all.add(unitJson(u));
+                        }
+                    }
                     page(ex, query, all, "units");
-                } else if (path.startsWith("units/")) {
-                    String name = URLDecoder.decode(path.substring("units/".length()), StandardCharsets.UTF_8);
+                } else if (path.startsWith("units/") && !path.endsWith("/") && path.indexOf('/', 6) < 0) {
+                    String name = path.substring("units/".length());
                     switch (method) {
                         case "GET" -> {
-                            SimUnit u = units.get(name);
-                            if (u == null) {
+                            SimUnit u = current(name);
+                            if (u != null && !u.readable()) {
+                                error(ex, 500, null);
+                            } else if (u == null) {
                                 error(ex, 404, "unit does not exist");
                             } else {
                                 send(ex, 200, unitJson(u));
                             }
                         }
                         case "DELETE" -> {
-                            if (units.remove(name) == null) {
+                            SimUnit u = current(name);
+                            if (u != null && !u.readable()) {
+                                error(ex, 500, null);
+                            } else if (u == null) {
                                 error(ex, 404, "unit does not exist");
                             } else {
+                                store(name, null);
                                 empty(ex, 204);
                             }
                         }
@@ -259,26 +360,30 @@ public final class FleetSimulator implements AutoCloseable {
                     }
                     List<JsonNode> all = new ArrayList<>();
                     for (Map<String, String> s : stateList()) {
-                        if ((query.get("machineID") == null || query.get("machineID").equals(s.get("machineID")))
-                                && (query.get("unitName") == null || query.get("unitName").equals(s.get("name")))) {
+                        if ((query.get("machineID") == null || query.get("machineID").isEmpty()
+                                || query.get("machineID").equals(s.get("machineID")))
+                                && (query.get("unitName") == null || query.get("unitName").isEmpty()
+                                || query.get("unitName").equals(s.get("name")))) {
                             all.add(JSON.valueToTree(s));
                         }
                     }
                     page(ex, query, all, "states");
                 } else if (path.equals("machines")) {
-                    if (!method.equals("GET")) {
-                        error(ex, 400, "only HTTP GET supported against this resource");
-                        return;
-                    }
-                    List<JsonNode> all = new ArrayList<>();
-                    for (SimMachine m : machines.values()) {
-                        ObjectNode n = JSON.createObjectNode().put("id", m.id).put("primaryIP", m.ip);
-                        if (!m.metadata.isEmpty()) {
-                            n.set("metadata", JSON.valueToTree(m.metadata));
+                    switch (method) {
+                        case "GET" -> {
+                            List<JsonNode> all = new ArrayList<>();
+                            for (SimMachine m : machines.values()) {
+                                ObjectNode n = JSON.createObjectNode().put("id", m.id).put("primaryIP", m.ip);
+                                if (!m.metadata.isEmpty()) {
+                                    n.set("metadata", JSON.valueToTree(m.metadata));
+                                }
+                                all.add(n);
+                            }
+                            page(ex, query, all, "machines");
                         }
-                        all.add(n);
+                        case "PATCH" -> patchMachines(ex, body);
+                        default -> error(ex, 405, "only GET and PATCH supported against this resource");
                     }
-                    page(ex, query, all, "machines");
                 } else {
                     error(ex, 404, null);
                 }
@@ -286,21 +391,43 @@ public final class FleetSimulator implements AutoCloseable {
         }
     }
 
+    /** api/units.go set(), step by step. */
     private void put(HttpExchange ex, String name, byte[] body) throws IOException {
         List<String> types = ex.getRequestHeaders().get("Content-Type");
         if (types == null || types.size() != 1) {
             error(ex, 415, "expected 1 Content-Type, got " + (types == null ? 0 : types.size()));
             return;
         }
-        if (!types.get(0).split(";")[0].trim().equals("application/json")) {
+        if (!types.get(0).split(";", 2)[0].trim().equals("application/json")) {
             error(ex, 415, "only acceptable Content-Type is application/json");
             return;
         }
         JsonNode su;
+        List<UnitOption> options = new ArrayList<>();
         try {
             su = JSON.readTree(body);
-            if (su == null || !su.isObject()) {
-                throw new IOException("not an object");
+            if (su == null || su.isNull()) {
+                su = JSON.createObjectNode();
+            }
+            if (!su.isObject()) {
+                throw new IOException("json: cannot unmarshal " + su.getNodeType().toString().toLowerCase()
+                        + " into Go value of type schema.Unit");
+            }
+            for (String field : List.of("name", "desiredState")) {
+                if (su.has(field) && !su.get(field).isTextual() && !su.get(field).isNull()) {
+                    throw new IOException("json: cannot unmarshal into Go struct field Unit." + field + " of type string");
+                }
+            }
+            JsonNode opts = su.path("options");
+            if (!opts.isMissingNode() && !opts.isNull() && !opts.isArray()) {
+                throw new IOException("json: cannot unmarshal into Go struct field Unit.options");
+            }
+            for (JsonNode o : opts) {
+                if (!o.isObject() && !o.isNull()) {
+                    throw new IOException("json: cannot unmarshal into Go value of type schema.UnitOption");
+                }
+                options.add(new UnitOption(o.path("section").asText(""), o.path("name").asText(""),
+                        o.path("value").asText("")));
             }
         } catch (IOException e) {
             error(ex, 400, "unable to decode body: " + e.getMessage());
@@ -311,7 +438,8 @@ public final class FleetSimulator implements AutoCloseable {
             bodyName = name;
         }
         if (!bodyName.equals(name)) {
-            error(ex, 400, "name in URL \"" + name + "\" differs from unit name in request body \"" + bodyName + "\"");
+            error(ex, 400, "name in URL " + goQuote(name) + " differs from unit name in request body "
+                    + goQuote(bodyName));
             return;
         }
         String invalid = validateName(name);
@@ -320,12 +448,13 @@ public final class FleetSimulator implements AutoCloseable {
             return;
         }
         String desired = su.path("desiredState").asText("");
-        SimUnit existing = units.get(name);
+        SimUnit existing = current(name);
+        if (existing != null && !existing.readable()) {
+            error(ex, 500, null);
+            return;
+        }
+        boolean newUnit = false;
         if (existing == null) {
-            List<UnitOption> options = new ArrayList<>();
-            for (JsonNode o : su.path("options")) {
-                options.add(new UnitOption(o.path("section").asText(), o.path("name").asText(), o.path("value").asText()));
-            }
             if (options.isEmpty()) {
                 error(ex, 409, "unit does not exist and options field empty");
                 return;
@@ -335,11 +464,19 @@ public final class FleetSimulator implements AutoCloseable {
                 error(ex, 400, bad);
                 return;
             }
-            if (!STATES.contains(desired)) {
-                error(ex, 400, "invalid desiredState \"" + desired + "\"");
+            newUnit = true;
+        } else if (!options.isEmpty()) {
+            // a new version of the unit: replaced without ValidateOptions, as fleet does
+            newUnit = !GoSystemdUnit.hash(options).equals(existing.hash);
+        }
+        if (newUnit) {
+            // client/registry.go CreateUnit: no desiredState is inactive, an unknown one fails (logged, 500)
+            String target = desired.isEmpty() ? "inactive" : desired;
+            if (!STATES.contains(target)) {
+                error(ex, 500, null);
                 return;
             }
-            units.put(name, new SimUnit(name, options, desired, now()));
+            store(name, SimUnit.of(name, options, target));
             empty(ex, 201);
             return;
         }
@@ -347,13 +484,55 @@ public final class FleetSimulator implements AutoCloseable {
             error(ex, 409, "must provide DesiredState to update existing unit");
             return;
         }
-        if (!STATES.contains(desired)) {
-            error(ex, 400, "invalid desiredState \"" + desired + "\"");
+        if (isTemplate(name) && !desired.equals("inactive")) {
+            error(ex, 400, "cannot activate template " + goQuote(name));
             return;
         }
-        if (!desired.equals(existing.desiredState)) {
-            existing.desiredState = desired;
-            existing.changedAt = now();
+        // SetUnitTargetState stores the state unchecked
+        if (!desired.equals(existing.targetState)) {
+            store(name, existing.withTarget(desired));
+        }
+        empty(ex, 204);
+    }
+
+    /** api/machines.go patch(): JSON-patch-like ops on machine metadata. */
+    private void patchMachines(HttpExchange ex, byte[] body) throws IOException {
+        JsonNode ops;
+        try {
+            ops = JSON.readTree(body);
+            if (ops == null || !(ops.isArray() || ops.isNull())) {
+                throw new IOException("json: cannot unmarshal into Go value of type []api.machineMetadataOp");
+            }
+        } catch (IOException e) {
+            error(ex, 400, e.getMessage());
+            return;
+        }
+        for (JsonNode op : ops) {
+            String o = op.path("op").asText("");
+            if (!o.equals("add") && !o.equals("remove") && !o.equals("replace")) {
+                error(ex, 400, "invalid op: expect add, remove, or replace");
+                return;
+            }
+            if (!METADATA_PATH.matcher(op.path("path").asText("")).find()) {
+                error(ex, 400, "machine metadata path invalid");
+                return;
+            }
+            if (!o.equals("remove") && op.path("value").path("value").asText("").isEmpty()) {
+                error(ex, 400, "invalid value: add and replace require a value");
+                return;
+            }
+        }
+        for (JsonNode op : ops) {
+            Matcher m = METADATA_PATH.matcher(op.path("path").asText(""));
+            m.find();
+            SimMachine machine = machines.get(m.group(1));
+            if (machine != null) {
+                if (op.path("op").asText().equals("remove")) {
+                    machine.metadata.remove(m.group(2));
+                } else {
+                    machine.metadata.put(m.group(2), op.path("value").path("value").asText());
+                }
+            }
         }
         empty(ex, 204);
     }
@@ -362,21 +541,40 @@ public final class FleetSimulator implements AutoCloseable {
     private List<Map<String, String>> stateList() {
         List<Map<String, String>> out = new ArrayList<>();
         long now = now();
-        for (SimUnit u : units.values()) {
-            if (u.desiredState.equals("inactive")) {
+        List<String> present = List.copyOf(machines.keySet());
+        for (SimMachine m : machines.values()) {
+            if (m.silent) {
                 continue;
             }
-            for (SimMachine m : machines.values()) {
-                if (m.silent) {
+            long seen = now - m.lagSteps * stepMillis;
+            List<Version> units = unitsAsOf(seen);
+            // agent/reconcile.go desiredAgentState: in registry order, each unit the agent should run
+            List<SimUnit> placed = new ArrayList<>();
+            for (Version v : units) {
+                SimUnit u = v.unit;
+                Requirements req = u.requirements();
+                if (req.global()) {
+                    if (!req.metadataMatches(m.metadata)) {
+                        continue;
+                    }
+                } else if (!m.id.equals(scheduledMachine(u, present))) {
                     continue;
                 }
-                long steps = (now - Math.max(u.changedAt, m.joinedAt)) / stepMillis - m.delaySteps;
+                if (placed.stream().anyMatch(p -> p.requirements().conflicts().stream().anyMatch(c -> GoPath.match(c, u.name))
+                        || req.conflicts().stream().anyMatch(c -> GoPath.match(c, p.name)))) {
+                    continue;
+                }
+                placed.add(u);
+                if (u.targetState.equals("inactive") || isTemplate(u.name)) {
+                    continue;
+                }
+                long steps = (seen - Math.max(v.at, m.joinedAt)) / stepMillis;
                 if (steps < 0) {
                     continue;
                 }
                 String active;
                 String sub;
-                if (u.desiredState.equals("loaded") || steps < 1) {
+                if (u.targetState.equals("loaded") || steps < 1) {
                     active = "inactive";
                     sub = "dead";
                 } else if (steps < 2) {
@@ -399,15 +597,49 @@ public final class FleetSimulator implements AutoCloseable {
                 out.add(s);
             }
         }
+        out.sort(Comparator.comparing((Map<String, String> s) -> s.get("name")).thenComparing(s -> s.get("machineID")));
         return out;
+    }
+
+    /** The one machine a non-global unit runs on: its MachineID, else the first (by id) whose metadata match. */
+    private String scheduledMachine(SimUnit u, List<String> present) {
+        Requirements req = u.requirements();
+        for (String id : present) {
+            if ((req.machineId() == null || req.machineId().equals(id)) && req.metadataMatches(machines.get(id).metadata)) {
+                return id;
+            }
+        }
+        return null;
     }
 
     private ObjectNode unitJson(SimUnit u) {
         ObjectNode n = JSON.createObjectNode();
-        n.put("currentState", u.desiredState);
-        n.put("desiredState", u.desiredState);
+        if (!u.requirements().global()) {
+            String machine = scheduledMachine(u, List.copyOf(machines.keySet()));
+            if (machine != null) {
+                n.put("currentState", u.targetState);
+                n.put("machineID", machine);
+            }
+        }
+        n.put("desiredState", u.targetState);
         n.put("name", u.name);
-        n.set("options", JSON.valueToTree(u.options));
+        ArrayNode opts = n.putArray("options");
+        for (UnitOption o : u.options) {
+            // schema.UnitOption: every field omitempty
+            ObjectNode on = opts.addObject();
+            if (!o.name().isEmpty()) {
+                on.put("name", o.name());
+            }
+            if (!o.section().isEmpty()) {
+                on.put("section", o.section());
+            }
+            if (!o.value().isEmpty()) {
+                on.put("value", o.value());
+            }
+        }
+        if (u.options.isEmpty()) {
+            n.remove("options");
+        }
         return n;
     }
 
@@ -455,11 +687,15 @@ public final class FleetSimulator implements AutoCloseable {
         send(ex, 200, page);
     }
 
+    /** api/units.go ValidateName (systemd's unit_name_is_valid). */
     private static String validateName(String name) {
-        int dot = name.lastIndexOf('.');
         if (name.isEmpty()) {
             return "unit name cannot be empty";
         }
+        if (name.getBytes(StandardCharsets.UTF_8).length > 256) {
+            return "unit name exceeds maximum length (256)";
+        }
+        int dot = name.lastIndexOf('.');
         if (dot == -1) {
             return "unit name must contain \".\"";
         }
@@ -467,13 +703,15 @@ public final class FleetSimulator implements AutoCloseable {
             return "unit name cannot end in \".\"";
         }
         String suffix = name.substring(dot + 1);
-        if (!Set.of("service", "socket", "busname", "target", "snapshot", "device", "mount", "automount", "swap", "timer",
-                "path", "slice", "scope").contains(suffix)) {
-            return "invalid unit type: \"" + suffix + "\"";
+        if (!UNIT_TYPES.contains(suffix)) {
+            return "invalid unit type: " + goQuote(suffix);
         }
-        for (char c : name.substring(0, dot).toCharArray()) {
-            if (!(Character.isLetterOrDigit(c) && c < 128) && ":-_.\\@".indexOf(c) < 0) {
-                return "invalid character '" + c + "' in unit name";
+        if (name.contains("@") && !TEMPLATE_TYPES.contains(suffix)) {
+            return "invalid unit type for template: " + goQuote(suffix);
+        }
+        for (int c : name.substring(0, dot).codePoints().toArray()) {
+            if (!(c < 128 && Character.isLetterOrDigit(c)) && ":-_.\\@".indexOf(c) < 0) {
+                return "invalid character '" + Character.toString(c) + "' in unit name";
             }
         }
         if (name.startsWith("@")) {
@@ -482,40 +720,66 @@ public final class FleetSimulator implements AutoCloseable {
         return null;
     }
 
+    /** unit.NewUnitNameInfo(name).IsTemplate(): an {@code @} directly before the type ({@code foo@.service}). */
+    private static boolean isTemplate(String name) {
+        int dot = name.lastIndexOf('.');
+        int at = dot < 0 ? -1 : name.substring(0, dot).indexOf('@');
+        return at >= 0 && at == dot - 1;
+    }
+
+    /**
+     * api/units.go ValidateOptions: go-systemd must read back what it serialized (line length), and the X-Fleet
+     * requirements must be satisfiable. Only for new units: a replacement is not checked.
+     */
     private static String validateOptions(List<UnitOption> options) {
-        boolean global = false;
-        boolean peers = false;
-        boolean conflicts = false;
-        boolean target = false;
-        for (UnitOption o : options) {
-            if (!o.section().equals("X-Fleet")) {
-                continue;
+        try {
+            GoSystemdUnit.deserialize(GoSystemdUnit.serialize(options));
+        } catch (GoSystemdUnit.DeserializeException e) {
+            return e.getMessage();
+        }
+        // the Job here has no name: no %n/%i substitution
+        Requirements req = Requirements.of("", options);
+        Set<String> conflicts = new LinkedHashSet<>(req.conflicts());
+        Set<String> replaces = new LinkedHashSet<>(req.replaces());
+        Set<String> peers = new LinkedHashSet<>(req.peers());
+        for (String peer : peers) {
+            for (String conflict : conflicts) {
+                if (GoPath.match(conflict, peer)) {
+                    return "unresolvable requirements: peer " + goQuote(peer) + " matches conflict " + goQuote(conflict);
+                }
             }
-            switch (o.name()) {
-                case "Global" -> global = o.value().equalsIgnoreCase("true");
-                case "MachineOf", "X-ConditionMachineOf" -> peers = true;
-                case "Conflicts", "X-Conflicts" -> conflicts = true;
-                case "MachineID", "X-ConditionMachineID" -> target = true;
-                default -> {
+            for (String replace : replaces) {
+                if (GoPath.match(replace, peer)) {
+                    return "unresolvable requirements: peer " + goQuote(peer) + " matches replace " + goQuote(replace);
                 }
             }
         }
-        if (target && peers) {
+        boolean hasPeers = !peers.isEmpty();
+        boolean hasConflicts = !conflicts.isEmpty();
+        boolean hasReplaces = !replaces.isEmpty();
+        boolean hasTarget = req.machineId() != null;
+        boolean global = req.global();
+        if (hasTarget && hasPeers) {
             return "MachineID cannot be used with Peers";
-        }
-        if (target && conflicts) {
+        } else if (hasTarget && hasConflicts) {
             return "MachineID cannot be used with Conflicts";
-        }
-        if (target && global) {
+        } else if (hasTarget && global) {
             return "MachineID cannot be used with Global";
-        }
-        if (global && peers) {
+        } else if (hasTarget && hasReplaces) {
+            return "MachineID cannot be used with Replaces";
+        } else if (global && hasPeers) {
             return "Global cannot be used with Peers";
-        }
-        if (global && conflicts) {
-            return "Global cannot be used with Conflicts";
+        } else if (global && hasReplaces) {
+            return "Global cannot be used with Replaces";
+        } else if (hasConflicts && hasReplaces) {
+            return "Conflicts cannot be used with Replaces";
         }
         return null;
+    }
+
+    /** Go's {@code %q} for the strings these messages carry (printable text; quotes and backslashes escaped). */
+    private static String goQuote(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
     private static void error(HttpExchange ex, int code, String message) throws IOException {

@@ -3,8 +3,10 @@ package dev.archcore.provision.cloudconfig;
 import dev.archcore.provision.ProvisionException;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -19,6 +21,11 @@ import java.util.regex.Pattern;
  * A value of several lines (SSH keys, a PEM certificate) must stand alone on its line: after the indentation
  * of a block scalar each value line gets the same indentation; after {@code "- "} each becomes its own list
  * item, double-quoted, so a key comment with {@code ": "} or {@code "#"} stays one string.
+ * <p>
+ * A part of the template between the comment lines {@code # archcore:begin NAME} and {@code # archcore:end NAME}
+ * (anything may follow the name on those lines) can be left out: {@link #without} drops it, as the node files drop
+ * the {@code fleet} part while fleet's release is not pinned. The marker lines themselves are never rendered, and
+ * every other line keeps its template line number in messages. Parts do not nest.
  */
 public final class Template {
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$(\\$|\\{([A-Z][A-Z0-9_]*)}|([A-Z][A-Z0-9_]*))");
@@ -44,22 +51,99 @@ public final class Template {
         }
     }
 
+    private static final Pattern MARKER = Pattern.compile("^\\s*#\\s*archcore:(begin|end)\\s+([a-z][a-z0-9-]*)(\\s.*)?$");
+
     private final String source;
     private final List<String> lines;
+    /** The header's last line (0-based, exclusive): the comment block after the first line. */
+    private final int header;
+    /** For each line, the part it is in (null: none); a marker line is in its part. */
+    private final String[] partOf;
+    private final boolean[] marker;
+    /** The first misuse of the markers, thrown when rendering; null if none. */
+    private final String markerProblem;
+    private final Set<String> dropped;
 
     public Template(String source, String text) {
+        this(source, List.of(text.split("\n", -1)), Set.of());
+    }
+
+    private Template(String source, List<String> lines, Set<String> dropped) {
         this.source = source;
-        this.lines = List.of(text.split("\n", -1));
+        this.lines = lines;
+        this.dropped = Set.copyOf(dropped);
+        int h = 1;
+        while (h < lines.size() && lines.get(h).startsWith("#")) {
+            h++;
+        }
+        this.header = h;
+        this.partOf = new String[lines.size()];
+        this.marker = new boolean[lines.size()];
+        String problem = null;
+        String open = null;
+        int openedAt = 0;
+        for (int i = header; i < lines.size(); i++) {
+            Matcher m = MARKER.matcher(lines.get(i));
+            if (m.matches()) {
+                marker[i] = true;
+                String name = m.group(2);
+                if (m.group(1).equals("begin")) {
+                    if (open != null && problem == null) {
+                        problem = source + " line " + (i + 1) + ": 'archcore:begin " + name + "' inside the part '"
+                                + open + "' begun on line " + openedAt + ": parts do not nest; end '" + open + "' first.";
+                    }
+                    open = name;
+                    openedAt = i + 1;
+                } else {
+                    if (!name.equals(open) && problem == null) {
+                        problem = source + " line " + (i + 1) + ": 'archcore:end " + name + "' without an "
+                                + "'archcore:begin " + name + "' before it" + (open == null ? "" : " (the open part is '"
+                                + open + "', begun on line " + openedAt + ")") + ": fix the marker's name or remove it.";
+                    }
+                    partOf[i] = name;
+                    open = null;
+                    continue;
+                }
+            }
+            partOf[i] = open;
+        }
+        if (open != null && problem == null) {
+            problem = source + " line " + openedAt + ": 'archcore:begin " + open + "' has no 'archcore:end " + open
+                    + "' after it: add one where the part ends.";
+        }
+        this.markerProblem = problem;
+    }
+
+    /** The same template with the part {@code name} (between its archcore:begin and archcore:end lines) left out. */
+    public Template without(String name) {
+        Set<String> d = new HashSet<>(dropped);
+        d.add(name);
+        return new Template(source, lines, d);
+    }
+
+    /** Whether the template has a part named {@code name}. */
+    public boolean hasPart(String name) {
+        for (int i = 0; i < lines.size(); i++) {
+            if (marker[i] && name.equals(partOf[i])) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether line {@code i} (0-based) is rendered at all: not a marker, not in a dropped part. */
+    private boolean kept(int i) {
+        return !marker[i] && (partOf[i] == null || !dropped.contains(partOf[i]));
     }
 
     public String source() {
         return source;
     }
 
-    /** The 1-based line where {@code name} is first used, or 0. */
+    /** The 1-based line where {@code name} is first used (outside the parts left out), or 0. */
     public int lineOf(String name) {
         for (int i = 0; i < lines.size(); i++) {
-            if (lines.get(i).stripLeading().startsWith("#")) {
+            if (lines.get(i).stripLeading().startsWith("#") || !kept(i)) {
                 continue;
             }
             Matcher m = PLACEHOLDER.matcher(lines.get(i));
@@ -85,15 +169,14 @@ public final class Template {
     }
 
     public Rendered renderWithLines(Map<String, Value> values) throws ProvisionException {
+        if (markerProblem != null) {
+            throw new ProvisionException(markerProblem);
+        }
         StringBuilder out = new StringBuilder();
         List<Integer> origin = new ArrayList<>();
-        // the header's comment block (after "#cloud-config") documents the template, not the node: left out
-        int header = 1;
-        while (header < lines.size() && lines.get(header).startsWith("#")) {
-            header++;
-        }
         for (int i = 0; i < lines.size(); i++) {
-            if (i >= 1 && i < header) {
+            // the header's comment block (after "#cloud-config") documents the template, not the node: left out
+            if (i >= 1 && i < header || !kept(i)) {
                 continue;
             }
             String line = lines.get(i);

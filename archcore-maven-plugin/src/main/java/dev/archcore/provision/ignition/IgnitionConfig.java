@@ -10,9 +10,12 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -20,7 +23,9 @@ import java.util.zip.GZIPInputStream;
  * 1.0.0 produces): {@code ssh_authorized_keys} and {@code users} become {@code passwd.users} (core gets the
  * keys), {@code hostname} and {@code write_files} become {@code storage.files} (decoded, mode and owner kept,
  * replacing what the image has), {@code coreos.units} become {@code systemd.units} with their drop-ins; a unit
- * the cloud-config starts or enables is {@code enabled}, a masked one {@code mask}.
+ * the cloud-config starts or enables is {@code enabled}, a masked one {@code mask}. A unit that names a release file
+ * by {@code ARCHCORE_FETCH_URL}/{@code _HASH}/{@code _FILE} also gets that file as a remote {@code storage.files}
+ * entry with {@code verification.hash}, fetched and checked by Ignition itself.
  * <p>
  * Ignition fills in nothing: {@code $public_ipv4}/{@code $private_ipv4} are replaced by the given addresses,
  * and a unit or file line that still names one is left out (fleet then finds its address itself).
@@ -99,6 +104,12 @@ public final class IgnitionConfig {
             String permissions = f.get("permissions").text("0644");
             files.add(file(f.get("path").text(""), Integer.parseInt(permissions, 8), f.get("owner").text(null), content));
         }
+        for (YamlNode u : cloudConfig.get("coreos").get("units").items()) {
+            Map<String, Object> fetched = fetchedFile(u.get("content").text(""));
+            if (fetched != null) {
+                files.add(fetched);
+            }
+        }
         if (!files.isEmpty()) {
             root.put("storage", Map.of("files", files));
         }
@@ -153,6 +164,36 @@ public final class IgnitionConfig {
                 f.put("group", Map.of("name", ug[1]));
             }
         }
+        return f;
+    }
+
+    private static final Pattern FETCH = Pattern.compile(
+            "(?m)^Environment=\"?ARCHCORE_FETCH_(URL|HASH|FILE)=([^\"\\s]+)\"?\\s*$");
+
+    /**
+     * A unit that sets {@code ARCHCORE_FETCH_URL}, {@code _HASH} and {@code _FILE} (the archetype's fleet-install
+     * and etcd-install, which run {@code archcore-fetch}) names a release file: Ignition fetches it into place
+     * itself and refuses it unless it has that hash ({@code verification.hash}, sha512- or sha256-), so on Flatcar
+     * the unit finds a verified file and needs no download of its own.
+     */
+    static Map<String, Object> fetchedFile(String unit) {
+        Map<String, String> env = new HashMap<>();
+        Matcher m = FETCH.matcher(unit);
+        while (m.find()) {
+            env.put(m.group(1), m.group(2));
+        }
+        if (!env.keySet().containsAll(List.of("URL", "HASH", "FILE"))) {
+            return null;
+        }
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("path", env.get("FILE"));
+        f.put("overwrite", true);
+        // a LinkedHashMap, not Map.of: Map.of's order changes from one JVM to the next, and so would the bytes
+        Map<String, Object> contents = new LinkedHashMap<>();
+        contents.put("source", env.get("URL"));
+        contents.put("verification", Map.of("hash", env.get("HASH")));
+        f.put("contents", contents);
+        f.put("mode", 0644);
         return f;
     }
 

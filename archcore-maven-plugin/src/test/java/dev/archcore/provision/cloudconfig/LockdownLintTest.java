@@ -168,14 +168,14 @@ class LockdownLintTest {
     @Test
     void etcdStartedAtBoot() throws Exception {
         refused(Loosening.START_AT_BOOT, t -> t.replace("    - name: etcd-member.service\n",
-                "    - name: etcd-member.service\n      command: start\n"), "command: start\n      drop_ins:\n        - name: 20-archcore.conf\n          content: |\n            [Service]\n            Environment=\"ETCD_NAME");
+                "    - name: etcd-member.service\n      command: start\n"), "command: start\n      content: |\n        [Unit]\n        Description=etcd v3.5.21");
     }
 
     @Test
     void registryEnabledAtBoot() throws Exception {
         refused(Loosening.START_AT_BOOT, t -> t.replace("        ExecStop=/usr/bin/docker stop archcore-registry\n",
-                "        ExecStop=/usr/bin/docker stop archcore-registry\n\n        [Install]\n        WantedBy=multi-user.target\n"),
-                "WantedBy=multi-user.target");
+                "        ExecStop=/usr/bin/docker stop archcore-registry\n\n        [Install]\n        WantedBy=default.target\n"),
+                "WantedBy=default.target");
     }
 
     @Test
