@@ -164,7 +164,7 @@ check(sections == ['[options]', '[core]', '[extra]'], "pacman.conf active sectio
 
 // 8. the fleet unit
 def unit = text('units/it-app.service')
-['[Unit]', '[Service]', '[X-Fleet]', 'Global=true', '@image@', '/usr/bin/docker pull @image@',
+['[Unit]', '[Service]', '[X-Fleet]', 'Global=true', '@image@', '/usr/bin/docker --config /etc/archcore/docker pull @image@',
  '/usr/bin/docker run --rm --name it-app -p @appPort@:@appPort@ -e APP_PORT=@appPort@ @image@', 'ExecStop=/usr/bin/docker stop it-app'].each {
     check(unit.contains(it), "it-app.service lost: $it")
 }

@@ -128,6 +128,44 @@ public final class RegistrySecrets {
         return changed;
     }
 
+    /**
+     * {@link #install} on each node, several at once (each its own SSH connection); fails naming every node that
+     * could not be written.
+     */
+    public static void installOnAll(List<SshEndpoint> nodes, SshOptions options, String root, List<NodeFile> files, Log log) {
+        if (nodes.isEmpty()) {
+            return;
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(Math.min(8, nodes.size()));
+        try {
+            List<java.util.concurrent.Future<?>> runs = new ArrayList<>();
+            for (SshEndpoint node : nodes) {
+                runs.add(pool.submit(() -> {
+                    try (SshTunnel ssh = SshTunnel.connect(node, options, log)) {
+                        install(ssh, root, files, log);
+                    }
+                }));
+            }
+            List<String> failed = new ArrayList<>();
+            for (int i = 0; i < runs.size(); i++) {
+                try {
+                    runs.get(i).get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    failed.add(nodes.get(i) + ": " + e.getCause().getMessage());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new ClusterException("interrupted while writing the pull login to the nodes", e);
+                }
+            }
+            if (!failed.isEmpty()) {
+                throw new ClusterException("could not write the registry's pull login to " + failed.size() + " node(s) "
+                        + "(they could not pull the image): " + String.join("; ", failed));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     /** {@code path → "sha256 mode(decimal) user:group"} of the files that exist, in one command. */
     private static Map<String, String> remoteState(SshTunnel ssh, String prefix, List<NodeFile> files) {
         StringBuilder script = new StringBuilder("for f in");

@@ -117,6 +117,12 @@ public class ProvisionMojo extends AbstractNodeFilesMojo {
     @Parameter(property = "archcore.provision.skip", defaultValue = "false")
     boolean skipProvision;
 
+    /** The dry run changes nothing, the cluster PKI included. */
+    @Override
+    boolean readOnlyRun() {
+        return dryRun;
+    }
+
     @Override
     public void execute() throws MojoFailureException {
         String skipped = Skips.property(skip, skipProvision, "provision");

@@ -102,6 +102,11 @@ public class PushMojo extends AbstractClusterMojo {
     boolean skipPush;
 
     @Override
+    boolean readOnlyRun() {
+        return dryRun;
+    }
+
+    @Override
     public void execute() throws MojoExecutionException, MojoFailureException {
         String skipped = Skips.property(skip, skipPush, "push");
         if (skipped != null) {
@@ -169,7 +174,7 @@ public class PushMojo extends AbstractClusterMojo {
             if (clusterConfigured()) {
                 endpoint = endpoint();
                 ssh = sshOptions(endpoint);
-                window = window(host, insecure, trustedCa);
+                window = window(host, insecure, trustedCa, !dryRun);
                 opened = UpdateWindow.open(endpoint, ssh, window, windowTimeout(), java.time.Duration.ofSeconds(1), log);
             }
         } catch (ClusterException e) {

@@ -41,12 +41,28 @@ public final class ClusterNodes {
                           String sshPort, String etcdPort, String registryPort, String appPort, String registryIp,
                           String registry, String appName, List<Path> sshKeyFiles, Path pkiDirectory,
                           String registryUser, String registryPassword, Map<String, String> extraValues,
-                          Set<Loosening> allowed, Map<String, String> origins, Log log) {
+                          Set<Loosening> allowed, Map<String, String> origins, Log log, boolean readOnly) {
+        public Request(Path registryTemplate, Path workerTemplate, String registryHostname, List<String> workers,
+                       String sshPort, String etcdPort, String registryPort, String appPort, String registryIp,
+                       String registry, String appName, List<Path> sshKeyFiles, Path pkiDirectory, String registryUser,
+                       String registryPassword, Map<String, String> extraValues, Set<Loosening> allowed,
+                       Map<String, String> origins, Log log) {
+            this(registryTemplate, workerTemplate, registryHostname, workers, sshPort, etcdPort, registryPort, appPort,
+                    registryIp, registry, appName, sshKeyFiles, pkiDirectory, registryUser, registryPassword, extraValues,
+                    allowed, origins, log, false);
+        }
+
         @Override
         public String toString() {
             return "ClusterNodes.Request[" + registryHostname + " + " + workers + "]";
         }
     }
+
+    /**
+     * Placeholders that named the master's private material, which now reaches it over SSH when the update window
+     * opens ({@code dev.archcore.cluster.RegistrySecrets}) and never travels in user data.
+     */
+    static final List<String> MOVED_TO_SSH = List.of("REGISTRY_KEY", "REGISTRY_HTPASSWD", "ETCD_KEY");
 
     private ClusterNodes() {
     }
@@ -112,7 +128,7 @@ public final class ClusterNodes {
         ClusterPki.Material pki;
         try {
             pki = ClusterPki.ensure(new ClusterPki.Request(r.pkiDirectory(), r.appName(), names, r.registryUser(),
-                    r.registryPassword(), r.log()));
+                    r.registryPassword(), r.log(), r.readOnly()));
         } catch (PkiException e) {
             throw new ProvisionException(e.getMessage(), e);
         }
@@ -130,16 +146,22 @@ public final class ClusterNodes {
         values.put("APP_NAME", Template.Value.of(r.appName()));
         values.put("SSH_AUTHORIZED_KEYS", Template.Value.items(keys));
         values.put("CA_CERT", Template.Value.block(pki.caCertificatePem()));
+        // the certificates are public (an older template may still write them); the master's keys and htpasswd
+        // go over SSH at window open, for the addresses the nodes really use
         values.put("REGISTRY_CERT", Template.Value.block(pki.registryCertificatePem()));
-        values.put("REGISTRY_KEY", Template.Value.block(pki.registryKeyPem()));
-        values.put("REGISTRY_HTPASSWD", Template.Value.block(pki.htpasswd()));
         values.put("ETCD_CERT", Template.Value.block(pki.etcdCertificatePem()));
-        values.put("ETCD_KEY", Template.Value.block(pki.etcdKeyPem()));
         values.put("FLEET_ETCD_CERT", Template.Value.block(pki.fleetEtcdCertificatePem()));
-        values.put("FLEET_ETCD_KEY", Template.Value.block(pki.fleetEtcdKeyPem()));
+        // fleet needs its key from boot on nodes archcore may never reach over SSH, so it stays in user data
+        // (docs/decisions.md); a dry run prints the user data and shows no key
+        values.put("FLEET_ETCD_KEY", Template.Value.block(r.readOnly()
+                ? "(fleet's etcd client key from " + r.pkiDirectory() + ": not shown in a dry run)" : pki.fleetEtcdKeyPem()));
 
         String registryTemplate = read(r.registryTemplate());
         String workerTemplate = r.workers().isEmpty() ? null : read(r.workerTemplate());
+        refuseMovedSecrets(r.registryTemplate(), registryTemplate);
+        if (workerTemplate != null) {
+            refuseMovedSecrets(r.workerTemplate(), workerTemplate);
+        }
         List<NodeRequest> requests = new ArrayList<>();
         for (String h : hosts) {
             boolean master = h.equals(r.registryHostname());
@@ -169,6 +191,19 @@ public final class ClusterNodes {
                 node.cloudConfig().getBytes(StandardCharsets.UTF_8), timestamp);
         String mode = node.cloudConfig().contains("PRIVATE KEY") ? "rw-------" : "rw-r--r--";
         AtomicFiles.write(iso, mode, out -> out.write(image));
+    }
+
+    private static void refuseMovedSecrets(Path template, String text) throws ProvisionException {
+        String code = text.lines().filter(l -> !l.stripLeading().startsWith("#")).collect(java.util.stream.Collectors.joining("\n"));
+        for (String name : MOVED_TO_SSH) {
+            if (java.util.regex.Pattern.compile("(?<!\\$)\\$" + name + "\\b").matcher(code).find()) {
+                throw new ProvisionException(template + " writes $" + name + " into the user data, which the cloud's "
+                        + "metadata service serves to every process on the node: archcore no longer fills it in. "
+                        + "Remove that write_files entry (and those of $REGISTRY_KEY, $REGISTRY_HTPASSWD and $ETCD_KEY): "
+                        + "archcore writes these files to the master over SSH when the update window opens (0600, root), "
+                        + "as the archetype's cloud-config/user_data.registry.yaml shows.");
+            }
+        }
     }
 
     private static int port(String name, String value, Map<String, String> origins) throws ProvisionException {
