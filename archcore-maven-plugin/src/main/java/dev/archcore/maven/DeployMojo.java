@@ -143,12 +143,13 @@ public class DeployMojo extends AbstractClusterMojo {
             throw new MojoFailureException("archcore.appPort='" + appPort + "' is not a TCP port: set it to a number "
                     + "from 1 to 65535 (the unit's @appPort@ is filled with it)");
         }
+        String pinned = image();
         List<UpdateWindow.Service> window = new ArrayList<>(window(registry, insecure, caFile(caFile, insecure), !dryRun));
         // what push started is closed here, even a service this goal's parameters would not open
         windowToClose().stream().filter(s -> handedOver.contains(s.name()))
                 .filter(s -> window.stream().noneMatch(w -> w.name().equals(s.name()))).forEach(window::add);
         return new DeployRequest(endpoint, sshOptions(endpoint), fleetSocket, name, template,
-                unit.toString(), image(), window, handedOver, windowTimeout(),
+                unit.toString(), pinned, window, handedOver, windowTimeout(),
                 Duration.ofSeconds(Math.max(1, timeoutSeconds)), Duration.ofMillis(Math.max(10, pollMillis)), dryRun,
                 new MavenLog(getLog()), java.util.Map.of("appPort", port));
     }
