@@ -205,6 +205,44 @@ class ProvisionMojoTest {
                 .singleElement().asString().contains(masterIp(), "archcore.registryIp=192.0.2.10", "reserved IP");
     }
 
+    /**
+     * Issue 15, items 3 and 6: a dry run changes nothing, the cluster PKI included (before, a dry run for another
+     * address re-issued the registry certificate, and one without a PKI made it), and prints no private material.
+     */
+    @Test
+    void theDryRunLeavesThePkiAsItIsAndPrintsNoPrivateMaterial() throws Exception {
+        Path pki = tmp.resolve("pki");
+        // the PKI another environment's address made (as switching profiles did)
+        dev.archcore.provision.pki.ClusterPki.ensure(new dev.archcore.provision.pki.ClusterPki.Request(pki, "demo",
+                List.of("198.51.100.10"), "archcore", "push-Pa55word-of-the-test", new dev.archcore.testing.RecordingLog()));
+        var before = dev.archcore.provision.pki.PkiLocationTest.snapshot(pki);
+        for (String format : List.of("cloud-config", "ignition")) {
+            ProvisionMojo dry = rendering(format);
+            set(dry, "dryRun", true);
+            dry.execute();
+        }
+        assertThat(dev.archcore.provision.pki.PkiLocationTest.snapshot(pki)).isEqualTo(before);
+        assertThat(sim.calls()).isEmpty();
+
+        String out = String.join("\n", lines);
+        assertThat(out).contains("\"user_data\"").contains("hostname: m");
+        assertThat(out).doesNotContain("PRIVATE KEY").doesNotContain("push-Pa55word-of-the-test")
+                .doesNotContain(Files.readString(pki.resolve("registry-pull.password")).strip());
+        for (String line : Files.readAllLines(pki.resolve("htpasswd"))) {
+            assertThat(out).doesNotContain(line.substring(line.indexOf(':') + 1));
+        }
+        for (String key : List.of("ca.key", "registry.key", "etcd.key", "etcd-fleet.key", "etcd-archcore.key")) {
+            assertThat(out).as(key).doesNotContain(Files.readAllLines(pki.resolve(key)).get(1));
+        }
+
+        // without any PKI, a dry run makes none
+        ProvisionMojo fresh = rendering(null);
+        set(fresh, "dryRun", true);
+        set(fresh, "pkiDirectory", tmp.resolve("no-pki-yet").toFile());
+        fresh.execute();
+        assertThat(tmp.resolve("no-pki-yet")).doesNotExist();
+    }
+
     @Test
     void aBadRegistryIpIsNamedBeforeAnyDropletIsMade() throws Exception {
         ProvisionMojo mojo = rendering(null);
