@@ -62,6 +62,12 @@ public final class ClusterNodes {
      * Placeholders that named the master's private material, which now reaches it over SSH when the update window
      * opens ({@code dev.archcore.cluster.RegistrySecrets}) and never travels in user data.
      */
+    /**
+     * {@code $REGISTRY_IP} when the master's address is the provider's (archcore:provision without
+     * archcore.registryIp): coreos-cloudinit fills it in on the node; the workers get the actual address.
+     */
+    public static final String PROVIDER_ADDRESS = "$public_ipv4";
+
     static final List<String> MOVED_TO_SSH = List.of("REGISTRY_KEY", "REGISTRY_HTPASSWD", "ETCD_KEY");
 
     private ClusterNodes() {
@@ -87,7 +93,8 @@ public final class ClusterNodes {
         }
         String registryIp = required("REGISTRY_IP", r.registryIp(), origins,
                 "the master's address as the workers reach it: set archcore.registryIp (the staging and production profiles do)");
-        if (!IPAddress.isValid(registryIp)) {
+        boolean fromProvider = PROVIDER_ADDRESS.equals(registryIp);
+        if (!fromProvider && !IPAddress.isValid(registryIp)) {
             // etcd listens on it and the registry certificate names it as an IP: the PKI would only say "IP Address is invalid"
             throw new ProvisionException(origins.getOrDefault("REGISTRY_IP", "archcore.registryIp") + ": $REGISTRY_IP = '"
                     + registryIp + "' is not an IP address: give the master's IPv4 (e.g. 203.0.113.10) or IPv6 address as the "
@@ -120,10 +127,16 @@ public final class ClusterNodes {
 
         String registry = r.registry() == null || r.registry().isBlank()
                 ? registryIp + ":" + ports.get("REGISTRY_PORT") : r.registry().strip();
-        List<String> names = new ArrayList<>(List.of(registryIp));
+        List<String> names = new ArrayList<>();
         String registryHost = registry.replaceFirst(":[0-9]+$", "");
-        if (!names.contains(registryHost)) {
-            names.add(registryHost);
+        for (String name : List.of(registryIp, registryHost)) {
+            if (!name.startsWith("$") && !names.contains(name)) {
+                names.add(name);
+            }
+        }
+        if (names.isEmpty()) {
+            // the provider's address is not known yet: the window issues the certificate for it over SSH
+            names.add(r.registryHostname());
         }
         ClusterPki.Material pki;
         try {

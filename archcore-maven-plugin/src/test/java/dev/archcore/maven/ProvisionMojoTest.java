@@ -243,6 +243,35 @@ class ProvisionMojoTest {
         assertThat(tmp.resolve("no-pki-yet")).doesNotExist();
     }
 
+    /** Issue 15, item 3: DigitalOcean needs no archcore.registryIp; the workers get the address the master got. */
+    @Test
+    void withoutARegistryIpTheMasterUsesTheProvidersAddressAndTheWorkersTheAssignedOne() throws Exception {
+        ProvisionMojo mojo = rendering("cloud-config");
+        set(mojo, "registryIp", null);
+        mojo.execute();
+
+        var posts = sim.calls("POST", "/v2/droplets");
+        String master = posts.get(0).json().get("user_data").asText();
+        String worker = posts.get(1).json().get("user_data").asText();
+        // coreos-cloudinit fills in $public_ipv4 on the droplet
+        assertThat(master).contains("ETCD_LISTEN_CLIENT_URLS=https://$public_ipv4:2479,https://127.0.0.1:2479")
+                .doesNotContain("PRIVATE KEY-----\n" + Files.readAllLines(tmp.resolve("pki/registry.key")).get(1));
+        assertThat(worker).contains("FLEET_ETCD_SERVERS=https://" + masterIp() + ":2479")
+                .contains("/etc/docker/certs.d/" + masterIp() + ":5443/ca.crt").doesNotContain("$public_ipv4:");
+        assertThat(lines).noneMatch(l -> l.contains("fail its TLS check"));
+        assertThat(tmp.resolve("target/archcore/nodes.json")).content().contains(masterIp());
+    }
+
+    @Test
+    void ignitionWithoutARegistryIpSaysWhatToDoBeforeAnyDropletIsMade() throws Exception {
+        ProvisionMojo mojo = rendering("ignition");
+        set(mojo, "registryIp", null);
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
+                .hasMessageContaining("archcore.registryIp is not set, and Ignition cannot fill in")
+                .hasMessageContaining("userDataFormat=cloud-config");
+        assertThat(sim.calls("POST", "/v2/droplets")).isEmpty();
+    }
+
     @Test
     void aBadRegistryIpIsNamedBeforeAnyDropletIsMade() throws Exception {
         ProvisionMojo mojo = rendering(null);
