@@ -184,10 +184,14 @@ check(xfleet == ['[X-Fleet]', 'Global=true'], "[X-Fleet] must hold only Global=t
     }
     check(!yaml.contains('"insecure-registries"'), "$path: Docker must check the registry's certificate")
     if (role == 'registry') {
-        ['etcd-member.service', 'archcore-registry.service', '$REGISTRY_PORT', '      $REGISTRY_KEY', '      $REGISTRY_HTPASSWD',
+        ['etcd-member.service', 'archcore-registry.service', '$REGISTRY_PORT',
          'REGISTRY_AUTH=htpasswd', 'REGISTRY_HTTP_TLS_CERTIFICATE', 'ETCD_CLIENT_CERT_AUTH=true',
-         'ETCD_LISTEN_CLIENT_URLS=https://$REGISTRY_IP:$ETCD_PORT,https://127.0.0.1:$ETCD_PORT', '      $ETCD_KEY'].each {
+         'ETCD_LISTEN_CLIENT_URLS=https://$REGISTRY_IP:$ETCD_PORT,https://127.0.0.1:$ETCD_PORT'].each {
             check(yaml.contains(it), "$path lost: $it")
+        }
+        // the master's keys and htpasswd go over SSH when an update starts, never in user data
+        ['      $REGISTRY_KEY', '      $REGISTRY_HTPASSWD', '      $ETCD_KEY'].each {
+            check(!yaml.contains(it), "$path: $it must not be in user data")
         }
     } else {
         check(!yaml.contains('etcd-member') && !yaml.contains('archcore-registry') && !yaml.contains('REGISTRY_KEY'),
