@@ -39,6 +39,10 @@ import java.util.Set;
  * is the registry's {@code host[:port]} (encrypted passwords work: this is where passwords belong, never the
  * pom); Docker's {@code config.json} ({@code auths}, {@code credHelpers}, {@code credsStore}); the environment
  * variables {@code ARCHCORE_REGISTRY_USERNAME}/{@code ARCHCORE_REGISTRY_PASSWORD}; else anonymous.
+ * <p>
+ * With a cluster, the update window opens first, and writes the cluster's secrets over SSH where they differ
+ * ({@link dev.archcore.cluster.RegistrySecrets}: the master's registry and etcd TLS files and htpasswd, every
+ * node's pull login); a dry run writes none.
  */
 @Mojo(name = "push", defaultPhase = LifecyclePhase.DEPLOY, threadSafe = true)
 public class PushMojo extends AbstractClusterMojo {
