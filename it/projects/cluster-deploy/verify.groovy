@@ -109,7 +109,7 @@ try {
                           'etc/archcore/docker/config.json']) {
         assert java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(masterRoot.resolve(secret))) == 'rw-------' : secret
     }
-    assert masterRoot.resolve('etc/archcore/docker/config.json').text.contains('"192.0.2.10:5443"')
+    assert Files.readString(masterRoot.resolve('etc/archcore/docker/config.json')).contains('"192.0.2.10:5443"')
     assert sim.unitText('demo.service').contains('docker --config /etc/archcore/docker pull 192.0.2.10:5443/demo@')
     assert first.out.contains('Update window: stopped registry') && first.out.contains('Update window: stopped etcd')
     assert first.out.contains('demo.service ' + newHash.substring(0, 7) + ': 4/4 machines running')
