@@ -49,19 +49,6 @@ public class DeployMojo extends AbstractClusterMojo {
     @Parameter(property = "archcore.deploy.image")
     private String image;
 
-    /**
-     * The registry as the machines reach it; default {@code archcore.registryIp:archcore.registryPort} (the master's
-     * address inside the cluster), else {@code archcore.registry}.
-     */
-    @Parameter(property = "archcore.deploy.pullRegistry")
-    private String pullRegistry;
-
-    @Parameter(property = "archcore.registryIp")
-    private String registryIp;
-
-    @Parameter(property = "archcore.registryPort", defaultValue = "5443")
-    private int registryPort;
-
     /** The registry archcore:push pushes to (host[:port]): the update window waits until it answers. */
     @Parameter(property = "archcore.registry")
     private String registry;
@@ -95,6 +82,11 @@ public class DeployMojo extends AbstractClusterMojo {
     /** Skips this goal only ({@code archcore.skip} skips every archcore goal). */
     @Parameter(property = "archcore.deploy.skip", defaultValue = "false")
     boolean skipDeploy;
+
+    @Override
+    boolean readOnlyRun() {
+        return dryRun;
+    }
 
     @Override
     public void execute() throws MojoExecutionException, MojoFailureException {
@@ -151,12 +143,13 @@ public class DeployMojo extends AbstractClusterMojo {
             throw new MojoFailureException("archcore.appPort='" + appPort + "' is not a TCP port: set it to a number "
                     + "from 1 to 65535 (the unit's @appPort@ is filled with it)");
         }
-        List<UpdateWindow.Service> window = new ArrayList<>(window(registry, insecure, caFile(caFile, insecure)));
+        String pinned = image();
+        List<UpdateWindow.Service> window = new ArrayList<>(window(registry, insecure, caFile(caFile, insecure), !dryRun));
         // what push started is closed here, even a service this goal's parameters would not open
         windowToClose().stream().filter(s -> handedOver.contains(s.name()))
                 .filter(s -> window.stream().noneMatch(w -> w.name().equals(s.name()))).forEach(window::add);
         return new DeployRequest(endpoint, sshOptions(endpoint), fleetSocket, name, template,
-                unit.toString(), image(), window, handedOver, windowTimeout(),
+                unit.toString(), pinned, window, handedOver, windowTimeout(),
                 Duration.ofSeconds(Math.max(1, timeoutSeconds)), Duration.ofMillis(Math.max(10, pollMillis)), dryRun,
                 new MavenLog(getLog()), java.util.Map.of("appPort", port));
     }
@@ -227,11 +220,11 @@ public class DeployMojo extends AbstractClusterMojo {
         if (name == null) {
             throw new MojoFailureException("cannot tell the image's name: no target/archcore/image.json; set archcore.push.imageName");
         }
-        String host = pullRegistry != null && !pullRegistry.isBlank() ? pullRegistry
-                : registryIp != null && !registryIp.isBlank() ? registryIp + ":" + registryPort : registry;
+        String host = pullRegistryHost(registry, nodeList());
         if (host == null || host.isBlank()) {
             throw new MojoFailureException("cannot tell where the machines pull the image from: set archcore.registryIp "
-                    + "(the staging and production profiles do) or archcore.deploy.pullRegistry");
+                    + "(the staging and production profiles do) or archcore.deploy.pullRegistry, or run archcore:provision "
+                    + "first (its target/archcore/nodes.json names the master's address)");
         }
         return host.trim() + "/" + name + "@" + digest;
     }
