@@ -87,7 +87,7 @@ hosts.each { host ->
     assert userData == new File(out, "cloud-config/${host}.yaml").bytes : "${host}: the ISO's user_data differs from ${host}.yaml"
 }
 // without fleet a worker holds no private key at all (fleet's etcd client key was its only one): 0644
-File pkiDir = new File(home, '.archcore/cluster/pki') // the default archcore.pkiDirectory
+File pkiDir = new File(home, '.archcore/cluster/staging/pki') // the default archcore.pkiDirectory (per environment)
 def keyLine = { String name -> new File(pkiDir, name).readLines()[1] }
 String slave = new File(out, 'cloud-config/slave.yaml').text
 assert !slave.contains('PRIVATE KEY')
@@ -96,8 +96,11 @@ assert java.nio.file.Files.getPosixFilePermissions(new File(out, 'cloud-config/s
 String registryYaml = new File(out, 'cloud-config/registry.yaml').text
 assert registryYaml.contains('ETCD_CLIENT_CERT_AUTH=true') && registryYaml.contains('ETCD_LISTEN_CLIENT_URLS=https://192.0.2.10:2479,https://127.0.0.1:2479')
 assert !registryYaml.contains(keyLine('etcd-archcore.key'))
+// the master's registry and etcd keys and htpasswd reach it over SSH at the first update, never in user data
+assert !registryYaml.contains(keyLine('registry.key')) && !registryYaml.contains(keyLine('etcd.key'))
+new File(pkiDir, 'htpasswd').readLines().each { assert !registryYaml.contains(it.substring(it.indexOf(':') + 1)) }
 
-// the PKI: made in the user's ~/.archcore/<artifactId>/pki, the registry certificate for the staging address
+// the PKI: made in the user's ~/.archcore/<artifactId>/<environment>/pki, the registry certificate for the staging address
 // and name, signed by the CA
 File pki = pkiDir
 ok(pki, ['openssl', 'verify', '-CAfile', 'ca.crt', 'registry.crt'])

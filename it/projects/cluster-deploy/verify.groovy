@@ -52,7 +52,9 @@ try {
                    'archcore.window.etcdStart': etcd.startCommand(), 'archcore.window.etcdStop': etcd.stopCommand(),
                    'archcore.window.registryStart': "sh ${regDir}/start.sh".toString(),
                    'archcore.window.registryStop': "sh ${regDir}/stop.sh".toString(),
-                   'archcore.deploy.pollMillis': '200', 'archcore.deploy.timeoutSeconds': '60']
+                   'archcore.deploy.pollMillis': '200', 'archcore.deploy.timeoutSeconds': '60',
+                   // the secrets the window writes over SSH: under a folder of this IT, not this machine's /etc
+                   'archcore.secrets.root': work.resolve('master-root').toString()]
     String pomText = pom.text
     int profile = pomText.indexOf('<id>staging</id>')
     int start = pomText.indexOf('<properties>', profile) + '<properties>'.length()
@@ -101,6 +103,14 @@ try {
     def states = sim.states('demo.service')
     assert states.size() == 4 && states.values().every { it == "${newHash} loaded/active/running".toString() } : "states: ${states}"
     assert first.out.contains('Update window: starting etcd') && first.out.contains('Update window: starting registry')
+    // the master's secrets and the pull login arrived over SSH, root-only; the unit pulls with that login
+    Path masterRoot = work.resolve('master-root')
+    for (String secret : ['etc/archcore/registry/registry.key', 'etc/archcore/registry/htpasswd', 'etc/ssl/etcd/etcd.key',
+                          'etc/archcore/docker/config.json']) {
+        assert java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(masterRoot.resolve(secret))) == 'rw-------' : secret
+    }
+    assert Files.readString(masterRoot.resolve('etc/archcore/docker/config.json')).contains('"192.0.2.10:5443"')
+    assert sim.unitText('demo.service').contains('docker --config /etc/archcore/docker pull 192.0.2.10:5443/demo@')
     assert first.out.contains('Update window: stopped registry') && first.out.contains('Update window: stopped etcd')
     assert first.out.contains('demo.service ' + newHash.substring(0, 7) + ': 4/4 machines running')
 

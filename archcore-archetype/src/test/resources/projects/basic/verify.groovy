@@ -166,7 +166,7 @@ check(sections == ['[options]', '[core]', '[extra]'], "pacman.conf active sectio
 
 // 8. the fleet unit
 def unit = text('units/it-app.service')
-['[Unit]', '[Service]', '[X-Fleet]', 'Global=true', '@image@', '/usr/bin/docker pull @image@',
+['[Unit]', '[Service]', '[X-Fleet]', 'Global=true', '@image@', '/usr/bin/docker --config /etc/archcore/docker pull @image@',
  '/usr/bin/docker run --rm --name it-app -p @appPort@:@appPort@ -e APP_PORT=@appPort@ @image@', 'ExecStop=/usr/bin/docker stop it-app'].each {
     check(unit.contains(it), "it-app.service lost: $it")
 }
@@ -210,12 +210,16 @@ check(xfleet == ['[X-Fleet]', 'Global=true'], "[X-Fleet] must hold only Global=t
     check(!outside.toString().contains('$FLEET_HASH') && !outside.toString().contains('$public_ipv4'), "$path: fleet's placeholders outside the fleet part")
     check(yaml.contains('# The fleet parts: the lines between "# archcore:begin fleet" and "# archcore:end fleet"'), "$path: the header must explain the fleet parts")
     if (role == 'registry') {
-        ['etcd-member.service', 'archcore-registry.service', '$REGISTRY_PORT', '      $REGISTRY_KEY', '      $REGISTRY_HTPASSWD',
+        ['etcd-member.service', 'archcore-registry.service', '$REGISTRY_PORT',
          'REGISTRY_AUTH=htpasswd', 'REGISTRY_HTTP_TLS_CERTIFICATE', 'ETCD_CLIENT_CERT_AUTH=true',
-         'ETCD_LISTEN_CLIENT_URLS=https://$REGISTRY_IP:$ETCD_PORT,https://127.0.0.1:$ETCD_PORT', '      $ETCD_KEY',
+         'ETCD_LISTEN_CLIENT_URLS=https://$REGISTRY_IP:$ETCD_PORT,https://127.0.0.1:$ETCD_PORT',
          '- name: etcd-install.service', 'ExecStart=/opt/bin/etcd',
          'docker.io/library/registry:2.8.3@sha256:a3d8aaa63ed8681a604f1dea0aa03f100d5895b6a58ace528858a7b332415373'].each {
             check(yaml.contains(it), "$path lost: $it")
+        }
+        // the master's keys and htpasswd go over SSH when an update starts, never in user data
+        ['      $REGISTRY_KEY', '      $REGISTRY_HTPASSWD', '      $ETCD_KEY'].each {
+            check(!yaml.contains(it), "$path: $it must not be in user data")
         }
     } else {
         check(!yaml.contains('etcd-member') && !yaml.contains('archcore-registry') && !yaml.contains('REGISTRY_KEY'),

@@ -213,6 +213,11 @@ public final class SshTunnel implements AutoCloseable {
 
     /** Runs {@code command} on the master and waits for it to end, at most {@code timeout}. */
     public ExecResult exec(String command, Duration timeout) {
+        return exec(command, null, timeout);
+    }
+
+    /** {@link #exec(String, Duration)} with {@code stdin} as the command's standard input (a secret never goes on a command line). */
+    public ExecResult exec(String command, byte[] stdin, Duration timeout) {
         ChannelExec channel = null;
         try {
             channel = (ChannelExec) session.openChannel("exec");
@@ -220,7 +225,7 @@ public final class SshTunnel implements AutoCloseable {
             ByteArrayOutputStream output = new ByteArrayOutputStream();
             channel.setErrStream(output, true);
             InputStream stdout = channel.getInputStream();
-            channel.setInputStream(null);
+            channel.setInputStream(stdin == null ? null : new java.io.ByteArrayInputStream(stdin));
             channel.connect(timeoutMillis);
             long until = System.nanoTime() + timeout.toNanos();
             byte[] buf = new byte[8192];

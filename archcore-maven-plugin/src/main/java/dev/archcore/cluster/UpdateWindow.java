@@ -36,8 +36,25 @@ public final class UpdateWindow {
         }
     }
 
-    /** A service of the window, the commands (run on the master) that start and stop it, and its probe. */
-    public record Service(String name, String startCommand, String stopCommand, Probe probe) {
+    /**
+     * Brings a service's files up to date on the master before the window opens (its secrets, written over SSH).
+     *
+     * @return true when they changed, so a running instance must restart to read them
+     */
+    @FunctionalInterface
+    public interface Preparation {
+        boolean prepare(SshTunnel ssh);
+    }
+
+    /**
+     * A service of the window, the commands (run on the master) that start and stop it, and its probe; optionally
+     * what brings its files up to date first and the command that restarts it when they changed while it ran.
+     */
+    public record Service(String name, String startCommand, String stopCommand, Probe probe, String restartCommand,
+                          Preparation preparation) {
+        public Service(String name, String startCommand, String stopCommand, Probe probe) {
+            this(name, startCommand, stopCommand, probe, null, null);
+        }
     }
 
     /** @return the names of the services this call started (to hand to {@link #close}) */
@@ -46,8 +63,23 @@ public final class UpdateWindow {
         List<Service> waiting = new ArrayList<>();
         try {
             for (Service s : services) {
+                boolean changed = s.preparation() != null && s.preparation().prepare(ssh);
                 if (s.probe().answers(ssh)) {
-                    log.info("Update window: " + s.name() + " already runs on " + ssh.endpoint() + " (left as it is)");
+                    if (changed && s.restartCommand() != null) {
+                        // it runs with the old certificate or htpasswd: restart it, but it stays as it was (running) at close
+                        log.info("Update window: restarting " + s.name() + " on " + ssh.endpoint() + " (its secrets "
+                                + "changed): " + s.restartCommand());
+                        SshTunnel.ExecResult r = ssh.exec(s.restartCommand(), timeout);
+                        if (r.exitCode() != 0) {
+                            throw new ClusterException("could not restart " + s.name() + " on " + ssh.endpoint() + ": '"
+                                    + s.restartCommand() + "' exited " + r.exitCode() + (r.output().isEmpty() ? ""
+                                    : ":\n" + r.output()) + "\nCheck the command (archcore.window." + s.name()
+                                    + "Restart) and that the user may run it (sudo without a password)");
+                        }
+                        waiting.add(s);
+                    } else {
+                        log.info("Update window: " + s.name() + " already runs on " + ssh.endpoint() + " (left as it is)");
+                    }
                     continue;
                 }
                 log.info("Update window: starting " + s.name() + " on " + ssh.endpoint() + ": " + s.startCommand());

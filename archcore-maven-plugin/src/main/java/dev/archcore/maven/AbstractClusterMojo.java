@@ -2,6 +2,8 @@ package dev.archcore.maven;
 
 import dev.archcore.cluster.ClusterConnection;
 import dev.archcore.cluster.EtcdTls;
+import dev.archcore.cluster.NodeList;
+import dev.archcore.cluster.RegistrySecrets;
 import dev.archcore.cluster.SshEndpoint;
 import dev.archcore.cluster.SshOptions;
 import dev.archcore.cluster.UpdateWindow;
@@ -78,6 +80,38 @@ abstract class AbstractClusterMojo extends AbstractClusterPkiMojo {
     @Parameter(property = "archcore.window.registryStop", defaultValue = "sudo systemctl stop archcore-registry.service")
     String registryStop;
 
+    @Parameter(property = "archcore.window.etcdRestart", defaultValue = "sudo systemctl restart etcd-member.service")
+    String etcdRestart;
+
+    @Parameter(property = "archcore.window.registryRestart", defaultValue = "sudo systemctl restart archcore-registry.service")
+    String registryRestart;
+
+    /**
+     * A folder every path written on the nodes is taken under ({@code /}: the nodes' own files). The secrets go
+     * over SSH when the window opens: the master's registry and etcd key, certificate and htpasswd, and every
+     * node's pull login.
+     */
+    @Parameter(property = "archcore.secrets.root", defaultValue = "/")
+    String secretsRoot;
+
+    /**
+     * The master's address as the nodes reach it; optional after archcore:provision, whose
+     * {@code target/archcore/nodes.json} gives the master's actual public and private IPv4.
+     */
+    @Parameter(property = "archcore.registryIp")
+    String registryIp;
+
+    @Parameter(property = "archcore.registryPort", defaultValue = "5443")
+    int registryPort;
+
+    /**
+     * The registry as the machines reach it; default {@code archcore.registryIp:archcore.registryPort} (the master's
+     * address inside the cluster), else the master's public IPv4 from archcore:provision's nodes.json, else
+     * {@code archcore.registry}.
+     */
+    @Parameter(property = "archcore.deploy.pullRegistry")
+    String pullRegistry;
+
     /** How long etcd and the registry may take to answer once started. */
     @Parameter(property = "archcore.window.timeoutSeconds", defaultValue = "120")
     int windowTimeoutSeconds;
@@ -150,11 +184,11 @@ abstract class AbstractClusterMojo extends AbstractClusterPkiMojo {
     }
 
     /** The CA file given, else the cluster PKI's CA when archcore:iso made one (and the registry is not plain HTTP). */
-    File caFile(File given, boolean insecure) {
-        if (given != null || insecure || pkiDirectory == null) {
+    File caFile(File given, boolean insecure) throws MojoFailureException {
+        if (given != null || insecure) {
             return given;
         }
-        File ca = ClusterPki.caCertificate(pkiDirectory.toPath()).toFile();
+        File ca = ClusterPki.caCertificate(pkiDir()).toFile();
         if (!ca.isFile()) {
             return null;
         }
@@ -164,11 +198,8 @@ abstract class AbstractClusterMojo extends AbstractClusterPkiMojo {
     }
 
     /** The cluster PKI's registry user and generated password, or null when there is none. */
-    Credentials pkiCredentials() throws MojoExecutionException {
-        if (pkiDirectory == null) {
-            return null;
-        }
-        Path dir = pkiDirectory.toPath();
+    Credentials pkiCredentials() throws MojoExecutionException, MojoFailureException {
+        Path dir = pkiDir();
         try {
             return ClusterPki.storedPassword(dir).filter(p -> !p.isEmpty())
                     .map(p -> new Credentials(registryUser, p, "the cluster PKI's " + ClusterPki.passwordFile(dir)))
@@ -180,14 +211,151 @@ abstract class AbstractClusterMojo extends AbstractClusterPkiMojo {
 
     /** etcd, and the registry when {@code registry} is given (probed from here as archcore:push reaches it). */
     List<UpdateWindow.Service> window(String registry, boolean insecure, File caFile) throws MojoFailureException {
+        return window(registry, insecure, caFile, false);
+    }
+
+    /**
+     * The window; with {@code writeSecrets} its services first bring their secrets up to date over SSH (and restart
+     * when they changed while running): the master's, and the pull login on every node of nodes.json.
+     */
+    List<UpdateWindow.Service> window(String registry, boolean insecure, File caFile, boolean writeSecrets)
+            throws MojoFailureException {
+        UpdateWindow.Preparation etcdFiles = null;
+        UpdateWindow.Preparation registryFiles = null;
+        if (writeSecrets) {
+            ClusterSecrets secrets = clusterSecrets(registry);
+            etcdFiles = secrets.etcd();
+            registryFiles = secrets.registry();
+        }
         List<UpdateWindow.Service> services = new ArrayList<>();
-        services.add(new UpdateWindow.Service(ETCD, etcdStart, etcdStop, UpdateWindow.etcd(etcdPort, etcdTls())));
+        services.add(new UpdateWindow.Service(ETCD, etcdStart, etcdStop, UpdateWindow.etcd(etcdPort, etcdTls()),
+                etcdRestart, etcdFiles));
         if (registry != null && !registry.isBlank()) {
             services.add(new UpdateWindow.Service(REGISTRY, registryStart, registryStop, UpdateWindow.registry(
                     registry.trim().replaceFirst("^[a-z]+://", "").replaceFirst("/+$", ""), insecure,
-                    caFile == null ? null : caFile.toPath(), proxies())));
+                    caFile == null ? null : caFile.toPath(), proxies()), registryRestart, registryFiles));
+        } else if (registryFiles != null) {
+            // no registry to probe from here: the files still go out with etcd's
+            UpdateWindow.Preparation etcdOnly = etcdFiles;
+            UpdateWindow.Preparation both = registryFiles;
+            etcdFiles = ssh -> both.prepare(ssh) | etcdOnly.prepare(ssh);
+            services.set(0, new UpdateWindow.Service(ETCD, etcdStart, etcdStop, services.get(0).probe(), etcdRestart, etcdFiles));
         }
         return services;
+    }
+
+    /** What the window writes: etcd's files on the master; the registry's on the master and the pull login everywhere. */
+    record ClusterSecrets(UpdateWindow.Preparation etcd, UpdateWindow.Preparation registry) {
+    }
+
+    ClusterSecrets clusterSecrets(String registry) throws MojoFailureException {
+        SshEndpoint master = endpoint();
+        SshOptions options = sshOptions(master);
+        NodeList nodes = nodeList();
+        String pull = pullRegistryHost(registry, nodes);
+        if (pull == null) {
+            throw new MojoFailureException("cannot tell where the machines pull the image from, for their registry login: "
+                    + "set archcore.registryIp (the staging and production profiles do), archcore.deploy.pullRegistry, "
+                    + "or run archcore:provision first (its target/archcore/nodes.json names the master's address)");
+        }
+        ClusterPki.Material pki = pkiMaterial(registryNames(master, registry, pull, registryIp, nodes), registry);
+        List<RegistrySecrets.NodeFile> all = RegistrySecrets.masterFiles(pki, pull);
+        List<RegistrySecrets.NodeFile> etcdFiles = all.stream().filter(f -> ETCD.equals(f.service())).toList();
+        List<RegistrySecrets.NodeFile> masterFiles = all.stream().filter(f -> !ETCD.equals(f.service())).toList();
+        List<SshEndpoint> workers = nodes.workers().stream().filter(n -> n.publicIpv4() != null)
+                .map(n -> new SshEndpoint(master.user(), n.publicIpv4(), master.port())).toList();
+        MavenLog log = new MavenLog(getLog());
+        if (nodes.nodes().isEmpty()) {
+            getLog().info("The pull login goes to the master " + master + " only: there is no " + nodesFile()
+                    + " (archcore:provision writes it) naming the other nodes; give them " + RegistrySecrets.DOCKER_CONFIG_DIR
+                    + "/config.json yourself or provision them with archcore:provision");
+        }
+        return new ClusterSecrets(
+                ssh -> RegistrySecrets.install(ssh, secretsRoot, etcdFiles, log).contains(ETCD),
+                ssh -> {
+                    boolean changed = RegistrySecrets.install(ssh, secretsRoot, masterFiles, log).contains(REGISTRY);
+                    RegistrySecrets.installOnAll(workers, options, secretsRoot, RegistrySecrets.nodeFiles(pki, pull), log);
+                    return changed;
+                });
+    }
+
+    File nodesFile() {
+        return new File(buildDirectory, "archcore/nodes.json");
+    }
+
+    NodeList nodeList() throws MojoFailureException {
+        try {
+            return NodeList.read(nodesFile().toPath());
+        } catch (dev.archcore.cluster.ClusterException e) {
+            throw new MojoFailureException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The registry as the machines name it: archcore.deploy.pullRegistry, archcore.registryIp:registryPort, the
+     * master's public IPv4 from nodes.json with registryPort, else archcore.registry; null when none is known.
+     */
+    String pullRegistryHost(String registry, NodeList nodes) {
+        if (pullRegistry != null && !pullRegistry.isBlank()) {
+            return pullRegistry.strip();
+        }
+        if (registryIp != null && !registryIp.isBlank()) {
+            return registryIp.strip() + ":" + registryPort;
+        }
+        String provisioned = nodes.master().map(NodeList.Node::publicIpv4).orElse(null);
+        if (provisioned != null) {
+            return provisioned + ":" + registryPort;
+        }
+        return registry == null || registry.isBlank() ? null
+                : registry.strip().replaceFirst("^[a-z]+://", "").replaceFirst("/+$", "");
+    }
+
+    /**
+     * The names the registry (and etcd) certificate must carry: every address the nodes and archcore use for the
+     * master. The pull address first (the certificate's common name), then archcore.registryIp, the master's public
+     * and private IPv4 from nodes.json, archcore.registry's host and the host SSH reaches.
+     */
+    static List<String> registryNames(SshEndpoint master, String registry, String pull, String registryIp, NodeList nodes) {
+        java.util.LinkedHashSet<String> names = new java.util.LinkedHashSet<>();
+        names.add(hostOf(pull));
+        if (registryIp != null && !registryIp.isBlank()) {
+            names.add(registryIp.strip());
+        }
+        nodes.master().ifPresent(m -> {
+            if (m.publicIpv4() != null) {
+                names.add(m.publicIpv4());
+            }
+            if (m.privateIpv4() != null) {
+                names.add(m.privateIpv4());
+            }
+        });
+        if (registry != null && !registry.isBlank()) {
+            names.add(hostOf(registry.strip().replaceFirst("^[a-z]+://", "").replaceFirst("/.*$", "")));
+        }
+        names.add(master.host());
+        return List.copyOf(names);
+    }
+
+    private static String hostOf(String hostPort) {
+        if (hostPort.startsWith("[")) {
+            return hostPort.substring(1, hostPort.indexOf(']'));
+        }
+        return hostPort.replaceFirst(":[0-9]+$", "");
+    }
+
+    /** The cluster PKI for these names (issuing what they need), with the push password archcore:iso used. */
+    ClusterPki.Material pkiMaterial(List<String> names, String registry) throws MojoFailureException {
+        String serverId = registry == null ? null : registry.strip();
+        Credentials server = session == null || serverId == null ? null
+                : Secrets.server(session.getSettings(), settingsDecrypter, serverId);
+        String user = server != null && server.username() != null && !server.username().isBlank()
+                ? server.username() : registryUser;
+        try {
+            return ClusterPki.ensure(new ClusterPki.Request(pkiDir(), projectArtifactId == null ? "cluster" : projectArtifactId,
+                    names, user, server == null ? null : server.password(), new MavenLog(getLog())));
+        } catch (dev.archcore.provision.pki.PkiException e) {
+            throw new MojoFailureException(e.getMessage(), e);
+        }
     }
 
     /**
@@ -200,8 +368,8 @@ abstract class AbstractClusterMojo extends AbstractClusterPkiMojo {
                     + "the master's etcd answers anyone who reaches it; provision the master again with archcore:iso's files");
             return null;
         }
-        Path dir = pkiDirectory == null ? null : pkiDirectory.toPath();
-        List<Path> files = dir == null ? List.of() : List.of(ClusterPki.caCertificate(dir),
+        Path dir = pkiDir();
+        List<Path> files = List.of(ClusterPki.caCertificate(dir),
                 ClusterPki.archcoreEtcdCertificate(dir), ClusterPki.archcoreEtcdKey(dir));
         if (files.isEmpty() || !files.stream().allMatch(Files::isRegularFile)) {
             throw new MojoFailureException("archcore's etcd client certificate is not in the cluster PKI " + dir

@@ -99,8 +99,8 @@ abstract class AbstractNodeFilesMojo extends AbstractClusterPkiMojo {
         return new ClusterNodes.Request(registryTemplate.toPath(), workerTemplate.toPath(), master, workers, sshPort,
                 etcdPort, registryPort, appPort, registryIp, registry, appName,
                 sshPublicKeys == null ? List.of() : sshPublicKeys.stream().map(File::toPath).toList(),
-                pkiDirectory.toPath(), user, server == null ? null : server.password(),
-                placeholderValues(), allowed, origins, log);
+                pkiDir(), user, server == null ? null : server.password(),
+                placeholderValues(), allowed, origins, log, readOnlyRun());
     }
 
     /** {@code <values>}, and {@code $DESCRIPTION} and {@code $FLEET_HASH} unless they give them. */

@@ -54,19 +54,6 @@ public class DeployMojo extends AbstractClusterMojo {
     @Parameter(property = "archcore.deploy.image")
     private String image;
 
-    /**
-     * The registry as the machines reach it; default {@code archcore.registryIp:archcore.registryPort} (the master's
-     * address inside the cluster), else {@code archcore.registry}.
-     */
-    @Parameter(property = "archcore.deploy.pullRegistry")
-    private String pullRegistry;
-
-    @Parameter(property = "archcore.registryIp")
-    private String registryIp;
-
-    @Parameter(property = "archcore.registryPort", defaultValue = "5443")
-    private int registryPort;
-
     /** The registry archcore:push pushes to (host[:port]): the update window waits until it answers. */
     @Parameter(property = "archcore.registry")
     private String registry;
@@ -104,6 +91,11 @@ public class DeployMojo extends AbstractClusterMojo {
     /** The systemd target: nodes switched at a time (each batch must run the app before the next); 0: all at once. */
     @Parameter(property = "archcore.deploy.batch", defaultValue = "0")
     int batch;
+
+    @Override
+    boolean readOnlyRun() {
+        return dryRun;
+    }
 
     @Override
     public void execute() throws MojoExecutionException, MojoFailureException {
@@ -166,12 +158,13 @@ public class DeployMojo extends AbstractClusterMojo {
         }
         String name = unitName != null && !unitName.isBlank() ? unitName : unit.getName();
         String port = Integer.toString(appPort());
-        List<UpdateWindow.Service> window = new ArrayList<>(window(registry, insecure, caFile(caFile, insecure)));
+        String pinned = image();
+        List<UpdateWindow.Service> window = new ArrayList<>(window(registry, insecure, caFile(caFile, insecure), !dryRun));
         // what push started is closed here, even a service this goal's parameters would not open
         windowToClose().stream().filter(s -> handedOver.contains(s.name()))
                 .filter(s -> window.stream().noneMatch(w -> w.name().equals(s.name()))).forEach(window::add);
         return new DeployRequest(endpoint, sshOptions(endpoint), fleetSocket, name, template,
-                unit.toString(), image(), window, handedOver, windowTimeout(),
+                unit.toString(), pinned, window, handedOver, windowTimeout(),
                 Duration.ofSeconds(Math.max(1, timeoutSeconds)), Duration.ofMillis(Math.max(10, pollMillis)), dryRun,
                 new MavenLog(getLog()), java.util.Map.of("appPort", port));
     }
@@ -283,11 +276,11 @@ public class DeployMojo extends AbstractClusterMojo {
         if (name == null) {
             throw new MojoFailureException("cannot tell the image's name: no target/archcore/image.json; set archcore.push.imageName");
         }
-        String host = pullRegistry != null && !pullRegistry.isBlank() ? pullRegistry
-                : registryIp != null && !registryIp.isBlank() ? registryIp + ":" + registryPort : registry;
+        String host = pullRegistryHost(registry, nodeList());
         if (host == null || host.isBlank()) {
             throw new MojoFailureException("cannot tell where the machines pull the image from: set archcore.registryIp "
-                    + "(the staging and production profiles do) or archcore.deploy.pullRegistry");
+                    + "(the staging and production profiles do) or archcore.deploy.pullRegistry, or run archcore:provision "
+                    + "first (its target/archcore/nodes.json names the master's address)");
         }
         return host.trim() + "/" + name + "@" + digest;
     }

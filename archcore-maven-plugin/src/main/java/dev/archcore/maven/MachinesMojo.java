@@ -42,6 +42,12 @@ public class MachinesMojo extends AbstractClusterMojo {
     @Parameter(defaultValue = "${project}", readonly = true)
     MavenProject project;
 
+    /** A report: it reads the cluster PKI and never writes it. */
+    @Override
+    boolean readOnlyRun() {
+        return true;
+    }
+
     @Override
     public void execute() throws MojoFailureException {
         String skipped = Skips.property(skip, skipMachines, "machines");
@@ -117,16 +123,17 @@ public class MachinesMojo extends AbstractClusterMojo {
         if (stubPki && !etcdPlainHttp) {
             throw new MojoFailureException("archcore:machines runs outside a project here, so it cannot tell which "
                     + "cluster PKI holds archcore's etcd client certificate: set -Darchcore.pkiDirectory to the one "
-                    + "archcore:iso made for the cluster (~/.archcore/<artifactId>/pki" + knownPkis(archcoreHome)
+                    + "archcore:iso made for the cluster (~/.archcore/<artifactId>/<environment>/pki" + knownPkis(archcoreHome)
                     + "), and -Darchcore.deploy.unitName=<app>.service to see the app's unit; or run it in the app's "
                     + "project directory");
         }
     }
 
     private static String knownPkis(Path archcoreHome) {
-        try (Stream<Path> dirs = Files.list(archcoreHome)) {
-            List<String> found = dirs.map(d -> d.resolve("pki")).filter(Files::isDirectory).map(Path::toString)
-                    .sorted().toList();
+        // ~/.archcore/<artifactId>/<environment>/pki, and the shared <artifactId>/pki of earlier versions
+        try (Stream<Path> dirs = Files.walk(archcoreHome, 3)) {
+            List<String> found = dirs.filter(d -> d.getFileName().toString().equals("pki")).filter(Files::isDirectory)
+                    .map(Path::toString).sorted().toList();
             return found.isEmpty() ? "" : "; found here: " + String.join(", ", found);
         } catch (IOException e) {
             return "";

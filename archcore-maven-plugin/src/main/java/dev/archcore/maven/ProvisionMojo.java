@@ -117,6 +117,12 @@ public class ProvisionMojo extends AbstractNodeFilesMojo {
     @Parameter(property = "archcore.provision.skip", defaultValue = "false")
     boolean skipProvision;
 
+    /** The dry run changes nothing, the cluster PKI included. */
+    @Override
+    boolean readOnlyRun() {
+        return dryRun;
+    }
+
     @Override
     public void execute() throws MojoFailureException {
         String skipped = Skips.property(skip, skipProvision, "provision");
@@ -165,6 +171,20 @@ public class ProvisionMojo extends AbstractNodeFilesMojo {
         if (!format.equals("ignition") && !format.equals("cloud-config")) {
             throw new MojoFailureException("archcore.provision.userDataFormat is '" + userDataFormat
                     + "': use cloud-config (CoreOS-style images) or ignition (Flatcar)");
+        }
+        if (registryIp == null || registryIp.isBlank()) {
+            if (format.equals("ignition")) {
+                throw new MojoFailureException("archcore.registryIp is not set, and Ignition cannot fill in the master's "
+                        + "address on the node (it has no $public_ipv4): set archcore.registryIp to an address the master "
+                        + "will have (a DigitalOcean reserved IP), or use -Darchcore.provision.userDataFormat=cloud-config "
+                        + "(Flatcar reads it too), whose $public_ipv4 coreos-cloudinit fills in on the droplet");
+            }
+            // the master's own files name it as coreos-cloudinit sees it; the workers get the address it was given,
+            // and the registry certificate for it reaches the master over SSH when the first update starts
+            registryIp = ClusterNodes.PROVIDER_ADDRESS;
+            getLog().info("archcore.registryIp is not set: the master's user data uses $public_ipv4 (filled in by "
+                    + "coreos-cloudinit), the workers' the address DigitalOcean assigns it; archcore:push and "
+                    + "archcore:deploy read it from target/archcore/nodes.json");
         }
         String master = specs.stream().filter(NodeSpec::master).map(NodeSpec::name).findFirst().orElse(null);
         List<String> workers = specs.stream().filter(n -> !n.master()).map(NodeSpec::name).toList();

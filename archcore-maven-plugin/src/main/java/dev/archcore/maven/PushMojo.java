@@ -43,6 +43,10 @@ import java.util.Set;
  * is the registry's {@code host[:port]} (encrypted passwords work: this is where passwords belong, never the
  * pom); Docker's {@code config.json} ({@code auths}, {@code credHelpers}, {@code credsStore}); the environment
  * variables {@code ARCHCORE_REGISTRY_USERNAME}/{@code ARCHCORE_REGISTRY_PASSWORD}; else anonymous.
+ * <p>
+ * With a cluster, the update window opens first, and writes the cluster's secrets over SSH where they differ
+ * ({@link dev.archcore.cluster.RegistrySecrets}: the master's registry and etcd TLS files and htpasswd, every
+ * node's pull login); a dry run writes none.
  */
 @Mojo(name = "push", defaultPhase = LifecyclePhase.DEPLOY, threadSafe = true)
 public class PushMojo extends AbstractClusterMojo {
@@ -130,6 +134,11 @@ public class PushMojo extends AbstractClusterMojo {
     boolean skipPush;
 
     @Override
+    boolean readOnlyRun() {
+        return dryRun;
+    }
+
+    @Override
     public void execute() throws MojoExecutionException, MojoFailureException {
         String skipped = Skips.property(skip, skipPush, "push");
         if (skipped != null) {
@@ -203,7 +212,7 @@ public class PushMojo extends AbstractClusterMojo {
             if (clusterConfigured()) {
                 endpoint = endpoint();
                 ssh = sshOptions(endpoint);
-                window = window(host, insecure, trustedCa);
+                window = window(host, insecure, trustedCa, !dryRun);
                 opened = UpdateWindow.open(endpoint, ssh, window, windowTimeout(), java.time.Duration.ofSeconds(1), log);
             }
         } catch (ClusterException e) {

@@ -41,12 +41,34 @@ public final class ClusterNodes {
                           String sshPort, String etcdPort, String registryPort, String appPort, String registryIp,
                           String registry, String appName, List<Path> sshKeyFiles, Path pkiDirectory,
                           String registryUser, String registryPassword, Map<String, String> extraValues,
-                          Set<Loosening> allowed, Map<String, String> origins, Log log) {
+                          Set<Loosening> allowed, Map<String, String> origins, Log log, boolean readOnly) {
+        public Request(Path registryTemplate, Path workerTemplate, String registryHostname, List<String> workers,
+                       String sshPort, String etcdPort, String registryPort, String appPort, String registryIp,
+                       String registry, String appName, List<Path> sshKeyFiles, Path pkiDirectory, String registryUser,
+                       String registryPassword, Map<String, String> extraValues, Set<Loosening> allowed,
+                       Map<String, String> origins, Log log) {
+            this(registryTemplate, workerTemplate, registryHostname, workers, sshPort, etcdPort, registryPort, appPort,
+                    registryIp, registry, appName, sshKeyFiles, pkiDirectory, registryUser, registryPassword, extraValues,
+                    allowed, origins, log, false);
+        }
+
         @Override
         public String toString() {
             return "ClusterNodes.Request[" + registryHostname + " + " + workers + "]";
         }
     }
+
+    /**
+     * Placeholders that named the master's private material, which now reaches it over SSH when the update window
+     * opens ({@code dev.archcore.cluster.RegistrySecrets}) and never travels in user data.
+     */
+    /**
+     * {@code $REGISTRY_IP} when the master's address is the provider's (archcore:provision without
+     * archcore.registryIp): coreos-cloudinit fills it in on the node; the workers get the actual address.
+     */
+    public static final String PROVIDER_ADDRESS = "$public_ipv4";
+
+    static final List<String> MOVED_TO_SSH = List.of("REGISTRY_KEY", "REGISTRY_HTPASSWD", "ETCD_KEY");
 
     private ClusterNodes() {
     }
@@ -71,7 +93,8 @@ public final class ClusterNodes {
         }
         String registryIp = required("REGISTRY_IP", r.registryIp(), origins,
                 "the master's address as the workers reach it: set archcore.registryIp (the staging and production profiles do)");
-        if (!IPAddress.isValid(registryIp)) {
+        boolean fromProvider = PROVIDER_ADDRESS.equals(registryIp);
+        if (!fromProvider && !IPAddress.isValid(registryIp)) {
             // etcd listens on it and the registry certificate names it as an IP: the PKI would only say "IP Address is invalid"
             throw new ProvisionException(origins.getOrDefault("REGISTRY_IP", "archcore.registryIp") + ": $REGISTRY_IP = '"
                     + registryIp + "' is not an IP address: give the master's IPv4 (e.g. 203.0.113.10) or IPv6 address as the "
@@ -104,15 +127,21 @@ public final class ClusterNodes {
 
         String registry = r.registry() == null || r.registry().isBlank()
                 ? registryIp + ":" + ports.get("REGISTRY_PORT") : r.registry().strip();
-        List<String> names = new ArrayList<>(List.of(registryIp));
+        List<String> names = new ArrayList<>();
         String registryHost = registry.replaceFirst(":[0-9]+$", "");
-        if (!names.contains(registryHost)) {
-            names.add(registryHost);
+        for (String name : List.of(registryIp, registryHost)) {
+            if (!name.startsWith("$") && !names.contains(name)) {
+                names.add(name);
+            }
+        }
+        if (names.isEmpty()) {
+            // the provider's address is not known yet: the window issues the certificate for it over SSH
+            names.add(r.registryHostname());
         }
         ClusterPki.Material pki;
         try {
             pki = ClusterPki.ensure(new ClusterPki.Request(r.pkiDirectory(), r.appName(), names, r.registryUser(),
-                    r.registryPassword(), r.log()));
+                    r.registryPassword(), r.log(), r.readOnly()));
         } catch (PkiException e) {
             throw new ProvisionException(e.getMessage(), e);
         }
@@ -130,16 +159,22 @@ public final class ClusterNodes {
         values.put("APP_NAME", Template.Value.of(r.appName()));
         values.put("SSH_AUTHORIZED_KEYS", Template.Value.items(keys));
         values.put("CA_CERT", Template.Value.block(pki.caCertificatePem()));
+        // the certificates are public (an older template may still write them); the master's keys and htpasswd
+        // go over SSH at window open, for the addresses the nodes really use
         values.put("REGISTRY_CERT", Template.Value.block(pki.registryCertificatePem()));
-        values.put("REGISTRY_KEY", Template.Value.block(pki.registryKeyPem()));
-        values.put("REGISTRY_HTPASSWD", Template.Value.block(pki.htpasswd()));
         values.put("ETCD_CERT", Template.Value.block(pki.etcdCertificatePem()));
-        values.put("ETCD_KEY", Template.Value.block(pki.etcdKeyPem()));
         values.put("FLEET_ETCD_CERT", Template.Value.block(pki.fleetEtcdCertificatePem()));
-        values.put("FLEET_ETCD_KEY", Template.Value.block(pki.fleetEtcdKeyPem()));
+        // fleet needs its key from boot on nodes archcore may never reach over SSH, so it stays in user data
+        // (docs/decisions.md); a dry run prints the user data and shows no key
+        values.put("FLEET_ETCD_KEY", Template.Value.block(r.readOnly()
+                ? "(fleet's etcd client key from " + r.pkiDirectory() + ": not shown in a dry run)" : pki.fleetEtcdKeyPem()));
 
         String registryTemplate = read(r.registryTemplate());
         String workerTemplate = r.workers().isEmpty() ? null : read(r.workerTemplate());
+        refuseMovedSecrets(r.registryTemplate(), registryTemplate);
+        if (workerTemplate != null) {
+            refuseMovedSecrets(r.workerTemplate(), workerTemplate);
+        }
         List<String> withoutFleet = new ArrayList<>();
         if (FleetRelease.leavesOut(r.registryTemplate().toString(), registryTemplate, r.extraValues())) {
             withoutFleet.add(r.registryTemplate().toString());
@@ -179,6 +214,19 @@ public final class ClusterNodes {
                 node.cloudConfig().getBytes(StandardCharsets.UTF_8), timestamp);
         String mode = node.cloudConfig().contains("PRIVATE KEY") ? "rw-------" : "rw-r--r--";
         AtomicFiles.write(iso, mode, out -> out.write(image));
+    }
+
+    private static void refuseMovedSecrets(Path template, String text) throws ProvisionException {
+        String code = text.lines().filter(l -> !l.stripLeading().startsWith("#")).collect(java.util.stream.Collectors.joining("\n"));
+        for (String name : MOVED_TO_SSH) {
+            if (java.util.regex.Pattern.compile("(?<!\\$)\\$" + name + "\\b").matcher(code).find()) {
+                throw new ProvisionException(template + " writes $" + name + " into the user data, which the cloud's "
+                        + "metadata service serves to every process on the node: archcore no longer fills it in. "
+                        + "Remove that write_files entry (and those of $REGISTRY_KEY, $REGISTRY_HTPASSWD and $ETCD_KEY): "
+                        + "archcore writes these files to the master over SSH when the update window opens (0600, root), "
+                        + "as the archetype's cloud-config/user_data.registry.yaml shows.");
+            }
+        }
     }
 
     private static int port(String name, String value, Map<String, String> origins) throws ProvisionException {

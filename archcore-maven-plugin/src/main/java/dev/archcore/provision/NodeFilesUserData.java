@@ -59,7 +59,8 @@ public final class NodeFilesUserData implements UserDataSource {
         String plannedIp = plannedIp(request);
         Template.Value registry = request.values().get("REGISTRY");
         boolean byIp = registry == null || registry.lines().isEmpty() || registry.lines().get(0).startsWith(plannedIp + ":");
-        if (warned || plannedIp == null || plannedIp.equals(masterIp) || !byIp) {
+        // a master rendered with the provider's address ($public_ipv4) has no planned one to differ from
+        if (warned || plannedIp == null || plannedIp.startsWith("$") || plannedIp.equals(masterIp) || !byIp) {
             return;
         }
         warned = true;

@@ -124,7 +124,10 @@ class DeployMojoTest {
                 "registryStart", w.registry.startCommand(), "registryStop", w.registry.stopCommand(),
                 "registry", w.registry.host(), "insecure", true, "windowTimeoutSeconds", 30,
                 "timeoutSeconds", 30, "pollMillis", 50, "unit", tmp.resolve("units/demo.service").toFile(),
-                "registryPort", 5443, "etcdPlainHttp", true, "appPort", "8080");
+                "registryPort", 5443, "etcdPlainHttp", true, "appPort", "8080",
+                // the secrets the window writes over SSH go under a folder of the test, with its own PKI
+                "secretsRoot", tmp.resolve("node-root").toString(), "pkiDirectory", tmp.resolve("pki").toFile(),
+                "registryUser", "archcore");
         MojoFields.setAll(mojo, fields);
         return mojo;
     }

@@ -205,6 +205,73 @@ class ProvisionMojoTest {
                 .singleElement().asString().contains(masterIp(), "archcore.registryIp=192.0.2.10", "reserved IP");
     }
 
+    /**
+     * Issue 15, items 3 and 6: a dry run changes nothing, the cluster PKI included (before, a dry run for another
+     * address re-issued the registry certificate, and one without a PKI made it), and prints no private material.
+     */
+    @Test
+    void theDryRunLeavesThePkiAsItIsAndPrintsNoPrivateMaterial() throws Exception {
+        Path pki = tmp.resolve("pki");
+        // the PKI another environment's address made (as switching profiles did)
+        dev.archcore.provision.pki.ClusterPki.ensure(new dev.archcore.provision.pki.ClusterPki.Request(pki, "demo",
+                List.of("198.51.100.10"), "archcore", "push-Pa55word-of-the-test", new dev.archcore.testing.RecordingLog()));
+        var before = dev.archcore.provision.pki.PkiLocationTest.snapshot(pki);
+        for (String format : List.of("cloud-config", "ignition")) {
+            ProvisionMojo dry = rendering(format);
+            set(dry, "dryRun", true);
+            dry.execute();
+        }
+        assertThat(dev.archcore.provision.pki.PkiLocationTest.snapshot(pki)).isEqualTo(before);
+        assertThat(sim.calls()).isEmpty();
+
+        String out = String.join("\n", lines);
+        assertThat(out).contains("\"user_data\"").contains("hostname: m");
+        assertThat(out).doesNotContain("PRIVATE KEY").doesNotContain("push-Pa55word-of-the-test")
+                .doesNotContain(Files.readString(pki.resolve("registry-pull.password")).strip());
+        for (String line : Files.readAllLines(pki.resolve("htpasswd"))) {
+            assertThat(out).doesNotContain(line.substring(line.indexOf(':') + 1));
+        }
+        for (String key : List.of("ca.key", "registry.key", "etcd.key", "etcd-fleet.key", "etcd-archcore.key")) {
+            assertThat(out).as(key).doesNotContain(Files.readAllLines(pki.resolve(key)).get(1));
+        }
+
+        // without any PKI, a dry run makes none
+        ProvisionMojo fresh = rendering(null);
+        set(fresh, "dryRun", true);
+        set(fresh, "pkiDirectory", tmp.resolve("no-pki-yet").toFile());
+        fresh.execute();
+        assertThat(tmp.resolve("no-pki-yet")).doesNotExist();
+    }
+
+    /** Issue 15, item 3: DigitalOcean needs no archcore.registryIp; the workers get the address the master got. */
+    @Test
+    void withoutARegistryIpTheMasterUsesTheProvidersAddressAndTheWorkersTheAssignedOne() throws Exception {
+        ProvisionMojo mojo = rendering("cloud-config");
+        set(mojo, "registryIp", null);
+        mojo.execute();
+
+        var posts = sim.calls("POST", "/v2/droplets");
+        String master = posts.get(0).json().get("user_data").asText();
+        String worker = posts.get(1).json().get("user_data").asText();
+        // coreos-cloudinit fills in $public_ipv4 on the droplet
+        assertThat(master).contains("ETCD_LISTEN_CLIENT_URLS=https://$public_ipv4:2479,https://127.0.0.1:2479")
+                .doesNotContain("PRIVATE KEY-----\n" + Files.readAllLines(tmp.resolve("pki/registry.key")).get(1));
+        assertThat(worker).contains("FLEET_ETCD_SERVERS=https://" + masterIp() + ":2479")
+                .contains("/etc/docker/certs.d/" + masterIp() + ":5443/ca.crt").doesNotContain("$public_ipv4:");
+        assertThat(lines).noneMatch(l -> l.contains("fail its TLS check"));
+        assertThat(tmp.resolve("target/archcore/nodes.json")).content().contains(masterIp());
+    }
+
+    @Test
+    void ignitionWithoutARegistryIpSaysWhatToDoBeforeAnyDropletIsMade() throws Exception {
+        ProvisionMojo mojo = rendering("ignition");
+        set(mojo, "registryIp", null);
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
+                .hasMessageContaining("archcore.registryIp is not set, and Ignition cannot fill in")
+                .hasMessageContaining("userDataFormat=cloud-config");
+        assertThat(sim.calls("POST", "/v2/droplets")).isEmpty();
+    }
+
     @Test
     void aBadRegistryIpIsNamedBeforeAnyDropletIsMade() throws Exception {
         ProvisionMojo mojo = rendering(null);

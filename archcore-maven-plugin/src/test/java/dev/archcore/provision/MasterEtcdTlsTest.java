@@ -1,6 +1,7 @@
 package dev.archcore.provision;
 
 import dev.archcore.cluster.EtcdTls;
+import dev.archcore.cluster.RegistrySecrets;
 import dev.archcore.cluster.SshTunnel;
 import dev.archcore.cluster.UpdateWindow;
 import dev.archcore.provision.cloudconfig.YamlNode;
@@ -105,6 +106,14 @@ class MasterEtcdTlsTest {
 
         Path masterRoot = tmp.resolve("master");
         writeFiles(master, "/etc/ssl/etcd/", masterRoot);
+        // etcd's own certificate and key reach the master over SSH when the window opens: the files archcore sends
+        ClusterPki.Material material = ClusterPki.ensure(new ClusterPki.Request(pki, "demo", List.of("127.0.0.2"),
+                "archcore", null, Log.NONE));
+        for (RegistrySecrets.NodeFile f : RegistrySecrets.masterFiles(material, "127.0.0.2:5443")) {
+            if (f.path().startsWith("/etc/ssl/etcd/")) {
+                Files.write(masterRoot.resolve(f.path().substring(1)), f.content());
+            }
+        }
         Map<String, String> env = environment(master, "etcd-member.service");
         // the unit binds the folder of ETCD_SSL_DIR (a setting of etcd-member's old wrapper, not etcd's) onto
         // /etc/ssl/certs, where the drop-in's paths point

@@ -53,6 +53,11 @@ public final class RegistryServer implements AutoCloseable {
         return start(dir, true, new Path[]{ca, certificate, key, htpasswd});
     }
 
+    /** {@link #secure(Path, Path, Path, Path, Path)} on a given port (known before the files are made for it). */
+    public static RegistryServer secure(Path dir, int port, Path ca, Path certificate, Path key, Path htpasswd) {
+        return start(dir, true, new Path[]{ca, certificate, key, htpasswd}, null, port);
+    }
+
     /**
      * Token auth as Docker Hub does it: the registry (plain HTTP, or TLS with a test CA when {@code tls}) challenges
      * with {@code Bearer realm="<realm>",service="archcore-registry"} and accepts JWTs of the issuer
@@ -80,10 +85,17 @@ public final class RegistryServer implements AutoCloseable {
 
     /** {@code auth}: the registry's auth section; null for htpasswd ({@link #USER}) when secure. */
     private static RegistryServer start(Path dir, boolean secure, Path[] given, String auth) {
+        try {
+            return start(dir, secure, given, auth, freePort());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static RegistryServer start(Path dir, boolean secure, Path[] given, String auth, int port) {
         Tools.require("docker-registry", "skopeo");
         try {
             Files.createDirectories(dir);
-            int port = freePort();
             StringBuilder config = new StringBuilder("version: 0.1\nlog: {level: info, accesslog: {disabled: false}}\n"
                     + "storage: {filesystem: {rootdirectory: " + dir.resolve("data") + "}, delete: {enabled: true}}\n"
                     + "http:\n  addr: 127.0.0.1:" + port + "\n  secret: archcore-test-secret\n");

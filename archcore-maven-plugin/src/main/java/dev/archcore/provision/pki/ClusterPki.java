@@ -61,7 +61,9 @@ import java.util.regex.Pattern;
  * days or another CA signed it, so the nodes keep trusting the same CA.
  * <p>
  * The registry password is the one given (from settings.xml, as push reads it), else the one stored in
- * {@code registry.password} (0600), else a new random one written there. It is never logged.
+ * {@code registry.password} (0600), else a new random one written there. It is never logged. The nodes log in as
+ * a second user, {@code <user>-pull}, with its own generated password ({@code registry-pull.password}); the
+ * htpasswd file holds both. A read-only request (a dry run) writes nothing and leaves every file as it was.
  */
 public final class ClusterPki {
     static final Duration CA_VALIDITY = Duration.ofDays(3650);
@@ -70,13 +72,18 @@ public final class ClusterPki {
     private static final Pattern USER = Pattern.compile("[A-Za-z0-9._-]+");
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    /** Where the files are, and what the node files need of them (the private key stays out of logs). */
+    /**
+     * Where the files are, and what the nodes need of them (the private keys and the pull password stay out of
+     * logs). {@code htpasswd} holds the push user's and the pull user's bcrypt hashes; the push password itself is
+     * not here: it never goes to a node.
+     */
     public record Material(Path directory, String caCertificatePem, String registryCertificatePem,
                            String registryKeyPem, String htpasswd, String username, String etcdCertificatePem,
-                           String etcdKeyPem, String fleetEtcdCertificatePem, String fleetEtcdKeyPem) {
+                           String etcdKeyPem, String fleetEtcdCertificatePem, String fleetEtcdKeyPem,
+                           String pullUsername, String pullPassword) {
         @Override
         public String toString() {
-            return "ClusterPki.Material[" + directory + ", user " + username + "]";
+            return "ClusterPki.Material[" + directory + ", user " + username + ", pull user " + pullUsername + "]";
         }
     }
 
@@ -86,9 +93,25 @@ public final class ClusterPki {
      * @param registryNames  IP addresses and DNS names the registry is reached by
      * @param username       the registry user
      * @param password       the registry password, or null to use the stored or a new generated one
+     * @param readOnly       write nothing (a dry run): what is missing or due is made in memory only, and said so
      */
     public record Request(Path directory, String clusterName, List<String> registryNames, String username,
-                          String password, Log log) {
+                          String password, Log log, boolean readOnly) {
+        public Request(Path directory, String clusterName, List<String> registryNames, String username, String password,
+                       Log log) {
+            this(directory, clusterName, registryNames, username, password, log, false);
+        }
+
+        /** The same request for other registry names (the addresses the nodes really use). */
+        public Request withRegistryNames(List<String> names) {
+            return new Request(directory, clusterName, names, username, password, log, readOnly);
+        }
+
+        /** The same request writing nothing. */
+        public Request readOnlyCopy() {
+            return new Request(directory, clusterName, registryNames, username, password, log, true);
+        }
+
         @Override
         public String toString() {
             return "ClusterPki.Request[" + directory + ", " + registryNames + ", user " + username + "]";
@@ -111,6 +134,16 @@ public final class ClusterPki {
 
     public static Path passwordFile(Path directory) {
         return directory.resolve("registry.password");
+    }
+
+    /** The pull user's password (generated, 0600): the nodes log in with it; it is not the push password. */
+    public static Path pullPasswordFile(Path directory) {
+        return directory.resolve("registry-pull.password");
+    }
+
+    /** The pull user of a push user: its own htpasswd line and password. */
+    public static String pullUser(String username) {
+        return username + "-pull";
     }
 
     /** archcore's own etcd client certificate (for the update window's health check), never sent to a node. */
@@ -147,48 +180,50 @@ public final class ClusterPki {
                         + "(archcore.registryIp, or the host of archcore.registry)");
             }
         }
+        Store store = new Store(request.readOnly(), log);
         try {
-            Files.createDirectories(dir);
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+            if (!request.readOnly()) {
+                Files.createDirectories(dir);
+                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+            }
             Instant now = Instant.now();
 
             Path caKeyFile = dir.resolve("ca.key");
             Path caCertFile = caCertificate(dir);
             KeyPair caKeys;
             X509CertificateHolder ca;
-            if (Files.isRegularFile(caKeyFile) && Files.isRegularFile(caCertFile)) {
-                caKeys = readKeyPair(caKeyFile, caCertFile);
-                ca = readCertificate(caCertFile);
+            if (store.isFile(caKeyFile) && store.isFile(caCertFile)) {
+                caKeys = readKeyPair(store, caKeyFile, caCertFile);
+                ca = readCertificate(store, caCertFile);
             } else {
                 caKeys = newKeyPair();
                 ca = issueCa(caKeys, "archcore " + request.clusterName() + " cluster CA", now);
-                writePrivate(caKeyFile, pem(caKeys.getPrivate()));
-                writePublic(caCertFile, pem(ca));
-                log.info("Created the cluster CA " + caCertFile);
+                store.writePrivate(caKeyFile, pem(caKeys.getPrivate()));
+                store.writePublic(caCertFile, pem(ca));
+                store.said("Created the cluster CA " + caCertFile);
             }
 
-            Leaf registry = leaf(dir, "registry", "the registry certificate", request.registryNames(),
-                    KeyPurposeId.id_kp_serverAuth, caKeys, ca, caCertFile, now, log);
-            Leaf etcd = leaf(dir, "etcd", "etcd's server certificate", etcdNames(request.registryNames()),
-                    KeyPurposeId.id_kp_serverAuth, caKeys, ca, caCertFile, now, log);
-            Leaf fleet = leaf(dir, "etcd-fleet", "fleet's etcd client certificate", List.of(),
-                    KeyPurposeId.id_kp_clientAuth, caKeys, ca, caCertFile, now, log);
-            leaf(dir, "etcd-archcore", "archcore's etcd client certificate", List.of(),
-                    KeyPurposeId.id_kp_clientAuth, caKeys, ca, caCertFile, now, log);
+            Leaf registry = leaf(store, dir, "registry", "the registry certificate", request.registryNames(),
+                    KeyPurposeId.id_kp_serverAuth, caKeys, ca, caCertFile, now);
+            Leaf etcd = leaf(store, dir, "etcd", "etcd's server certificate", etcdNames(request.registryNames()),
+                    KeyPurposeId.id_kp_serverAuth, caKeys, ca, caCertFile, now);
+            Leaf fleet = leaf(store, dir, "etcd-fleet", "fleet's etcd client certificate", List.of(),
+                    KeyPurposeId.id_kp_clientAuth, caKeys, ca, caCertFile, now);
+            leaf(store, dir, "etcd-archcore", "archcore's etcd client certificate", List.of(),
+                    KeyPurposeId.id_kp_clientAuth, caKeys, ca, caCertFile, now);
 
             String password = request.password();
             Path passwordFile = passwordFile(dir);
             if (password == null || password.isEmpty()) {
-                Optional<String> stored = storedPassword(dir);
+                Optional<String> stored = store.isFile(passwordFile)
+                        ? Optional.of(store.read(passwordFile).strip()) : Optional.empty();
                 if (stored.isPresent()) {
                     password = stored.get();
                 } else {
-                    byte[] secret = new byte[24];
-                    RANDOM.nextBytes(secret);
-                    password = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
-                    writePrivate(passwordFile, password + "\n");
+                    password = newPassword();
+                    store.writePrivate(passwordFile, password + "\n");
                     // what archcore:push really does (AbstractClusterMojo.pkiCredentials): this file is its last resort
-                    log.info("Generated the registry password for user " + request.username() + " into " + passwordFile
+                    store.said("Generated the registry password for user " + request.username() + " into " + passwordFile
                             + " (0600). archcore:push and archcore:deploy use it from there (archcore.pkiDirectory) "
                             + "when no other credentials for the registry are given (archcore.registry.username/password, "
                             + "a settings.xml <server> with the registry's host:port as id, Docker's config.json, "
@@ -196,18 +231,29 @@ public final class ClusterPki {
                             + "put it in that settings.xml <server> and run archcore:iso again.");
                 }
             }
-            Path htpasswdFile = dir.resolve("htpasswd");
-            String htpasswd = Files.isRegularFile(htpasswdFile) ? Files.readString(htpasswdFile, StandardCharsets.UTF_8) : "";
-            if (!htpasswdMatches(htpasswd, request.username(), password)) {
-                byte[] salt = new byte[16];
-                RANDOM.nextBytes(salt);
-                htpasswd = request.username() + ":" + OpenBSDBCrypt.generate("2y", password.toCharArray(), salt, 10) + "\n";
-                writePrivate(htpasswdFile, htpasswd);
-                log.info("Wrote the registry's htpasswd file " + htpasswdFile + " (bcrypt)");
+            // the nodes' own login: generated, never the push password (docs/decisions.md says what it may do)
+            String pullUser = pullUser(request.username());
+            Path pullPasswordFile = pullPasswordFile(dir);
+            String pullPassword;
+            if (store.isFile(pullPasswordFile)) {
+                pullPassword = store.read(pullPasswordFile).strip();
+            } else {
+                pullPassword = newPassword();
+                store.writePrivate(pullPasswordFile, pullPassword + "\n");
+                store.said("Generated the registry's pull password for user " + pullUser + " into " + pullPasswordFile
+                        + " (0600): the nodes pull with it; archcore writes it to them over SSH when an update starts");
             }
-            return new Material(dir, Files.readString(caCertFile), registry.certificatePem(), registry.keyPem(),
+            Path htpasswdFile = dir.resolve("htpasswd");
+            String htpasswd = store.isFile(htpasswdFile) ? store.read(htpasswdFile) : "";
+            if (!htpasswdMatches(htpasswd, request.username(), password) || !htpasswdMatches(htpasswd, pullUser, pullPassword)) {
+                htpasswd = htpasswdLine(request.username(), password) + htpasswdLine(pullUser, pullPassword);
+                store.writePrivate(htpasswdFile, htpasswd);
+                store.said("Wrote the registry's htpasswd file " + htpasswdFile + " (bcrypt; users " + request.username()
+                        + " and " + pullUser + ")");
+            }
+            return new Material(dir, store.read(caCertFile), registry.certificatePem(), registry.keyPem(),
                     htpasswd, request.username(), etcd.certificatePem(), etcd.keyPem(), fleet.certificatePem(),
-                    fleet.keyPem());
+                    fleet.keyPem(), pullUser, pullPassword);
         } catch (IOException | GeneralSecurityException | OperatorCreationException e) {
             throw new PkiException("cannot create or read the cluster PKI in " + dir + ": " + e.getMessage()
                     + ". Check the folder (archcore.pkiDirectory) is writable; delete a damaged file there to have it made again.", e);
@@ -226,16 +272,16 @@ public final class ClusterPki {
      * subject alternative names (a server) or none (a client, named by its common name); kept while it names them
      * all, lasts 30 more days and was signed by this CA, else issued again.
      */
-    private static Leaf leaf(Path dir, String name, String what, List<String> names, KeyPurposeId purpose, KeyPair caKeys,
-                             X509CertificateHolder ca, Path caCertFile, Instant now, Log log)
+    private static Leaf leaf(Store store, Path dir, String name, String what, List<String> names, KeyPurposeId purpose,
+                             KeyPair caKeys, X509CertificateHolder ca, Path caCertFile, Instant now)
             throws IOException, GeneralSecurityException, OperatorCreationException {
         Path keyFile = dir.resolve(name + ".key");
         Path certFile = dir.resolve(name + ".crt");
         String reason = null;
-        if (!Files.isRegularFile(keyFile) || !Files.isRegularFile(certFile)) {
+        if (!store.isFile(keyFile) || !store.isFile(certFile)) {
             reason = "first run";
         } else {
-            X509CertificateHolder cert = readCertificate(certFile);
+            X509CertificateHolder cert = readCertificate(store, certFile);
             Set<String> missing = new LinkedHashSet<>(names);
             missing.removeAll(subjectAltNames(cert));
             if (!missing.isEmpty()) {
@@ -250,12 +296,68 @@ public final class ClusterPki {
             KeyPair keys = newKeyPair();
             X509CertificateHolder cert = issueLeaf(keys, caKeys.getPrivate(), ca, names.isEmpty() ? name : names.get(0),
                     names, purpose, now);
-            writePrivate(keyFile, pem(keys.getPrivate()));
-            writePublic(certFile, pem(cert));
-            log.info("Issued " + what + " " + certFile + (names.isEmpty() ? "" : " for " + String.join(", ", names))
+            store.writePrivate(keyFile, pem(keys.getPrivate()));
+            store.writePublic(certFile, pem(cert));
+            store.said("Issued " + what + " " + certFile + (names.isEmpty() ? "" : " for " + String.join(", ", names))
                     + " (" + reason + ")");
         }
-        return new Leaf(Files.readString(certFile), Files.readString(keyFile));
+        return new Leaf(store.read(certFile), store.read(keyFile));
+    }
+
+    private static String newPassword() {
+        byte[] secret = new byte[24];
+        RANDOM.nextBytes(secret);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+    }
+
+    private static String htpasswdLine(String user, String password) {
+        byte[] salt = new byte[16];
+        RANDOM.nextBytes(salt);
+        return user + ":" + OpenBSDBCrypt.generate("2y", password.toCharArray(), salt, 10) + "\n";
+    }
+
+    /**
+     * The PKI folder as this run sees it: its files, and what the run wrote. A read-only run (a dry run) keeps what
+     * it would write in memory, so it shows what a real run would make, and says it wrote nothing.
+     */
+    private static final class Store {
+        private final boolean readOnly;
+        private final Log log;
+        private final java.util.Map<Path, String> pending = new java.util.HashMap<>();
+
+        Store(boolean readOnly, Log log) {
+            this.readOnly = readOnly;
+            this.log = log;
+        }
+
+        boolean isFile(Path file) {
+            return pending.containsKey(file) || Files.isRegularFile(file);
+        }
+
+        String read(Path file) throws IOException {
+            String p = pending.get(file);
+            return p != null ? p : Files.readString(file, StandardCharsets.UTF_8);
+        }
+
+        void writePrivate(Path file, String text) throws IOException {
+            if (readOnly) {
+                pending.put(file, text);
+            } else {
+                ClusterPki.writePrivate(file, text);
+            }
+        }
+
+        void writePublic(Path file, String text) throws IOException {
+            if (readOnly) {
+                pending.put(file, text);
+            } else {
+                ClusterPki.writePublic(file, text);
+            }
+        }
+
+        void said(String message) {
+            log.info(readOnly ? "Dry run, the cluster PKI is left as it is; a real run would say: " + message : message);
+        }
     }
 
     static boolean htpasswdMatches(String htpasswd, String user, String password) {
@@ -350,19 +452,19 @@ public final class ClusterPki {
         return new BigInteger(127, RANDOM).add(BigInteger.ONE);
     }
 
-    private static KeyPair readKeyPair(Path keyFile, Path certFile) throws IOException {
-        try (PEMParser parser = new PEMParser(new StringReader(Files.readString(keyFile)))) {
+    private static KeyPair readKeyPair(Store store, Path keyFile, Path certFile) throws IOException {
+        try (PEMParser parser = new PEMParser(new StringReader(store.read(keyFile)))) {
             Object o = parser.readObject();
             if (!(o instanceof PrivateKeyInfo info)) {
                 throw new IOException(keyFile + " holds no PKCS#8 private key");
             }
             PrivateKey key = new JcaPEMKeyConverter().getPrivateKey(info);
-            return new KeyPair(new JcaPEMKeyConverter().getPublicKey(readCertificate(certFile).getSubjectPublicKeyInfo()), key);
+            return new KeyPair(new JcaPEMKeyConverter().getPublicKey(readCertificate(store, certFile).getSubjectPublicKeyInfo()), key);
         }
     }
 
-    private static X509CertificateHolder readCertificate(Path file) throws IOException {
-        try (PEMParser parser = new PEMParser(new StringReader(Files.readString(file)))) {
+    private static X509CertificateHolder readCertificate(Store store, Path file) throws IOException {
+        try (PEMParser parser = new PEMParser(new StringReader(store.read(file)))) {
             Object o = parser.readObject();
             if (!(o instanceof X509CertificateHolder holder)) {
                 throw new IOException(file + " holds no PEM certificate");
