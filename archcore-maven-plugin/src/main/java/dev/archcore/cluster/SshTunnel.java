@@ -264,7 +264,7 @@ public final class SshTunnel implements AutoCloseable {
      * end, at most {@code timeout}: how files reach a node without SFTP or scp. Output (stdout and stderr) is
      * collected directly, never through a pipe a silent reader could fill.
      */
-    public ExecResult exec(String command, InputStream stdin, Duration timeout) {
+    public ExecResult execStreaming(String command, InputStream stdin, Duration timeout) {
         ChannelExec channel = null;
         try {
             channel = (ChannelExec) session.openChannel("exec");

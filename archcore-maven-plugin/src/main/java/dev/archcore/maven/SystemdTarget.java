@@ -5,7 +5,7 @@ import dev.archcore.cluster.ClusterException;
 import dev.archcore.cluster.SshEndpoint;
 import dev.archcore.cluster.UpdateWindow;
 import dev.archcore.cluster.systemd.Node;
-import dev.archcore.cluster.systemd.NodeList;
+import dev.archcore.cluster.systemd.NodeSources;
 import org.apache.maven.plugin.MojoFailureException;
 
 import java.nio.file.Files;
@@ -42,13 +42,13 @@ final class SystemdTarget {
         String user = mojo.deployUser != null && !mojo.deployUser.isBlank() ? mojo.deployUser.strip()
                 : mojo.clusterConfigured() && mojo.cluster.contains("@") ? SshEndpoint.parse(mojo.cluster).user() : "core";
         Path provisioned = mojo.buildDirectory.toPath().resolve("archcore/nodes.json");
-        List<NodeList.Entry> entries;
+        List<NodeSources.Entry> entries;
         try {
             if (mojo.deployNodes != null && !mojo.deployNodes.isBlank()) {
-                entries = NodeList.parse(mojo.deployNodes, user, mojo.sshPort);
+                entries = NodeSources.parse(mojo.deployNodes, user, mojo.sshPort);
             } else if (Files.isRegularFile(provisioned)) {
                 mojo.getLog().info("Nodes from " + provisioned + " (archcore:provision), at their public IPv4");
-                entries = NodeList.fromProvision(provisioned, user, mojo.sshPort);
+                entries = NodeSources.fromProvision(provisioned, user, mojo.sshPort);
             } else if (mojo.clusterConfigured()) {
                 entries = fromFleet(mojo, user);
             } else {
@@ -57,7 +57,7 @@ final class SystemdTarget {
                         + "(it writes " + provisioned + "), or set archcore.cluster to read fleet's machine list");
             }
             List<Node> nodes = new ArrayList<>();
-            for (NodeList.Entry e : entries) {
+            for (NodeSources.Entry e : entries) {
                 nodes.add(new Node(e.name(), e.endpoint(), mojo.sshOptions(e.endpoint())));
             }
             return nodes;
@@ -67,7 +67,7 @@ final class SystemdTarget {
     }
 
     /** fleet's machines, asked through the master as archcore:machines asks (etcd started for it if needed). */
-    private static List<NodeList.Entry> fromFleet(AbstractClusterMojo mojo, String user) throws MojoFailureException {
+    private static List<NodeSources.Entry> fromFleet(AbstractClusterMojo mojo, String user) throws MojoFailureException {
         SshEndpoint endpoint = mojo.endpoint();
         MavenLog log = new MavenLog(mojo.getLog());
         List<UpdateWindow.Service> window = mojo.window(null, false, null);
@@ -75,7 +75,7 @@ final class SystemdTarget {
             List<String> opened = new ArrayList<>();
             try {
                 opened.addAll(UpdateWindow.open(c.ssh(), window, mojo.windowTimeout(), Duration.ofSeconds(1), log));
-                List<NodeList.Entry> entries = NodeList.fromFleet(c.fleet().machines(), user, mojo.sshPort);
+                List<NodeSources.Entry> entries = NodeSources.fromFleet(c.fleet().machines(), user, mojo.sshPort);
                 mojo.getLog().info("Nodes from fleet's machine list on " + endpoint + ": " + entries.size());
                 return entries;
             } finally {

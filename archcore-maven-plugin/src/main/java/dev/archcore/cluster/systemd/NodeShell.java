@@ -78,7 +78,7 @@ final class NodeShell implements AutoCloseable {
             SshTunnel.ExecResult r;
             try (InputStream in = Files.newInputStream(layer.file())) {
                 // a layer may take long on a slow link; a dead connection is caught by SSH keep-alives instead
-                r = ssh.exec(sudo(script), in, LAYER_TIMEOUT.compareTo(commandTimeout) > 0 ? LAYER_TIMEOUT : commandTimeout);
+                r = ssh.execStreaming(sudo(script), in, LAYER_TIMEOUT.compareTo(commandTimeout) > 0 ? LAYER_TIMEOUT : commandTimeout);
             } catch (IOException e) {
                 throw new ClusterException("cannot read the layer " + layer.file() + ": " + e.getMessage(), e);
             }
@@ -99,7 +99,7 @@ final class NodeShell implements AutoCloseable {
         String script = "set -e; umask 022; t=" + q(path + ".archcore-new") + "; cat > \"$t\"; mv -f \"$t\" " + q(path)
                 + "; systemctl daemon-reload; systemctl enable --quiet " + q(unit) + "; systemctl reset-failed "
                 + q(unit) + " 2>/dev/null || true; systemctl restart " + q(unit);
-        SshTunnel.ExecResult r = ssh.exec(sudo(script), new ByteArrayInputStream(unitText.getBytes(StandardCharsets.UTF_8)),
+        SshTunnel.ExecResult r = ssh.execStreaming(sudo(script), new ByteArrayInputStream(unitText.getBytes(StandardCharsets.UTF_8)),
                 commandTimeout);
         // a unit whose program is missing fails in restart: the state poll reports it, with the journal
         if (r.exitCode() != 0 && !r.output().contains("Job for " + unit + " failed")) {

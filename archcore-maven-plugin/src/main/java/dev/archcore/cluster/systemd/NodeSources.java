@@ -1,13 +1,9 @@
 package dev.archcore.cluster.systemd;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.archcore.cluster.ClusterException;
 import dev.archcore.cluster.Machine;
 import dev.archcore.cluster.SshEndpoint;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,8 +15,8 @@ import java.util.Map;
  * {@code nodes.json} archcore:provision wrote (each droplet's public IPv4), or fleet's machine list (each machine's
  * primary IP). Each is a name and an SSH endpoint; a node named twice is refused (two deploys would race on it).
  */
-public final class NodeList {
-    private NodeList() {
+public final class NodeSources {
+    private NodeSources() {
     }
 
     /** A node before its SSH options are known. */
@@ -53,21 +49,14 @@ public final class NodeList {
      * reached at its public IPv4.
      */
     public static List<Entry> fromProvision(Path nodesJson, String user, int port) {
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(Files.readAllBytes(nodesJson));
-        } catch (IOException e) {
-            throw new ClusterException("cannot read " + nodesJson + " (archcore:provision writes it): " + e.getMessage(), e);
-        }
         List<Entry> entries = new ArrayList<>();
-        for (JsonNode n : root.path("nodes")) {
-            String name = n.path("name").asText("");
-            String ip = n.path("public_ipv4").asText("");
-            if (ip.isEmpty()) {
+        for (dev.archcore.cluster.NodeList.Node n : dev.archcore.cluster.NodeList.read(nodesJson).nodes()) {
+            String name = n.name() == null ? "" : n.name();
+            if (n.publicIpv4() == null) {
                 throw new ClusterException("the node '" + name + "' in " + nodesJson + " has no public_ipv4 yet: run "
                         + "archcore:provision again once it is active, or list the nodes in archcore.deploy.nodes");
             }
-            entries.add(new Entry(name.isEmpty() ? ip : name, new SshEndpoint(user, ip, port)));
+            entries.add(new Entry(name.isEmpty() ? n.publicIpv4() : name, new SshEndpoint(user, n.publicIpv4(), port)));
         }
         if (entries.isEmpty()) {
             throw new ClusterException(nodesJson + " lists no nodes: run archcore:provision, or list the nodes in "
