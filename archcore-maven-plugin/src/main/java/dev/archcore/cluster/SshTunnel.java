@@ -259,6 +259,50 @@ public final class SshTunnel implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code command} with {@code stdin} as its standard input (sent to the end, then EOF) and waits for it to
+     * end, at most {@code timeout}: how files reach a node without SFTP or scp. Output (stdout and stderr) is
+     * collected directly, never through a pipe a silent reader could fill.
+     */
+    public ExecResult execStreaming(String command, InputStream stdin, Duration timeout) {
+        ChannelExec channel = null;
+        try {
+            channel = (ChannelExec) session.openChannel("exec");
+            channel.setCommand(command);
+            ByteArrayOutputStream output = new ByteArrayOutputStream();
+            channel.setOutputStream(output, true);
+            channel.setErrStream(output, true);
+            OutputStream remoteIn = channel.getOutputStream();
+            channel.connect(timeoutMillis);
+            long until = System.nanoTime() + timeout.toNanos();
+            try (remoteIn) {
+                stdin.transferTo(remoteIn);
+            } catch (IOException e) {
+                // the command ended before reading everything (it refused the input): its exit code says why
+                if (!channel.isClosed()) {
+                    throw e;
+                }
+            }
+            while (!channel.isClosed()) {
+                if (System.nanoTime() > until) {
+                    throw new ClusterException("'" + command + "' on " + endpoint + " did not finish within "
+                            + timeout.toSeconds() + " s; output so far:\n" + output.toString(StandardCharsets.UTF_8));
+                }
+                Thread.sleep(20);
+            }
+            return new ExecResult(channel.getExitStatus(), output.toString(StandardCharsets.UTF_8).strip());
+        } catch (JSchException | IOException e) {
+            throw new ClusterException("cannot run '" + command + "' on " + endpoint + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClusterException("interrupted while running '" + command + "' on " + endpoint, e);
+        } finally {
+            if (channel != null) {
+                channel.disconnect();
+            }
+        }
+    }
+
     @Override
     public void close() {
         session.disconnect();

@@ -119,6 +119,32 @@ abstract class AbstractClusterMojo extends AbstractClusterPkiMojo {
     @Parameter(defaultValue = "${project.build.directory}", readonly = true)
     File buildDirectory;
 
+    /**
+     * Where the app runs: {@code fleet} (a global fleet unit through the master) or {@code systemd} (the image and a
+     * unit on each node over SSH; no fleet, etcd, Docker or registry on the nodes). See docs/cluster.md.
+     */
+    @Parameter(property = "archcore.deploy.target", defaultValue = "fleet")
+    String deployTarget;
+
+    /**
+     * The systemd target's nodes, {@code [user@]host[:port]} separated by commas; default: archcore:provision's
+     * {@code target/archcore/nodes.json}, else fleet's machines (through {@code archcore.cluster}).
+     */
+    @Parameter(property = "archcore.deploy.nodes")
+    String deployNodes;
+
+    /** The systemd target's login on nodes listed without one; default: archcore.cluster's user, else core. */
+    @Parameter(property = "archcore.deploy.user")
+    String deployUser;
+
+    /** The nodes' SSH port where a node is listed without one: the node files' sshd ($SSH_PORT). */
+    @Parameter(property = "archcore.sshPort", defaultValue = "2222")
+    int sshPort;
+
+    /** The systemd target: SSH connections and commands at the same time, at most. */
+    @Parameter(property = "archcore.deploy.parallel", defaultValue = "16")
+    int deployParallel;
+
     boolean clusterConfigured() {
         return cluster != null && !cluster.isBlank();
     }

@@ -6,6 +6,11 @@ import dev.archcore.cluster.DeployResult;
 import dev.archcore.cluster.Deployer;
 import dev.archcore.cluster.SshEndpoint;
 import dev.archcore.cluster.UpdateWindow;
+import dev.archcore.cluster.systemd.AppImage;
+import dev.archcore.cluster.systemd.Node;
+import dev.archcore.cluster.systemd.SystemdDeployRequest;
+import dev.archcore.cluster.systemd.SystemdDeployResult;
+import dev.archcore.cluster.systemd.SystemdDeployer;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
@@ -83,6 +88,10 @@ public class DeployMojo extends AbstractClusterMojo {
     @Parameter(property = "archcore.deploy.skip", defaultValue = "false")
     boolean skipDeploy;
 
+    /** The systemd target: nodes switched at a time (each batch must run the app before the next); 0: all at once. */
+    @Parameter(property = "archcore.deploy.batch", defaultValue = "0")
+    int batch;
+
     @Override
     boolean readOnlyRun() {
         return dryRun;
@@ -96,6 +105,16 @@ public class DeployMojo extends AbstractClusterMojo {
             String skipped = Skips.property(skip, skipDeploy, "deploy");
             if (skipped != null) {
                 getLog().info(skipped + " is set: nothing deployed");
+                closeHandedOver(handedOver, null);
+                return;
+            }
+            if (SystemdTarget.SYSTEMD.equals(SystemdTarget.target(deployTarget))) {
+                try {
+                    deploySystemd();
+                } catch (MojoFailureException | MojoExecutionException | RuntimeException e) {
+                    closeHandedOver(handedOver, e);
+                    throw e;
+                }
                 closeHandedOver(handedOver, null);
                 return;
             }
@@ -138,11 +157,7 @@ public class DeployMojo extends AbstractClusterMojo {
             throw new MojoExecutionException("cannot read " + unit + ": " + e.getMessage(), e);
         }
         String name = unitName != null && !unitName.isBlank() ? unitName : unit.getName();
-        String port = appPort == null ? "" : appPort.strip();
-        if (!port.matches("[1-9][0-9]{0,4}") || Integer.parseInt(port) > 65535) {
-            throw new MojoFailureException("archcore.appPort='" + appPort + "' is not a TCP port: set it to a number "
-                    + "from 1 to 65535 (the unit's @appPort@ is filled with it)");
-        }
+        String port = Integer.toString(appPort());
         String pinned = image();
         List<UpdateWindow.Service> window = new ArrayList<>(window(registry, insecure, caFile(caFile, insecure), !dryRun));
         // what push started is closed here, even a service this goal's parameters would not open
@@ -152,6 +167,47 @@ public class DeployMojo extends AbstractClusterMojo {
                 unit.toString(), pinned, window, handedOver, windowTimeout(),
                 Duration.ofSeconds(Math.max(1, timeoutSeconds)), Duration.ofMillis(Math.max(10, pollMillis)), dryRun,
                 new MavenLog(getLog()), java.util.Map.of("appPort", port));
+    }
+
+    private int appPort() throws MojoFailureException {
+        String port = appPort == null ? "" : appPort.strip();
+        if (!port.matches("[1-9][0-9]{0,4}") || Integer.parseInt(port) > 65535) {
+            throw new MojoFailureException("archcore.appPort='" + appPort + "' is not a TCP port: set it to a number "
+                    + "from 1 to 65535 (the unit's @appPort@ is filled with it)");
+        }
+        return Integer.parseInt(port);
+    }
+
+    /**
+     * {@code archcore.deploy.target=systemd}: the image archcore:image built, from its OCI layout, and a unit
+     * archcore writes, on every node over SSH (no registry: archcore:push pushes nothing for this target).
+     */
+    private void deploySystemd() throws MojoFailureException, MojoExecutionException {
+        if (session != null && session.isOffline()) {
+            throw new MojoFailureException("archcore:deploy needs the network to reach the nodes, and Maven is offline (-o)");
+        }
+        Path infoFile = buildDirectory.toPath().resolve("archcore/image.json");
+        ImageInfo info;
+        try {
+            info = ImageInfo.read(infoFile);
+        } catch (IOException e) {
+            throw new MojoExecutionException("cannot read " + infoFile + ": " + e.getMessage(), e);
+        }
+        if (info == null || info.ociLayout() == null) {
+            throw new MojoFailureException("no image to deploy: " + infoFile + " does not exist or names no OCI layout. "
+                    + "archcore:image builds it in the package phase (mvn deploy builds and deploys)");
+        }
+        String name = unitName != null && !unitName.isBlank() ? unitName : unit.getName();
+        String app = name.endsWith(".service") ? name.substring(0, name.length() - ".service".length()) : name;
+        int port = appPort();
+        AppImage image = AppImage.read(Path.of(info.ociLayout()), info.manifestDigest());
+        List<Node> nodes = SystemdTarget.nodes(this);
+        SystemdDeployResult r = SystemdDeployer.deploy(new SystemdDeployRequest(app, nodes, image, port, batch,
+                deployParallel, Duration.ofSeconds(Math.max(1, timeoutSeconds)), Duration.ofMillis(Math.max(10, pollMillis)),
+                dryRun, new MavenLog(getLog())));
+        getLog().info((dryRun ? "Would deploy " : r.changed().isEmpty() ? "Unchanged: " : "Deployed ") + r.unitName()
+                + " (image " + r.manifestDigest().substring(0, 19) + ") on " + r.nodes().size() + " node(s)"
+                + (r.changed().isEmpty() ? "" : ", " + r.changed().size() + " switched"));
     }
 
     /**

@@ -58,6 +58,10 @@ public class MachinesMojo extends AbstractClusterMojo {
         if (session != null && session.isOffline()) {
             throw new MojoFailureException("archcore:machines needs the network to reach the cluster, and Maven is offline (-o)");
         }
+        if (SystemdTarget.SYSTEMD.equals(SystemdTarget.target(deployTarget))) {
+            machinesSystemd();
+            return;
+        }
         outsideProject();
         SshEndpoint endpoint = endpoint();
         SshOptions ssh = sshOptions(endpoint);
@@ -77,6 +81,25 @@ public class MachinesMojo extends AbstractClusterMojo {
             } finally {
                 UpdateWindow.close(c.ssh(), window, opened, log);
             }
+        } catch (ClusterException e) {
+            throw new MojoFailureException(e.getMessage(), e);
+        }
+    }
+
+    /** {@code archcore.deploy.target=systemd}: each node's unit, from {@code systemctl show} over SSH. */
+    private void machinesSystemd() throws MojoFailureException {
+        String name = unitName;
+        if (name == null || (project != null && project.getFile() == null && name.equals(project.getArtifactId() + ".service"))) {
+            throw new MojoFailureException("archcore:machines with archcore.deploy.target=systemd asks each node about "
+                    + "the app's unit: run it in the app's project directory, or set -Darchcore.deploy.unitName=<app>.service");
+        }
+        String app = name.endsWith(".service") ? name.substring(0, name.length() - ".service".length()) : name;
+        List<dev.archcore.cluster.systemd.Node> nodes = SystemdTarget.nodes(this);
+        try {
+            List<dev.archcore.cluster.systemd.SystemdMachines.Row> rows = dev.archcore.cluster.systemd.SystemdMachines
+                    .rows(nodes, app, deployParallel, Duration.ofSeconds(60), new MavenLog(getLog()));
+            getLog().info(rows.size() + " node(s) of the systemd target:");
+            dev.archcore.cluster.systemd.SystemdMachines.table(rows, app).forEach(getLog()::info);
         } catch (ClusterException e) {
             throw new MojoFailureException(e.getMessage(), e);
         }

@@ -145,6 +145,12 @@ public class PushMojo extends AbstractClusterMojo {
             getLog().info(skipped + " is set: nothing pushed");
             return;
         }
+        if (SystemdTarget.SYSTEMD.equals(SystemdTarget.target(deployTarget))) {
+            // nothing on the nodes pulls: archcore:deploy sends the layers over SSH, so no registry is needed
+            getLog().info("archcore.deploy.target=systemd: the nodes receive the image over SSH from the OCI layout "
+                    + "(archcore:deploy); nothing pushed");
+            return;
+        }
         if (registry == null || registry.isBlank()) {
             throw new MojoFailureException("archcore:push needs the registry: choose the cluster with a profile "
                     + "(mvn deploy -Pstaging) or set archcore.registry to host[:port] "
