@@ -172,6 +172,14 @@ public class ProvisionMojo extends AbstractNodeFilesMojo {
             throw new MojoFailureException("archcore.provision.userDataFormat is '" + userDataFormat
                     + "': use cloud-config (CoreOS-style images) or ignition (Flatcar)");
         }
+        boolean formatGiven = userDataFormat != null && !userDataFormat.isBlank();
+        if ((registryIp == null || registryIp.isBlank()) && format.equals("ignition") && !formatGiven) {
+            // Flatcar reads cloud-config too (coreos-cloudinit), which can name the master's address on the droplet
+            format = "cloud-config";
+            getLog().info("archcore.registryIp is not set: the droplets get cloud-config rather than Ignition (Flatcar "
+                    + "reads both; only cloud-config can name the master's address, $public_ipv4, before it exists). "
+                    + "For Ignition give the master a reserved IP as archcore.registryIp.");
+        }
         if (registryIp == null || registryIp.isBlank()) {
             if (format.equals("ignition")) {
                 throw new MojoFailureException("archcore.registryIp is not set, and Ignition cannot fill in the master's "

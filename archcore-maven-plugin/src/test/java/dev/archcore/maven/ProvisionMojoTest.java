@@ -262,6 +262,23 @@ class ProvisionMojoTest {
         assertThat(tmp.resolve("target/archcore/nodes.json")).content().contains(masterIp());
     }
 
+    /** Flatcar by default (a custom image, no format given) and no registryIp: cloud-config, which Flatcar reads. */
+    @Test
+    void flatcarWithoutARegistryIpGetsCloudConfigThatNamesTheMastersAddressOnTheDroplet() throws Exception {
+        ProvisionMojo mojo = rendering(null);
+        set(mojo, "registryIp", null);
+        set(mojo, "customImage", new ProvisionImage());
+        mojo.execute();
+
+        var posts = sim.calls("POST", "/v2/droplets");
+        assertThat(posts).hasSize(2);
+        assertThat(posts.get(0).json().get("user_data").asText()).startsWith("#cloud-config\n")
+                .contains("ETCD_LISTEN_CLIENT_URLS=https://$public_ipv4:2479,https://127.0.0.1:2479");
+        assertThat(posts.get(1).json().get("user_data").asText()).startsWith("#cloud-config\n")
+                .contains("/etc/docker/certs.d/" + masterIp() + ":5443/ca.crt");
+        assertThat(lines).anyMatch(l -> l.contains("the droplets get cloud-config rather than Ignition"));
+    }
+
     @Test
     void ignitionWithoutARegistryIpSaysWhatToDoBeforeAnyDropletIsMade() throws Exception {
         ProvisionMojo mojo = rendering("ignition");
