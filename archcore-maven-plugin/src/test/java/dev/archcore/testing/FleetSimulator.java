@@ -95,6 +95,7 @@ public final class FleetSimulator implements AutoCloseable {
     private final Map<String, List<Version>> history = new TreeMap<>();
     private final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
     private int nextMachine;
+    private long reconcileSteps = 1;
 
     private static final class SimMachine {
         final String id;
@@ -103,7 +104,17 @@ public final class FleetSimulator implements AutoCloseable {
         final long joinedAt;
         long lagSteps;
         boolean silent;
-        String failMarker;
+        /** Since when units containing which marker fail: decided when an instance starts, as systemd would. */
+        final TreeMap<Long, String> failMarkers = new TreeMap<>();
+        String loopMarker;
+        String deadMarker;
+        /** unit name → when its running instance here died (its process killed). */
+        final Map<String, Long> crashedAt = new HashMap<>();
+
+        String failMarkerAt(long at) {
+            Map.Entry<Long, String> e = failMarkers.floorEntry(at);
+            return e == null ? null : e.getValue();
+        }
 
         SimMachine(String id, String ip, Map<String, String> metadata, long joinedAt, long lagSteps) {
             this.id = id;
@@ -215,9 +226,49 @@ public final class FleetSimulator implements AutoCloseable {
         machines.get(id).lagSteps = steps;
     }
 
-    /** On this machine, units whose text contains {@code marker} fail (failed/failed) instead of running. */
+    /**
+     * On this machine, units whose text contains {@code marker} and that start from now on fail (failed/failed)
+     * instead of running; null: those that start from now on run. An instance that already failed stays failed until
+     * the agent starts a new one (systemd keeps the failed state).
+     */
     public synchronized void failUnitsContaining(String id, String marker) {
-        machines.get(id).failMarker = marker;
+        machines.get(id).failMarkers.put(now(), marker);
+    }
+
+    /**
+     * The unit's instance running on this machine dies now (as {@code kill} would): failed/failed until the agent
+     * starts the unit again, which it does only when it sees the unit change (agent/reconcile.go compares its own
+     * job state and hash; a destroy and create between two of its reconciles leave it as it was).
+     */
+    public synchronized void crash(String id, String unit) {
+        machines.get(id).crashedAt.put(unit, now());
+    }
+
+    /**
+     * On this machine, units whose text contains {@code marker} crash-loop as a {@code Restart=always} unit whose
+     * process exits soon does: active/running for 2 steps, then activating/auto-restart for 5, and again (fleet
+     * relays what systemd reports, sampled each second: unit/generator.go).
+     */
+    public synchronized void crashLoopUnitsContaining(String id, String marker) {
+        machines.get(id).loopMarker = marker;
+    }
+
+    /**
+     * On this machine, units whose text contains {@code marker} need a unit that is missing (e.g.
+     * {@code Requires=docker.service} without Docker): systemd's start job fails on the dependency and the unit
+     * stays loaded/inactive/dead, never failed, which fleet reports as it is.
+     */
+    public synchronized void missingDependencyForUnitsContaining(String id, String marker) {
+        machines.get(id).deadMarker = marker;
+    }
+
+    /**
+     * Each agent reconciles (reads the registry) once every {@code steps} steps (1 by default; fleet's agent every
+     * 5 s, agent/reconcile.go reconcileInterval, and on registry events). A unit destroyed and created again between
+     * two of its reconciles with the same hash is, to the agent, the unit it already has: it does nothing.
+     */
+    public synchronized void setReconcileSteps(long steps) {
+        reconcileSteps = Math.max(1, steps);
     }
 
     /** Puts a unit in place as if a previous deploy had run long ago (already running wherever it should). */
@@ -271,7 +322,18 @@ public final class FleetSimulator implements AutoCloseable {
         history.computeIfAbsent(name, k -> new ArrayList<>()).add(new Version(now(), unit));
     }
 
-    /** The readable units in the registry as of {@code at}, sorted by name (registry Units()). */
+    /** The first time an agent reconciles at or after {@code at}. */
+    private long reconcileAtOrAfter(long at) {
+        long period = reconcileSteps * stepMillis;
+        return Math.floorDiv(at + period - 1, period) * period;
+    }
+
+    /**
+     * The readable units in the registry as an agent reconciling at {@code at} sees them, sorted by name (registry
+     * Units()), each with the time since when the agent has had that instance: a change that leaves hash and target
+     * state as they were restarts nothing, and neither does a destroy the agent never saw (agent/reconcile.go
+     * calculateTasksForUnit compares only the job state and hash it holds itself).
+     */
     private List<Version> unitsAsOf(long at) {
         List<Version> out = new ArrayList<>();
         for (List<Version> versions : history.values()) {
@@ -283,7 +345,14 @@ public final class FleetSimulator implements AutoCloseable {
                         long since = v.at;
                         for (int j = i - 1; j >= 0; j--) {
                             SimUnit p = versions.get(j).unit;
-                            if (p == null || !p.hash.equals(v.unit.hash) || !p.targetState.equals(v.unit.targetState)) {
+                            if (p == null) {
+                                // unseen when no reconcile fell between the destroy and the next version
+                                if (j == 0 || reconcileAtOrAfter(versions.get(j).at) < versions.get(j + 1).at) {
+                                    break;
+                                }
+                                continue;
+                            }
+                            if (!p.hash.equals(v.unit.hash) || !p.targetState.equals(v.unit.targetState)) {
                                 break;
                             }
                             since = versions.get(j).at;
@@ -547,7 +616,8 @@ public final class FleetSimulator implements AutoCloseable {
                 continue;
             }
             long seen = now - m.lagSteps * stepMillis;
-            List<Version> units = unitsAsOf(seen);
+            long period = reconcileSteps * stepMillis;
+            List<Version> units = unitsAsOf(Math.floorDiv(seen, period) * period);
             // agent/reconcile.go desiredAgentState: in registry order, each unit the agent should run
             List<SimUnit> placed = new ArrayList<>();
             for (Version v : units) {
@@ -568,21 +638,30 @@ public final class FleetSimulator implements AutoCloseable {
                 if (u.targetState.equals("inactive") || isTemplate(u.name)) {
                     continue;
                 }
-                long steps = (seen - Math.max(v.at, m.joinedAt)) / stepMillis;
+                // the agent starts the instance at its first reconcile after the change
+                long started = Math.max(v.at == LONG_AGO ? LONG_AGO : reconcileAtOrAfter(v.at), m.joinedAt);
+                long steps = (seen - started) / stepMillis;
                 if (steps < 0) {
                     continue;
                 }
+                String failMarker = m.failMarkerAt(started);
+                Long crashed = m.crashedAt.get(u.name);
                 String active;
                 String sub;
-                if (u.targetState.equals("loaded") || steps < 1) {
+                if (u.targetState.equals("loaded") || steps < 1
+                        || m.deadMarker != null && u.text().contains(m.deadMarker)) {
                     active = "inactive";
                     sub = "dead";
                 } else if (steps < 2) {
                     active = "activating";
                     sub = "start-pre";
-                } else if (m.failMarker != null && u.text().contains(m.failMarker)) {
+                } else if (failMarker != null && u.text().contains(failMarker)
+                        || crashed != null && crashed >= started && crashed <= now) {
                     active = "failed";
                     sub = "failed";
+                } else if (m.loopMarker != null && u.text().contains(m.loopMarker) && (steps - 2) % 7 >= 2) {
+                    active = "activating";
+                    sub = "auto-restart";
                 } else {
                     active = "active";
                     sub = "running";
