@@ -94,6 +94,29 @@ class DeployerRealFleetFindingsTest {
     }
 
     @Test
+    void statesThatVanishWhenASlowAgentUnloadsTheOldUnitOnlyCostTime() {
+        // fleet's RemoveUnitState deletes every machine's state of the unit when one agent unloads it, until each
+        // agent republishes (here every 100 steps, 5 s)
+        try (FleetSimulator sim = FleetSimulator.start(dir.resolve("vanish.sock"), 3, 50)) {
+            sim.setRepublishSteps(100);
+            sim.preload("demo.service", UnitFile.render(TEMPLATE, DeployerTest.OLD_IMAGE, "old").options());
+            String slow = sim.machineIds().get(2);
+            sim.setLag(slow, 20);
+            RecordingLog log = new RecordingLog();
+            DeployResult result = Deployer.deploy(request(sim, Duration.ofSeconds(60), log));
+
+            assertThat(sim.states("demo.service")).hasSize(3)
+                    .allSatisfy((m, s) -> assertThat(s).isEqualTo(result.hash() + " loaded/active/running"));
+            String fast = sim.describe(sim.machineIds().get(0));
+            List<String> seen = log.lines("INFO").stream().filter(l -> l.contains("  " + fast + ": "))
+                    .map(l -> l.substring(l.indexOf(fast) + fast.length() + 2)).toList();
+            int running = seen.indexOf("loaded/active/running");
+            assertThat(running).isNotNegative();
+            assertThat(seen.subList(running, seen.size())).contains("no state reported");
+        }
+    }
+
+    @Test
     void aCrashLoopingUnitIsAFailureAndRolledBack() {
         try (FleetSimulator sim = FleetSimulator.start(dir.resolve("loop.sock"), 3, 100)) {
             String looping = sim.machineIds().get(0);

@@ -96,6 +96,7 @@ public final class FleetSimulator implements AutoCloseable {
     private final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
     private int nextMachine;
     private long reconcileSteps = 1;
+    private long republishSteps = 24;
 
     private static final class SimMachine {
         final String id;
@@ -269,6 +270,15 @@ public final class FleetSimulator implements AutoCloseable {
      */
     public synchronized void setReconcileSteps(long steps) {
         reconcileSteps = Math.max(1, steps);
+    }
+
+    /**
+     * Each agent republishes its unit states every {@code steps} steps (24 by default, as fleet's agents every 24 s
+     * sampling systemd each second); 0 turns off the model of {@code RemoveUnitState} deleting every machine's state
+     * of a unit when one agent unloads it.
+     */
+    public synchronized void setRepublishSteps(long steps) {
+        republishSteps = Math.max(0, steps);
     }
 
     /** Puts a unit in place as if a previous deploy had run long ago (already running wherever it should). */
@@ -611,6 +621,7 @@ public final class FleetSimulator implements AutoCloseable {
         List<Map<String, String>> out = new ArrayList<>();
         long now = now();
         List<String> present = List.copyOf(machines.keySet());
+        Map<String, List<Long>> unloads = new HashMap<>();
         for (SimMachine m : machines.values()) {
             if (m.silent) {
                 continue;
@@ -648,23 +659,37 @@ public final class FleetSimulator implements AutoCloseable {
                 Long crashed = m.crashedAt.get(u.name);
                 String active;
                 String sub;
+                // since when the agent has reported this state (it publishes a state when it changes)
+                long publishedAt;
                 if (u.targetState.equals("loaded") || steps < 1
                         || m.deadMarker != null && u.text().contains(m.deadMarker)) {
                     active = "inactive";
                     sub = "dead";
+                    publishedAt = started;
                 } else if (steps < 2) {
                     active = "activating";
                     sub = "start-pre";
+                    publishedAt = started + stepMillis;
                 } else if (failMarker != null && u.text().contains(failMarker)
                         || crashed != null && crashed >= started && crashed <= now) {
                     active = "failed";
                     sub = "failed";
-                } else if (m.loopMarker != null && u.text().contains(m.loopMarker) && (steps - 2) % 7 >= 2) {
-                    active = "activating";
-                    sub = "auto-restart";
+                    publishedAt = crashed != null && crashed >= started ? crashed - m.lagSteps * stepMillis
+                            : started + 2 * stepMillis;
+                } else if (m.loopMarker != null && u.text().contains(m.loopMarker)) {
+                    long cycle = (steps - 2) / 7;
+                    boolean restarting = (steps - 2) % 7 >= 2;
+                    active = restarting ? "activating" : "active";
+                    sub = restarting ? "auto-restart" : "running";
+                    publishedAt = started + (2 + cycle * 7 + (restarting ? 2 : 0)) * stepMillis;
                 } else {
                     active = "active";
                     sub = "running";
+                    publishedAt = started + 2 * stepMillis;
+                }
+                if (republishSteps > 0 && removed(unloads.computeIfAbsent(u.name, this::unloadTimes),
+                        publishedAt + m.lagSteps * stepMillis, now)) {
+                    continue;
                 }
                 Map<String, String> s = new LinkedHashMap<>();
                 s.put("name", u.name);
@@ -678,6 +703,45 @@ public final class FleetSimulator implements AutoCloseable {
         }
         out.sort(Comparator.comparing((Map<String, String> s) -> s.get("name")).thenComparing(s -> s.get("machineID")));
         return out;
+    }
+
+    /**
+     * registry/unit_state.go RemoveUnitState: when an agent unloads a unit it deletes the unit's states of every
+     * machine ("TODO: deal properly with multiple states"), so a state {@code m} published before that is gone until
+     * {@code m}'s agent publishes again: on a change, or when it republishes its cache (every agent_ttl*4/5, 24 s,
+     * agent/unit_state.go; here every {@code republishSteps} steps).
+     */
+    private boolean removed(List<Long> unloadTimes, long publishedAt, long now) {
+        long republish = republishSteps * stepMillis;
+        long lastRepublish = Math.floorDiv(now, republish) * republish;
+        return unloadTimes.stream().anyMatch(t -> t > publishedAt && t <= now && t > lastRepublish);
+    }
+
+    /** When each agent unloaded a version of the unit (it saw it destroyed or replaced by another hash). */
+    private List<Long> unloadTimes(String name) {
+        List<Version> versions = history.get(name);
+        List<Long> out = new ArrayList<>();
+        for (SimMachine other : machines.values()) {
+            if (other.silent) {
+                continue;
+            }
+            // the version the agent had: a destroy it never saw (no reconcile before the next version) is skipped
+            SimUnit had = null;
+            for (int i = 0; i < versions.size(); i++) {
+                SimUnit now = versions.get(i).unit;
+                if (now == null && i + 1 < versions.size()
+                        && reconcileAtOrAfter(versions.get(i).at) >= versions.get(i + 1).at) {
+                    continue;
+                }
+                if (had != null && had.readable() && !had.targetState.equals("inactive")
+                        && had.requirements().metadataMatches(other.metadata)
+                        && (now == null || !now.hash.equals(had.hash))) {
+                    out.add(reconcileAtOrAfter(versions.get(i).at) + other.lagSteps * stepMillis);
+                }
+                had = now;
+            }
+        }
+        return out.stream().distinct().toList();
     }
 
     /** The one machine a non-global unit runs on: its MachineID, else the first (by id) whose metadata match. */
