@@ -37,6 +37,12 @@ public final class Deployer {
      * that loads it and reconciles every 5 s, so longer means systemd refused to start it (a missing dependency).
      */
     static final Duration DEAD_GRACE = Duration.ofSeconds(10);
+    /**
+     * How long after a destroy every fleet agent has reconciled at least once (every 5 s, agent/reconcile.go
+     * reconcileInterval; twice that for a loaded machine): a state that is gone proves nothing before, since the
+     * first agent to unload a unit deletes every machine's state of it (registry/unit_state.go RemoveUnitState).
+     */
+    static final Duration AGENTS_RECONCILED = Duration.ofSeconds(10);
 
     private Deployer() {
     }
@@ -172,22 +178,20 @@ public final class Deployer {
      * After the destroy, before creating a unit with {@code hash}: waits until no machine reports a state with that
      * hash any more. fleet's agent compares only the job state and hash it holds itself (agent/reconcile.go
      * calculateTasksForUnit): a destroy and create of the same hash faster than its reconcile leave a failed instance
-     * failed, and its state would read as the new unit's. Once the agent has unloaded the unit (and removed its
-     * state), the create starts a fresh instance. Nothing to wait for when the hash is new, the usual case.
+     * failed, and its state would read as the new unit's. Once every agent has reconciled (unloaded the unit) and no
+     * state of it is left, the create starts a fresh instance. Nothing to wait for when the hash is new, the usual
+     * case.
      */
     private static Convergence awaitGone(FleetClient fleet, String name, String hash, DeployRequest req, Log log) {
-        long until = System.nanoTime() + req.timeout().toNanos();
-        boolean told = false;
+        long start = System.nanoTime();
+        long until = start + req.timeout().toNanos();
+        log.info("Waiting until fleet's agents have unloaded " + name + " " + shortHash(hash) + " (at least "
+                + AGENTS_RECONCILED.toSeconds() + " s) before creating it again: an agent that does not see it gone "
+                + "would not restart it");
         while (true) {
             List<UnitState> left = fleet.states(null, name).stream().filter(s -> hash.equals(s.hash())).toList();
-            if (left.isEmpty()) {
+            if (left.isEmpty() && System.nanoTime() - start >= AGENTS_RECONCILED.toNanos()) {
                 return new Convergence(true, List.of(), "");
-            }
-            if (!told) {
-                log.info("Waiting until fleet's agents have unloaded " + name + " " + shortHash(hash) + " (" + left.size()
-                        + " machine(s) still report it) before creating it again: an agent that does not see it gone "
-                        + "would not restart it");
-                told = true;
             }
             if (System.nanoTime() > until) {
                 return new Convergence(false, List.of(), "after " + req.timeout().toSeconds() + " s (archcore.deploy."

@@ -63,6 +63,9 @@ class DeployerRealFleetFindingsTest {
             DeployResult first = Deployer.deploy(request(sim, Duration.ofSeconds(60), new RecordingLog()));
             String hash = first.hash();
             String killed = sim.machineIds().get(1);
+            // its agent sees the registry 1 s late: another agent unloads the destroyed unit first and its
+            // RemoveUnitState deletes this machine's state too, although this agent has not seen the destroy yet
+            sim.setLag(killed, 20);
             sim.crash(killed, "demo.service");
             until(() -> sim.states("demo.service").get(killed).equals(hash + " loaded/failed/failed"));
 
@@ -80,6 +83,7 @@ class DeployerRealFleetFindingsTest {
         try (FleetSimulator sim = FleetSimulator.start(dir.resolve("retry.sock"), 3, 50)) {
             sim.setReconcileSteps(40);
             String bad = sim.machineIds().get(2);
+            sim.setLag(bad, 20);
             sim.failUnitsContaining(bad, NEW);
             assertThatThrownBy(() -> Deployer.deploy(request(sim, Duration.ofSeconds(60), new RecordingLog())))
                     .isInstanceOf(ClusterException.class)

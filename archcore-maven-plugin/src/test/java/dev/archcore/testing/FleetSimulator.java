@@ -332,10 +332,25 @@ public final class FleetSimulator implements AutoCloseable {
         history.computeIfAbsent(name, k -> new ArrayList<>()).add(new Version(now(), unit));
     }
 
-    /** The first time an agent reconciles at or after {@code at}. */
-    private long reconcileAtOrAfter(long at) {
+    /**
+     * The first time the agent of {@code m} reconciles at or after {@code at} (in its own, lagging view). Each agent's
+     * periodic timer started with its fleetd (pkg/reconcile.go), so their reconciles are spread over the period.
+     */
+    private long reconcileAtOrAfter(long at, SimMachine m) {
         long period = reconcileSteps * stepMillis;
-        return Math.floorDiv(at + period - 1, period) * period;
+        long offset = offset(m);
+        return Math.floorDiv(at - offset + period - 1, period) * period + offset;
+    }
+
+    /** The last time the agent of {@code m} reconciled at or before {@code at}. */
+    private long reconcileAtOrBefore(long at, SimMachine m) {
+        long period = reconcileSteps * stepMillis;
+        long offset = offset(m);
+        return Math.floorDiv(at - offset, period) * period + offset;
+    }
+
+    private long offset(SimMachine m) {
+        return (Math.floorMod(m.id.hashCode() * 7919L, reconcileSteps)) * stepMillis;
     }
 
     /**
@@ -344,7 +359,7 @@ public final class FleetSimulator implements AutoCloseable {
      * state as they were restarts nothing, and neither does a destroy the agent never saw (agent/reconcile.go
      * calculateTasksForUnit compares only the job state and hash it holds itself).
      */
-    private List<Version> unitsAsOf(long at) {
+    private List<Version> unitsAsOf(long at, SimMachine m) {
         List<Version> out = new ArrayList<>();
         for (List<Version> versions : history.values()) {
             for (int i = versions.size() - 1; i >= 0; i--) {
@@ -357,7 +372,7 @@ public final class FleetSimulator implements AutoCloseable {
                             SimUnit p = versions.get(j).unit;
                             if (p == null) {
                                 // unseen when no reconcile fell between the destroy and the next version
-                                if (j == 0 || reconcileAtOrAfter(versions.get(j).at) < versions.get(j + 1).at) {
+                                if (j == 0 || reconcileAtOrAfter(versions.get(j).at, m) < versions.get(j + 1).at) {
                                     break;
                                 }
                                 continue;
@@ -627,8 +642,7 @@ public final class FleetSimulator implements AutoCloseable {
                 continue;
             }
             long seen = now - m.lagSteps * stepMillis;
-            long period = reconcileSteps * stepMillis;
-            List<Version> units = unitsAsOf(Math.floorDiv(seen, period) * period);
+            List<Version> units = unitsAsOf(reconcileAtOrBefore(seen, m), m);
             // agent/reconcile.go desiredAgentState: in registry order, each unit the agent should run
             List<SimUnit> placed = new ArrayList<>();
             for (Version v : units) {
@@ -650,7 +664,7 @@ public final class FleetSimulator implements AutoCloseable {
                     continue;
                 }
                 // the agent starts the instance at its first reconcile after the change
-                long started = Math.max(v.at == LONG_AGO ? LONG_AGO : reconcileAtOrAfter(v.at), m.joinedAt);
+                long started = Math.max(v.at == LONG_AGO ? LONG_AGO : reconcileAtOrAfter(v.at, m), m.joinedAt);
                 long steps = (seen - started) / stepMillis;
                 if (steps < 0) {
                     continue;
@@ -730,13 +744,13 @@ public final class FleetSimulator implements AutoCloseable {
             for (int i = 0; i < versions.size(); i++) {
                 SimUnit now = versions.get(i).unit;
                 if (now == null && i + 1 < versions.size()
-                        && reconcileAtOrAfter(versions.get(i).at) >= versions.get(i + 1).at) {
+                        && reconcileAtOrAfter(versions.get(i).at, other) >= versions.get(i + 1).at) {
                     continue;
                 }
                 if (had != null && had.readable() && !had.targetState.equals("inactive")
                         && had.requirements().metadataMatches(other.metadata)
                         && (now == null || !now.hash.equals(had.hash))) {
-                    out.add(reconcileAtOrAfter(versions.get(i).at) + other.lagSteps * stepMillis);
+                    out.add(reconcileAtOrAfter(versions.get(i).at, other) + other.lagSteps * stepMillis);
                 }
                 had = now;
             }
