@@ -153,7 +153,8 @@ public final class Deployer {
         if (previous.isPresent()) {
             FleetUnit p = previous.get();
             log.warn("Rolling back: restoring " + name + " " + shortHash(p.hash()));
-            Convergence back = awaitGone(fleet, name, p.hash(), req, log);
+            Convergence back = fleet.states(null, name).stream().anyMatch(s -> p.hash().equals(s.hash()))
+                    ? awaitGone(fleet, name, p.hash(), req, log) : new Convergence(true, List.of(), "");
             if (back.ok()) {
                 fleet.create(name, p.options(), p.desiredState() == null ? "launched" : p.desiredState());
                 back = "launched".equals(p.desiredState()) || p.desiredState() == null
@@ -184,7 +185,7 @@ public final class Deployer {
      */
     private static Convergence awaitGone(FleetClient fleet, String name, String hash, DeployRequest req, Log log) {
         long start = System.nanoTime();
-        long until = start + req.timeout().toNanos();
+        long until = start + AGENTS_RECONCILED.toNanos() + req.timeout().toNanos();
         log.info("Waiting until fleet's agents have unloaded " + name + " " + shortHash(hash) + " (at least "
                 + AGENTS_RECONCILED.toSeconds() + " s) before creating it again: an agent that does not see it gone "
                 + "would not restart it");
