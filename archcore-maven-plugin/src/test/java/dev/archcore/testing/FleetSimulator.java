@@ -70,7 +70,11 @@ import java.util.regex.Pattern;
  * {@code lag} steps late (0..3, or {@link #setLag}): after a unit is destroyed or replaced it goes on reporting the
  * old unit's state (old hash) until it notices. A unit it runs is reported loaded/inactive/dead, then
  * loaded/activating/start-pre, then active/running (or failed/failed on a machine told to fail units whose text
- * contains a marker); a template is never run. A silent machine never reports. Machines join and leave.</li>
+ * contains a marker); a template is never run. A silent machine never reports. Machines join and leave. What a run
+ * against real fleet showed, from fleet's code: agents act at their reconciles ({@link #setReconcileSteps}) and
+ * restart a unit only when its hash or state changed as they saw it ({@link #crash}); states vanish for every
+ * machine when one agent unloads a unit, until republished ({@link #setRepublishSteps}); missing dependencies and
+ * crash loops are relayed as systemd reports them.</li>
  * </ul>
  * Time moves in steps of {@code stepMillis}.
  */
