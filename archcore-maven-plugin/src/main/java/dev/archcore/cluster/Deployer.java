@@ -17,10 +17,32 @@ import java.util.stream.Collectors;
  * whose metadata match the unit's {@code MachineMetadata} (those fleet's agents run it on), else the previous unit
  * is restored and the deploy fails naming the machines and their states. A machine may go on reporting the old
  * unit's state for a while after the destroy; it counts as not running the new one yet.
+ * <p>
+ * What fleet 1.0 itself does not say, checked against real fleet (docs/cluster.md): a unit destroyed and created
+ * again with the same hash before an agent notices is, to that agent, the unit it already has, so it neither
+ * restarts a failed instance nor stops reporting it; a unit whose dependency is missing stays loaded/inactive/dead
+ * for ever; a crash-looping {@code Restart=always} unit is active/running between its restarts.
  */
 public final class Deployer {
     /** Above this many machines, per-machine progress goes to debug and info gets one line per change of counts. */
     private static final int LOG_EACH_MACHINE = 50;
+    /**
+     * How long a machine must go on reporting active/running (at two polls at least) before it counts: fleet relays
+     * systemd's state sampled once a second, and an app that dies in its first seconds shows activating/auto-restart
+     * within this.
+     */
+    static final Duration SETTLE = Duration.ofSeconds(5);
+    /**
+     * How long the new unit may stay loaded/inactive/dead on a machine: fleet's agent starts a unit in the reconcile
+     * that loads it and reconciles every 5 s, so longer means systemd refused to start it (a missing dependency).
+     */
+    static final Duration DEAD_GRACE = Duration.ofSeconds(10);
+    /**
+     * How long after a destroy every fleet agent has reconciled at least once (every 5 s, agent/reconcile.go
+     * reconcileInterval; twice that for a loaded machine): a state that is gone proves nothing before, since the
+     * first agent to unload a unit deletes every machine's state of it (registry/unit_state.go RemoveUnitState).
+     */
+    static final Duration AGENTS_RECONCILED = Duration.ofSeconds(10);
 
     private Deployer() {
     }
@@ -112,9 +134,14 @@ public final class Deployer {
             fleet.destroy(name);
             log.info("Destroyed " + name + " " + shortHash(previous.get().hash()));
         }
-        fleet.create(name, unit.options(), "launched");
-        log.info("Created and launched " + name + " " + shortHash(hash));
-        Convergence outcome = await(fleet, name, hash, requirements, req, log);
+        // only a unit of this very hash can leave a state that reads as the new unit's (usually there is none)
+        boolean sameHashReported = states.values().stream().anyMatch(s -> hash.equals(s.hash()));
+        Convergence outcome = sameHashReported ? awaitGone(fleet, name, hash, req, log) : new Convergence(true, List.of(), "");
+        if (outcome.ok()) {
+            fleet.create(name, unit.options(), "launched");
+            log.info("Created and launched " + name + " " + shortHash(hash));
+            outcome = await(fleet, name, hash, requirements, req, log);
+        }
         if (outcome.ok()) {
             log.info(name + " " + shortHash(hash) + " runs on all " + outcome.machines().size() + " machines");
             return new DeployResult(name, hash, outcome.machines(), true, fleet.requests());
@@ -126,10 +153,14 @@ public final class Deployer {
         if (previous.isPresent()) {
             FleetUnit p = previous.get();
             log.warn("Rolling back: restoring " + name + " " + shortHash(p.hash()));
-            fleet.create(name, p.options(), p.desiredState() == null ? "launched" : p.desiredState());
-            Convergence back = "launched".equals(p.desiredState()) || p.desiredState() == null
-                    ? await(fleet, name, p.hash(), FleetRequirements.of(name, p.options()), req, log)
-                    : new Convergence(true, List.of(), "");
+            Convergence back = fleet.states(null, name).stream().anyMatch(s -> p.hash().equals(s.hash()))
+                    ? awaitGone(fleet, name, p.hash(), req, log) : new Convergence(true, List.of(), "");
+            if (back.ok()) {
+                fleet.create(name, p.options(), p.desiredState() == null ? "launched" : p.desiredState());
+                back = "launched".equals(p.desiredState()) || p.desiredState() == null
+                        ? await(fleet, name, p.hash(), FleetRequirements.of(name, p.options()), req, log)
+                        : new Convergence(true, List.of(), "");
+            }
             restored = back.ok() ? "The previous unit " + shortHash(p.hash()) + " was restored and runs on every machine again."
                     : "The previous unit " + shortHash(p.hash()) + " was restored, but it does not run everywhere either: "
                     + back.problem() + ".";
@@ -145,17 +176,52 @@ public final class Deployer {
     }
 
     /**
+     * After the destroy, before creating a unit with {@code hash}: waits until no machine reports a state with that
+     * hash any more. fleet's agent compares only the job state and hash it holds itself (agent/reconcile.go
+     * calculateTasksForUnit): a destroy and create of the same hash faster than its reconcile leave a failed instance
+     * failed, and its state would read as the new unit's. Once every agent has reconciled (unloaded the unit) and no
+     * state of it is left, the create starts a fresh instance. Nothing to wait for when the hash is new, the usual
+     * case.
+     */
+    private static Convergence awaitGone(FleetClient fleet, String name, String hash, DeployRequest req, Log log) {
+        long start = System.nanoTime();
+        long until = start + AGENTS_RECONCILED.toNanos() + req.timeout().toNanos();
+        log.info("Waiting until fleet's agents have unloaded " + name + " " + shortHash(hash) + " (at least "
+                + AGENTS_RECONCILED.toSeconds() + " s) before creating it again: an agent that does not see it gone "
+                + "would not restart it");
+        while (true) {
+            List<UnitState> left = fleet.states(null, name).stream().filter(s -> hash.equals(s.hash())).toList();
+            if (left.isEmpty() && System.nanoTime() - start >= AGENTS_RECONCILED.toNanos()) {
+                return new Convergence(true, List.of(), "");
+            }
+            if (System.nanoTime() > until) {
+                return new Convergence(false, List.of(), "after " + req.timeout().toSeconds() + " s (archcore.deploy."
+                        + "timeoutSeconds) " + left.size() + " machine(s) still report the destroyed " + name + " "
+                        + shortHash(hash) + " (" + left.stream().limit(10).map(s -> s.machineID() + ": "
+                        + s.describe()).collect(Collectors.joining("; ")) + "), so it was not created again");
+            }
+            UpdateWindow.sleep(req.poll());
+        }
+    }
+
+    /**
      * Polls machines and unit states (each a paged list) until every machine that should run the unit (by its
      * metadata requirements) runs {@code hash}, one fails, or time is up.
      */
     private static Convergence await(FleetClient fleet, String name, String hash, FleetRequirements requirements,
                                      DeployRequest req, Log log) {
         long until = System.nanoTime() + req.timeout().toNanos();
+        Duration settle = SETTLE.compareTo(req.poll().multipliedBy(2)) > 0 ? SETTLE : req.poll().multipliedBy(2);
+        Duration deadGrace = DEAD_GRACE.compareTo(req.poll().multipliedBy(3)) > 0 ? DEAD_GRACE : req.poll().multipliedBy(3);
         Map<String, String> shown = new HashMap<>();
+        // since when each machine has reported the new unit running, or loaded/inactive/dead, at every poll
+        Map<String, Long> runningSince = new HashMap<>();
+        Map<String, Long> deadSince = new HashMap<>();
         int lastDone = -1;
         while (true) {
             List<Machine> machines = requirements.machinesFor(fleet.machines());
             Map<String, UnitState> states = byMachine(fleet.states(null, name));
+            long at = System.nanoTime();
             boolean each = machines.size() <= LOG_EACH_MACHINE;
             int done = 0;
             Map<Machine, String> failed = new LinkedHashMap<>();
@@ -171,11 +237,31 @@ public final class Deployer {
                         log.debug("  " + m + ": " + now);
                     }
                 }
+                boolean ours = s != null && hash.equals(s.hash());
                 if (runs(s, hash)) {
-                    done++;
-                } else if (s != null && hash.equals(s.hash()) && s.failed()) {
+                    deadSince.remove(m.id());
+                    long since = runningSince.computeIfAbsent(m.id(), k -> at);
+                    if (since < at && at - since >= settle.toNanos()) {
+                        done++;
+                    } else {
+                        pending.put(m, now + ", for less than " + settle.toSeconds() + " s yet");
+                    }
+                    continue;
+                }
+                runningSince.remove(m.id());
+                if (ours && s.failed()) {
                     failed.put(m, now);
+                } else if (ours && "auto-restart".equals(s.systemdSubState())) {
+                    // Restart=always: not failed, but its process exited and systemd starts it again
+                    failed.put(m, now + " (its process exited and systemd restarts it: look at its log)");
+                } else if (ours && "inactive".equals(s.systemdActiveState()) && "dead".equals(s.systemdSubState())
+                        && at - deadSince.computeIfAbsent(m.id(), k -> at) >= deadGrace.toNanos()) {
+                    failed.put(m, now + " for " + deadGrace.toSeconds() + " s (systemd did not start it: a unit it "
+                            + "requires is probably missing or failed there, e.g. docker.service)");
                 } else {
+                    if (!ours || !"dead".equals(s.systemdSubState())) {
+                        deadSince.remove(m.id());
+                    }
                     pending.put(m, now);
                 }
             }

@@ -166,9 +166,10 @@ class DeployerTest {
             String oldHash = sim.unitHash("demo.service");
             String silent = sim.machineIds().get(0);
             sim.silence(silent);
-            assertThatThrownBy(() -> Deployer.deploy(request(sim, null, TEMPLATE, Duration.ofSeconds(2), false, new RecordingLog())))
+            // longer than Deployer.SETTLE, so that the others count as running
+            assertThatThrownBy(() -> Deployer.deploy(request(sim, null, TEMPLATE, Duration.ofSeconds(8), false, new RecordingLog())))
                     .isInstanceOf(ClusterException.class)
-                    .hasMessageContaining("after 2 s (archcore.deploy.timeoutSeconds) 1 of 3 machines do not run it ("
+                    .hasMessageContaining("after 8 s (archcore.deploy.timeoutSeconds) 1 of 3 machines do not run it ("
                             + sim.describe(silent) + ": no state reported)")
                     .hasMessageContaining("was restored, but it does not run everywhere either");
             assertThat(sim.unitHash("demo.service")).isEqualTo(oldHash);

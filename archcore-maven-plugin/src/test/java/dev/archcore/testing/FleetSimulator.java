@@ -70,7 +70,11 @@ import java.util.regex.Pattern;
  * {@code lag} steps late (0..3, or {@link #setLag}): after a unit is destroyed or replaced it goes on reporting the
  * old unit's state (old hash) until it notices. A unit it runs is reported loaded/inactive/dead, then
  * loaded/activating/start-pre, then active/running (or failed/failed on a machine told to fail units whose text
- * contains a marker); a template is never run. A silent machine never reports. Machines join and leave.</li>
+ * contains a marker); a template is never run. A silent machine never reports. Machines join and leave. What a run
+ * against real fleet showed, from fleet's code: agents act at their reconciles ({@link #setReconcileSteps}) and
+ * restart a unit only when its hash or state changed as they saw it ({@link #crash}); states vanish for every
+ * machine when one agent unloads a unit, until republished ({@link #setRepublishSteps}); missing dependencies and
+ * crash loops are relayed as systemd reports them.</li>
  * </ul>
  * Time moves in steps of {@code stepMillis}.
  */
@@ -95,6 +99,8 @@ public final class FleetSimulator implements AutoCloseable {
     private final Map<String, List<Version>> history = new TreeMap<>();
     private final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
     private int nextMachine;
+    private long reconcileSteps = 1;
+    private long republishSteps = 24;
 
     private static final class SimMachine {
         final String id;
@@ -103,7 +109,17 @@ public final class FleetSimulator implements AutoCloseable {
         final long joinedAt;
         long lagSteps;
         boolean silent;
-        String failMarker;
+        /** Since when units containing which marker fail: decided when an instance starts, as systemd would. */
+        final TreeMap<Long, String> failMarkers = new TreeMap<>();
+        String loopMarker;
+        String deadMarker;
+        /** unit name → when its running instance here died (its process killed). */
+        final Map<String, Long> crashedAt = new HashMap<>();
+
+        String failMarkerAt(long at) {
+            Map.Entry<Long, String> e = failMarkers.floorEntry(at);
+            return e == null ? null : e.getValue();
+        }
 
         SimMachine(String id, String ip, Map<String, String> metadata, long joinedAt, long lagSteps) {
             this.id = id;
@@ -215,9 +231,58 @@ public final class FleetSimulator implements AutoCloseable {
         machines.get(id).lagSteps = steps;
     }
 
-    /** On this machine, units whose text contains {@code marker} fail (failed/failed) instead of running. */
+    /**
+     * On this machine, units whose text contains {@code marker} and that start from now on fail (failed/failed)
+     * instead of running; null: those that start from now on run. An instance that already failed stays failed until
+     * the agent starts a new one (systemd keeps the failed state).
+     */
     public synchronized void failUnitsContaining(String id, String marker) {
-        machines.get(id).failMarker = marker;
+        machines.get(id).failMarkers.put(now(), marker);
+    }
+
+    /**
+     * The unit's instance running on this machine dies now (as {@code kill} would): failed/failed until the agent
+     * starts the unit again, which it does only when it sees the unit change (agent/reconcile.go compares its own
+     * job state and hash; a destroy and create between two of its reconciles leave it as it was).
+     */
+    public synchronized void crash(String id, String unit) {
+        machines.get(id).crashedAt.put(unit, now());
+    }
+
+    /**
+     * On this machine, units whose text contains {@code marker} crash-loop as a {@code Restart=always} unit whose
+     * process exits soon does: active/running for 2 steps, then activating/auto-restart for 5, and again (fleet
+     * relays what systemd reports, sampled each second: unit/generator.go).
+     */
+    public synchronized void crashLoopUnitsContaining(String id, String marker) {
+        machines.get(id).loopMarker = marker;
+    }
+
+    /**
+     * On this machine, units whose text contains {@code marker} need a unit that is missing (e.g.
+     * {@code Requires=docker.service} without Docker): systemd's start job fails on the dependency and the unit
+     * stays loaded/inactive/dead, never failed, which fleet reports as it is.
+     */
+    public synchronized void missingDependencyForUnitsContaining(String id, String marker) {
+        machines.get(id).deadMarker = marker;
+    }
+
+    /**
+     * Each agent reconciles (reads the registry) once every {@code steps} steps (1 by default; fleet's agent every
+     * 5 s, agent/reconcile.go reconcileInterval, and on registry events). A unit destroyed and created again between
+     * two of its reconciles with the same hash is, to the agent, the unit it already has: it does nothing.
+     */
+    public synchronized void setReconcileSteps(long steps) {
+        reconcileSteps = Math.max(1, steps);
+    }
+
+    /**
+     * Each agent republishes its unit states every {@code steps} steps (24 by default, as fleet's agents every 24 s
+     * sampling systemd each second); 0 turns off the model of {@code RemoveUnitState} deleting every machine's state
+     * of a unit when one agent unloads it.
+     */
+    public synchronized void setRepublishSteps(long steps) {
+        republishSteps = Math.max(0, steps);
     }
 
     /** Puts a unit in place as if a previous deploy had run long ago (already running wherever it should). */
@@ -271,8 +336,34 @@ public final class FleetSimulator implements AutoCloseable {
         history.computeIfAbsent(name, k -> new ArrayList<>()).add(new Version(now(), unit));
     }
 
-    /** The readable units in the registry as of {@code at}, sorted by name (registry Units()). */
-    private List<Version> unitsAsOf(long at) {
+    /**
+     * The first time the agent of {@code m} reconciles at or after {@code at} (in its own, lagging view). Each agent's
+     * periodic timer started with its fleetd (pkg/reconcile.go), so their reconciles are spread over the period.
+     */
+    private long reconcileAtOrAfter(long at, SimMachine m) {
+        long period = reconcileSteps * stepMillis;
+        long offset = offset(m);
+        return Math.floorDiv(at - offset + period - 1, period) * period + offset;
+    }
+
+    /** The last time the agent of {@code m} reconciled at or before {@code at}. */
+    private long reconcileAtOrBefore(long at, SimMachine m) {
+        long period = reconcileSteps * stepMillis;
+        long offset = offset(m);
+        return Math.floorDiv(at - offset, period) * period + offset;
+    }
+
+    private long offset(SimMachine m) {
+        return (Math.floorMod(m.id.hashCode() * 7919L, reconcileSteps)) * stepMillis;
+    }
+
+    /**
+     * The readable units in the registry as an agent reconciling at {@code at} sees them, sorted by name (registry
+     * Units()), each with the time since when the agent has had that instance: a change that leaves hash and target
+     * state as they were restarts nothing, and neither does a destroy the agent never saw (agent/reconcile.go
+     * calculateTasksForUnit compares only the job state and hash it holds itself).
+     */
+    private List<Version> unitsAsOf(long at, SimMachine m) {
         List<Version> out = new ArrayList<>();
         for (List<Version> versions : history.values()) {
             for (int i = versions.size() - 1; i >= 0; i--) {
@@ -283,7 +374,14 @@ public final class FleetSimulator implements AutoCloseable {
                         long since = v.at;
                         for (int j = i - 1; j >= 0; j--) {
                             SimUnit p = versions.get(j).unit;
-                            if (p == null || !p.hash.equals(v.unit.hash) || !p.targetState.equals(v.unit.targetState)) {
+                            if (p == null) {
+                                // unseen when no reconcile fell between the destroy and the next version
+                                if (j == 0 || reconcileAtOrAfter(versions.get(j).at, m) < versions.get(j + 1).at) {
+                                    break;
+                                }
+                                continue;
+                            }
+                            if (!p.hash.equals(v.unit.hash) || !p.targetState.equals(v.unit.targetState)) {
                                 break;
                             }
                             since = versions.get(j).at;
@@ -542,12 +640,13 @@ public final class FleetSimulator implements AutoCloseable {
         List<Map<String, String>> out = new ArrayList<>();
         long now = now();
         List<String> present = List.copyOf(machines.keySet());
+        Map<String, List<Long>> unloads = new HashMap<>();
         for (SimMachine m : machines.values()) {
             if (m.silent) {
                 continue;
             }
             long seen = now - m.lagSteps * stepMillis;
-            List<Version> units = unitsAsOf(seen);
+            List<Version> units = unitsAsOf(reconcileAtOrBefore(seen, m), m);
             // agent/reconcile.go desiredAgentState: in registry order, each unit the agent should run
             List<SimUnit> placed = new ArrayList<>();
             for (Version v : units) {
@@ -568,24 +667,47 @@ public final class FleetSimulator implements AutoCloseable {
                 if (u.targetState.equals("inactive") || isTemplate(u.name)) {
                     continue;
                 }
-                long steps = (seen - Math.max(v.at, m.joinedAt)) / stepMillis;
+                // the agent starts the instance at its first reconcile after the change
+                long started = Math.max(v.at == LONG_AGO ? LONG_AGO : reconcileAtOrAfter(v.at, m), m.joinedAt);
+                long steps = (seen - started) / stepMillis;
                 if (steps < 0) {
                     continue;
                 }
+                String failMarker = m.failMarkerAt(started);
+                Long crashed = m.crashedAt.get(u.name);
                 String active;
                 String sub;
-                if (u.targetState.equals("loaded") || steps < 1) {
+                // since when the agent has reported this state (it publishes a state when it changes)
+                long publishedAt;
+                if (u.targetState.equals("loaded") || steps < 1
+                        || m.deadMarker != null && u.text().contains(m.deadMarker)) {
                     active = "inactive";
                     sub = "dead";
+                    publishedAt = started;
                 } else if (steps < 2) {
                     active = "activating";
                     sub = "start-pre";
-                } else if (m.failMarker != null && u.text().contains(m.failMarker)) {
+                    publishedAt = started + stepMillis;
+                } else if (failMarker != null && u.text().contains(failMarker)
+                        || crashed != null && crashed >= started && crashed <= now) {
                     active = "failed";
                     sub = "failed";
+                    publishedAt = crashed != null && crashed >= started ? crashed - m.lagSteps * stepMillis
+                            : started + 2 * stepMillis;
+                } else if (m.loopMarker != null && u.text().contains(m.loopMarker)) {
+                    long cycle = (steps - 2) / 7;
+                    boolean restarting = (steps - 2) % 7 >= 2;
+                    active = restarting ? "activating" : "active";
+                    sub = restarting ? "auto-restart" : "running";
+                    publishedAt = started + (2 + cycle * 7 + (restarting ? 2 : 0)) * stepMillis;
                 } else {
                     active = "active";
                     sub = "running";
+                    publishedAt = started + 2 * stepMillis;
+                }
+                if (republishSteps > 0 && removed(unloads.computeIfAbsent(u.name, this::unloadTimes),
+                        publishedAt + m.lagSteps * stepMillis, now)) {
+                    continue;
                 }
                 Map<String, String> s = new LinkedHashMap<>();
                 s.put("name", u.name);
@@ -599,6 +721,45 @@ public final class FleetSimulator implements AutoCloseable {
         }
         out.sort(Comparator.comparing((Map<String, String> s) -> s.get("name")).thenComparing(s -> s.get("machineID")));
         return out;
+    }
+
+    /**
+     * registry/unit_state.go RemoveUnitState: when an agent unloads a unit it deletes the unit's states of every
+     * machine ("TODO: deal properly with multiple states"), so a state {@code m} published before that is gone until
+     * {@code m}'s agent publishes again: on a change, or when it republishes its cache (every agent_ttl*4/5, 24 s,
+     * agent/unit_state.go; here every {@code republishSteps} steps).
+     */
+    private boolean removed(List<Long> unloadTimes, long publishedAt, long now) {
+        long republish = republishSteps * stepMillis;
+        long lastRepublish = Math.floorDiv(now, republish) * republish;
+        return unloadTimes.stream().anyMatch(t -> t > publishedAt && t <= now && t > lastRepublish);
+    }
+
+    /** When each agent unloaded a version of the unit (it saw it destroyed or replaced by another hash). */
+    private List<Long> unloadTimes(String name) {
+        List<Version> versions = history.get(name);
+        List<Long> out = new ArrayList<>();
+        for (SimMachine other : machines.values()) {
+            if (other.silent) {
+                continue;
+            }
+            // the version the agent had: a destroy it never saw (no reconcile before the next version) is skipped
+            SimUnit had = null;
+            for (int i = 0; i < versions.size(); i++) {
+                SimUnit now = versions.get(i).unit;
+                if (now == null && i + 1 < versions.size()
+                        && reconcileAtOrAfter(versions.get(i).at, other) >= versions.get(i + 1).at) {
+                    continue;
+                }
+                if (had != null && had.readable() && !had.targetState.equals("inactive")
+                        && had.requirements().metadataMatches(other.metadata)
+                        && (now == null || !now.hash.equals(had.hash))) {
+                    out.add(reconcileAtOrAfter(versions.get(i).at, other) + other.lagSteps * stepMillis);
+                }
+                had = now;
+            }
+        }
+        return out.stream().distinct().toList();
     }
 
     /** The one machine a non-global unit runs on: its MachineID, else the first (by id) whose metadata match. */
