@@ -101,6 +101,8 @@ public final class FleetSimulator implements AutoCloseable {
     private int nextMachine;
     private long reconcileSteps = 1;
     private long republishSteps = 24;
+    /** When the agents started: they republish at multiples of {@code republishSteps} from here, as fleet's tickers. */
+    private final long agentsStarted = now();
 
     private static final class SimMachine {
         final String id;
@@ -731,7 +733,7 @@ public final class FleetSimulator implements AutoCloseable {
      */
     private boolean removed(List<Long> unloadTimes, long publishedAt, long now) {
         long republish = republishSteps * stepMillis;
-        long lastRepublish = Math.floorDiv(now, republish) * republish;
+        long lastRepublish = agentsStarted + Math.floorDiv(now - agentsStarted, republish) * republish;
         return unloadTimes.stream().anyMatch(t -> t > publishedAt && t <= now && t > lastRepublish);
     }
 
