@@ -218,6 +218,9 @@ public final class SshTunnel implements AutoCloseable {
 
     /** {@link #exec(String, Duration)} with {@code stdin} as the command's standard input (a secret never goes on a command line). */
     public ExecResult exec(String command, byte[] stdin, Duration timeout) {
+        if (stdin != null) {
+            return execStreaming(command, new java.io.ByteArrayInputStream(stdin), timeout);
+        }
         ChannelExec channel = null;
         try {
             channel = (ChannelExec) session.openChannel("exec");
@@ -225,7 +228,6 @@ public final class SshTunnel implements AutoCloseable {
             ByteArrayOutputStream output = new ByteArrayOutputStream();
             channel.setErrStream(output, true);
             InputStream stdout = channel.getInputStream();
-            channel.setInputStream(stdin == null ? null : new java.io.ByteArrayInputStream(stdin));
             channel.connect(timeoutMillis);
             long until = System.nanoTime() + timeout.toNanos();
             byte[] buf = new byte[8192];
