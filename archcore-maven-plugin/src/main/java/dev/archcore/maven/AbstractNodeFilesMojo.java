@@ -109,7 +109,10 @@ abstract class AbstractNodeFilesMojo extends AbstractClusterPkiMojo {
         all.put("DESCRIPTION", description == null || description.isBlank() ? appName
                 : description.strip().replaceAll("\\s+", " "));
         all.put("FLEET_HASH", fleetHash == null ? "" : fleetHash.strip());
-        all.put(ClusterNodes.REGISTRY_PUSH_PORT, String.valueOf(registryPushPort));
+        if (registryPushPort > 0) {
+            // 0 only tells archcore:push to skip the push side: the node files keep it at its default port
+            all.put(ClusterNodes.REGISTRY_PUSH_PORT, String.valueOf(registryPushPort));
+        }
         if (values != null) {
             all.putAll(values);
         }
