@@ -423,7 +423,7 @@ public final class LockdownLint {
 
     /** storage.maintenance.readonly.enabled: true, as the whole maintenance section or its readonly key from the environment. */
     private static final java.util.regex.Pattern READ_ONLY = java.util.regex.Pattern.compile(
-            "REGISTRY_STORAGE_MAINTENANCE=\\S*.*\"?readonly\"?\\s*:\\s*\\{\\s*\"?enabled\"?\\s*:\\s*true"
+            "REGISTRY_STORAGE_MAINTENANCE=.*\"?readonly\"?\\s*:\\s*\\{\\s*\"?enabled\"?\\s*:\\s*true"
                     + "|REGISTRY_STORAGE_MAINTENANCE_READONLY=['\"]?\\{\\s*\"?enabled\"?\\s*:\\s*true");
 
     /**

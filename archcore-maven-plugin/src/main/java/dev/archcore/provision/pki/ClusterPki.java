@@ -65,7 +65,8 @@ import java.util.regex.Pattern;
  * a second user, {@code <user>-pull}, with its own generated password ({@code registry-pull.password}); the
  * htpasswd file here holds both, and the master gets each in its own file: docker-registry's htpasswd auth gives
  * every user it knows every right, so only the push side may know the push user and only the read-only side the
- * pull user ({@link Material#pushHtpasswd()}, {@link Material#pullHtpasswd()}). A read-only request (a dry run) writes nothing and leaves every file as it was.
+ * pull user ({@link Material#pushHtpasswd()}, {@link Material#pullHtpasswd()}). A read-only request (a dry run)
+ * writes nothing and leaves every file as it was.
  */
 public final class ClusterPki {
     static final Duration CA_VALIDITY = Duration.ofDays(3650);
