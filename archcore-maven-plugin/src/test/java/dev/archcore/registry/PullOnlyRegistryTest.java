@@ -113,6 +113,12 @@ class PullOnlyRegistryTest {
                 // the push password is not accepted where the nodes pull (it never needs to cross the network there)
                 assertThat(status(http, "GET", pullHost, "/v2/", Credentials.basic("archcore", PUSH_PASSWORD))).isEqualTo(401);
 
+                // nor can it remove or overwrite what the cluster runs (the push side has deletes on; this side refuses)
+                String manifest = "/v2/archcore/app/manifests/" + digest;
+                assertThat(status(http, "DELETE", pullHost, manifest, basicPull)).isEqualTo(405);
+                assertThat(status(http, "PUT", pullHost, "/v2/archcore/app/manifests/1.0", basicPull)).isEqualTo(405);
+                assertThat(status(http, "DELETE", pushHost, manifest, basicPull)).isEqualTo(401);
+
                 // (b) the nodes' login pulls it, with the files archcore wrote (skopeo reads Docker's config.json)
                 Tools.Output pulled = Tools.run(tmp, "skopeo", "copy", "--authfile", config.toString(),
                         "--src-cert-dir", node.resolve("etc/docker/certs.d/" + pullHost).toString(),
