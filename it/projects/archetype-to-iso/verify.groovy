@@ -64,12 +64,17 @@ hosts.each { host ->
     assert paths.intersect(fleetFiles).isEmpty() : "${host}: ${paths}"
     assert paths.contains('/etc/archcore/cluster.env') && units.contains('sshd.socket')
     // the master's etcd (its own pinned tarball, fetched by Ignition) and registry stay
-    assert units.containsAll(['etcd-install.service', 'etcd-member.service', 'archcore-registry.service']) == (host == 'registry')
+    assert units.containsAll(['etcd-install.service', 'etcd-member.service', 'archcore-registry.service',
+                              'archcore-registry-push.service']) == (host == 'registry')
     assert paths.contains('/opt/archcore/downloads/etcd-v3.5.21-linux-amd64.tar.gz') == (host == 'registry')
 }
 // the master's registry image pinned by digest (Docker Hub's registry 2.8.3 image index)
 assert new File(out, 'cloud-config/registry.yaml').text.contains(' docker.io/library/registry:2.8.3@sha256:a3d8aaa63ed8681a604f1dea0aa03f100d5895b6a58ace528858a7b332415373\n')
 assert new File(out, 'cloud-config/registry.yaml').text.contains('REGISTRY_AUTH=htpasswd')
+// the nodes' pull login is accepted only by the read-only side; the push side listens on the master's 127.0.0.1 only
+def masterYaml = new File(out, 'cloud-config/registry.yaml').text
+assert masterYaml.contains('REGISTRY_AUTH_HTPASSWD_PATH=/certs/htpasswd-pull -e \'REGISTRY_STORAGE_MAINTENANCE={"readonly": {"enabled": true}')
+assert masterYaml.contains('-p 127.0.0.1:5444:5000 ') && masterYaml.contains('REGISTRY_AUTH_HTPASSWD_PATH=/certs/htpasswd-push ')
 
 // the config-drive ISOs: label config-2, Rock Ridge and Joliet, exactly the rendered user data inside
 hosts.each { host ->
@@ -164,7 +169,8 @@ hosts.each { host ->
     assert fetched.contents.verification.hash == fleetHash
     def units = json.systemd.units.collect { it.name } as Set
     assert units.containsAll(fleetUnits)
-    assert units.containsAll(['etcd-install.service', 'etcd-member.service', 'archcore-registry.service']) == (host == 'registry')
+    assert units.containsAll(['etcd-install.service', 'etcd-member.service', 'archcore-registry.service',
+                              'archcore-registry-push.service']) == (host == 'registry')
 }
 // a worker then holds fleet's etcd client key only (owner-only files), never the registry's or etcd's
 slave = new File(out, 'cloud-config/slave.yaml').text

@@ -52,6 +52,9 @@ try {
                    'archcore.window.etcdStart': etcd.startCommand(), 'archcore.window.etcdStop': etcd.stopCommand(),
                    'archcore.window.registryStart': "sh ${regDir}/start.sh".toString(),
                    'archcore.window.registryStop': "sh ${regDir}/stop.sh".toString(),
+                   // the push goes through SSH to the master's 127.0.0.1:<push port>; this IT's one registry is
+                   // both sides (PullOnlyRegistryTest runs the template's read-only and push units)
+                   'archcore.registryPushPort': made.port.toString(),
                    'archcore.deploy.pollMillis': '200', 'archcore.deploy.timeoutSeconds': '60',
                    // the secrets the window writes over SSH: under a folder of this IT, not this machine's /etc
                    'archcore.secrets.root': work.resolve('master-root').toString()]
@@ -103,10 +106,11 @@ try {
     def states = sim.states('demo.service')
     assert states.size() == 4 && states.values().every { it == "${newHash} loaded/active/running".toString() } : "states: ${states}"
     assert first.out.contains('Update window: starting etcd') && first.out.contains('Update window: starting registry')
+    assert first.out.contains("Pushing through SSH to the registry's push side on 127.0.0.1:${made.port}")
     // the master's secrets and the pull login arrived over SSH, root-only; the unit pulls with that login
     Path masterRoot = work.resolve('master-root')
-    for (String secret : ['etc/archcore/registry/registry.key', 'etc/archcore/registry/htpasswd', 'etc/ssl/etcd/etcd.key',
-                          'etc/archcore/docker/config.json']) {
+    for (String secret : ['etc/archcore/registry/registry.key', 'etc/archcore/registry/htpasswd-push',
+                          'etc/archcore/registry/htpasswd-pull', 'etc/ssl/etcd/etcd.key', 'etc/archcore/docker/config.json']) {
         assert java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(masterRoot.resolve(secret))) == 'rw-------' : secret
     }
     assert Files.readString(masterRoot.resolve('etc/archcore/docker/config.json')).contains('"192.0.2.10:5443"')

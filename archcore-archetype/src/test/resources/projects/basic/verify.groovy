@@ -119,6 +119,7 @@ check(props.'maven.deploy.skip'.text() == 'true', 'maven.deploy.skip')
 check(props.'archcore.sshPort'.text() == '2222', 'archcore.sshPort')
 check(props.'archcore.etcdPort'.text() == '2479', 'archcore.etcdPort')
 check(props.'archcore.registryPort'.text() == '5443', 'archcore.registryPort')
+check(props.'archcore.registryPushPort'.text() == '5444', 'archcore.registryPushPort')
 // empty: archcore:iso as typed renders node files without fleet (and says so) until the user pins its tarball
 check(props.'archcore.fleetHash'.size() == 1 && props.'archcore.fleetHash'.text() == '', 'archcore.fleetHash must be empty by default')
 def plugin = pom.build.plugins.plugin.find { it.artifactId.text() == 'archcore-maven-plugin' }
@@ -210,7 +211,9 @@ check(xfleet == ['[X-Fleet]', 'Global=true'], "[X-Fleet] must hold only Global=t
     check(!outside.toString().contains('$FLEET_HASH') && !outside.toString().contains('$public_ipv4'), "$path: fleet's placeholders outside the fleet part")
     check(yaml.contains('# The fleet parts: the lines between "# archcore:begin fleet" and "# archcore:end fleet"'), "$path: the header must explain the fleet parts")
     if (role == 'registry') {
-        ['etcd-member.service', 'archcore-registry.service', '$REGISTRY_PORT',
+        ['etcd-member.service', 'archcore-registry.service', '$REGISTRY_PORT', 'archcore-registry-push.service',
+         '-p 127.0.0.1:$REGISTRY_PUSH_PORT:5000 ', 'REGISTRY_AUTH_HTPASSWD_PATH=/certs/htpasswd-push ',
+         'REGISTRY_AUTH_HTPASSWD_PATH=/certs/htpasswd-pull ', '\'REGISTRY_STORAGE_MAINTENANCE={"readonly": {"enabled": true}',
          'REGISTRY_AUTH=htpasswd', 'REGISTRY_HTTP_TLS_CERTIFICATE', 'ETCD_CLIENT_CERT_AUTH=true',
          'ETCD_LISTEN_CLIENT_URLS=https://$REGISTRY_IP:$ETCD_PORT,https://127.0.0.1:$ETCD_PORT',
          '- name: etcd-install.service', 'ExecStart=/opt/bin/etcd',
@@ -237,7 +240,7 @@ for path in sys.argv[1:]:
     assert units["systemd-timesyncd.service"].get("command") == "start", path + ": timesyncd"
     assert units["fleet.service"].get("command") == "start", path + ": fleet"
     for name, u in units.items():
-        if name.startswith("etcd") or name == "archcore-registry.service":
+        if name.startswith("etcd") or name.startswith("archcore-registry"):
             assert "command" not in u and not u.get("enable"), path + ": " + name + " must not start at boot"
             assert "[Install]" not in u.get("content", ""), path + ": " + name + " must not be enabled"
     for u in units.values():

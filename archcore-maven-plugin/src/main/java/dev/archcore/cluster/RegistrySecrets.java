@@ -21,7 +21,8 @@ import java.util.Set;
 /**
  * The cluster's secrets, written to a node over SSH when the update window opens instead of travelling in user
  * data (which a cloud's metadata service serves to every process on the machine): the master's registry
- * certificate, key and htpasswd and etcd's certificate and key; on every node the registry's pull login (a Docker
+ * certificate and key, its two htpasswd files (the push side's with only the push user, the read-only side's with
+ * only the pull user) and etcd's certificate and key; on every node the registry's pull login (a Docker
  * {@code config.json} with only the pull user) and the CA for the registry's address. Each file is written only
  * when its content, mode or owner differ (compared by SHA-256 on the node), through a temporary file in the same
  * folder moved into place, root-owned, so a half-written key is never read. The push password is never among
@@ -30,6 +31,10 @@ import java.util.Set;
 public final class RegistrySecrets {
     /** Where the registry's files are on the master (mounted into the registry container). */
     public static final String REGISTRY_DIR = "/etc/archcore/registry";
+    /** The push side's htpasswd in {@link #REGISTRY_DIR}: only the push user. */
+    public static final String PUSH_HTPASSWD = "htpasswd-push";
+    /** The read-only side's htpasswd in {@link #REGISTRY_DIR}: only the nodes' pull user. */
+    public static final String PULL_HTPASSWD = "htpasswd-pull";
     /** etcd's TLS folder on the master (etcd-member's ETCD_SSL_DIR). */
     public static final String ETCD_DIR = "/etc/ssl/etcd";
     /** The Docker client configuration the app's unit pulls with ({@code docker --config /etc/archcore/docker pull}). */
@@ -57,12 +62,15 @@ public final class RegistrySecrets {
         }
     }
 
-    /** The master's files: the registry's and etcd's TLS material and htpasswd, and what every node gets. */
+    /** The master's files: the registry's and etcd's TLS material and htpasswd files, and what every node gets. */
     public static List<NodeFile> masterFiles(ClusterPki.Material pki, String pullRegistry) {
         List<NodeFile> files = new ArrayList<>();
         files.add(file(REGISTRY_DIR + "/registry.crt", "0644", pki.registryCertificatePem(), SERVICE_REGISTRY));
         files.add(file(REGISTRY_DIR + "/registry.key", "0600", pki.registryKeyPem(), SERVICE_REGISTRY));
-        files.add(file(REGISTRY_DIR + "/htpasswd", "0600", pki.htpasswd(), SERVICE_REGISTRY));
+        // one file per side: docker-registry lets every user its htpasswd knows push, so the read-only side the
+        // nodes pull from knows only the pull user, and the push side (on the master's 127.0.0.1) only the push user
+        files.add(file(REGISTRY_DIR + "/" + PUSH_HTPASSWD, "0600", pki.pushHtpasswd(), SERVICE_REGISTRY));
+        files.add(file(REGISTRY_DIR + "/" + PULL_HTPASSWD, "0600", pki.pullHtpasswd(), SERVICE_REGISTRY));
         files.add(file(ETCD_DIR + "/etcd.crt", "0644", pki.etcdCertificatePem(), SERVICE_ETCD));
         // etcd runs as the user etcd where the image has one (etcd-member's rkt/docker wrappers)
         files.add(new NodeFile(ETCD_DIR + "/etcd.key", "0600", List.of("etcd:etcd", "root:root"),

@@ -200,6 +200,21 @@ public final class SshTunnel implements AutoCloseable {
         }
     }
 
+    /**
+     * Listens on a free port of this machine's 127.0.0.1 and forwards each connection to it through this SSH
+     * connection to {@code host:port} as the master sees it (as {@code ssh -L}); it ends with the connection.
+     *
+     * @return the local port
+     */
+    public int forwardLocal(String host, int port) {
+        try {
+            return session.setPortForwardingL("127.0.0.1", 0, host, port);
+        } catch (JSchException e) {
+            throw new ClusterException("cannot forward a local port through SSH to " + host + ":" + port + " on "
+                    + endpoint + ": " + e.getMessage(), e);
+        }
+    }
+
     private StreamConnection open(Channel channel) throws JSchException, IOException {
         InputStream in = new BufferedInputStream(channel.getInputStream(), 32 * 1024);
         OutputStream out = channel.getOutputStream();

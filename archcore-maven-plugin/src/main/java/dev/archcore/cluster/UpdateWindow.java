@@ -254,8 +254,17 @@ public final class UpdateWindow {
 
     /** {@link #registry(String, boolean, Path)} through the proxies archcore:push uses. */
     public static Probe registry(String hostPort, boolean insecure, Path caFile, dev.archcore.util.HttpProxies proxies) {
-        OkHttpClient.Builder b = proxies.applyTo(new OkHttpClient.Builder()).connectTimeout(Duration.ofSeconds(5))
-                .readTimeout(Duration.ofSeconds(10)).retryOnConnectionFailure(false);
+        return registry(hostPort, insecure, caFile, proxies, null);
+    }
+
+    /**
+     * {@link #registry(String, boolean, Path)} connecting to {@code via} instead (an SSH tunnel's local end), the
+     * requests and TLS still for {@code hostPort}; null: directly.
+     */
+    public static Probe registry(String hostPort, boolean insecure, Path caFile, dev.archcore.util.HttpProxies proxies,
+                                 java.net.InetSocketAddress via) {
+        OkHttpClient.Builder b = dev.archcore.registry.ConnectVia.applyTo(proxies.applyTo(new OkHttpClient.Builder()), via)
+                .connectTimeout(Duration.ofSeconds(5)).readTimeout(Duration.ofSeconds(10)).retryOnConnectionFailure(false);
         if (caFile != null && !insecure) {
             X509TrustManager tm = RegistryClient.trustManager(caFile);
             try {
@@ -268,11 +277,23 @@ public final class UpdateWindow {
         }
         OkHttpClient client = b.build();
         String url = (insecure ? "http://" : "https://") + hostPort + "/v2/";
-        return ssh -> {
-            try (Response r = client.newCall(new Request.Builder().url(url).build()).execute()) {
-                return r.code() == 200 || r.code() == 401;
-            } catch (IOException e) {
-                return false;
+        return new Probe() {
+            private volatile String problem;
+
+            @Override
+            public boolean answers(SshTunnel ssh) {
+                try (Response r = client.newCall(new Request.Builder().url(url).build()).execute()) {
+                    problem = "GET " + url + " answered HTTP " + r.code();
+                    return r.code() == 200 || r.code() == 401;
+                } catch (IOException e) {
+                    problem = "GET " + url + ": " + e;
+                    return false;
+                }
+            }
+
+            @Override
+            public String lastProblem() {
+                return problem;
             }
         };
     }

@@ -40,6 +40,14 @@ abstract class AbstractClusterPkiMojo extends AbstractMojo {
     @Parameter(defaultValue = "${project.artifactId}", readonly = true)
     String projectArtifactId;
 
+    /**
+     * The registry's push side's port on the master's 127.0.0.1 ({@code $REGISTRY_PUSH_PORT}): archcore:push reaches
+     * it through its SSH connection; the nodes pull from the read-only side on archcore.registryPort. 0: push
+     * straight to archcore.registry (a master whose node files predate the split, or a registry not on the master).
+     */
+    @Parameter(property = "archcore.registryPushPort", defaultValue = dev.archcore.provision.ClusterNodes.DEFAULT_REGISTRY_PUSH_PORT)
+    int registryPushPort;
+
     /** The registry user when the settings.xml server names none. */
     @Parameter(property = "archcore.registryUser", defaultValue = "archcore")
     String registryUser;

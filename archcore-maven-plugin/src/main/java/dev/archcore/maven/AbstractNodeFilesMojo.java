@@ -103,12 +103,16 @@ abstract class AbstractNodeFilesMojo extends AbstractClusterPkiMojo {
                 placeholderValues(), allowed, origins, log, readOnlyRun());
     }
 
-    /** {@code <values>}, and {@code $DESCRIPTION} and {@code $FLEET_HASH} unless they give them. */
+    /** {@code <values>}, and {@code $DESCRIPTION}, {@code $FLEET_HASH} and {@code $REGISTRY_PUSH_PORT} unless they give them. */
     private Map<String, String> placeholderValues() {
         Map<String, String> all = new LinkedHashMap<>();
         all.put("DESCRIPTION", description == null || description.isBlank() ? appName
                 : description.strip().replaceAll("\\s+", " "));
         all.put("FLEET_HASH", fleetHash == null ? "" : fleetHash.strip());
+        if (registryPushPort > 0) {
+            // 0 only tells archcore:push to skip the push side: the node files keep it at its default port
+            all.put(ClusterNodes.REGISTRY_PUSH_PORT, String.valueOf(registryPushPort));
+        }
         if (values != null) {
             all.putAll(values);
         }

@@ -172,7 +172,8 @@ public class IsoMojo extends AbstractNodeFilesMojo {
         java.util.Properties user = session == null ? new java.util.Properties() : session.getUserProperties();
         Map<String, String> properties = Map.of("SSH_PORT", "archcore.sshPort", "ETCD_PORT", "archcore.etcdPort",
                 "REGISTRY_PORT", "archcore.registryPort", "APP_PORT", "archcore.appPort", "REGISTRY_IP", "archcore.registryIp",
-                "WORKERS", "archcore.workers", "REGISTRY_HOSTNAME", "archcore.registryHostname");
+                "WORKERS", "archcore.workers", "REGISTRY_HOSTNAME", "archcore.registryHostname",
+                "REGISTRY_PUSH_PORT", "archcore.registryPushPort");
         for (Map.Entry<String, String> p : properties.entrySet()) {
             String where = "property " + p.getValue();
             if (user.containsKey(p.getValue())) {

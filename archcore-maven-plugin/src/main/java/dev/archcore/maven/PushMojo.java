@@ -1,6 +1,8 @@
 package dev.archcore.maven;
 
 import dev.archcore.cluster.ClusterException;
+import dev.archcore.cluster.RegistryPushSide;
+import dev.archcore.cluster.SshTunnel;
 import dev.archcore.cluster.SshEndpoint;
 import dev.archcore.cluster.SshOptions;
 import dev.archcore.cluster.UpdateWindow;
@@ -45,8 +47,10 @@ import java.util.Set;
  * variables {@code ARCHCORE_REGISTRY_USERNAME}/{@code ARCHCORE_REGISTRY_PASSWORD}; else anonymous.
  * <p>
  * With a cluster, the update window opens first, and writes the cluster's secrets over SSH where they differ
- * ({@link dev.archcore.cluster.RegistrySecrets}: the master's registry and etcd TLS files and htpasswd, every
- * node's pull login); a dry run writes none.
+ * ({@link dev.archcore.cluster.RegistrySecrets}: the master's registry and etcd TLS files and htpasswd files, every
+ * node's pull login); a dry run writes none. The push then goes through that SSH connection to the registry's push
+ * side on the master's 127.0.0.1 ({@code archcore.registryPushPort}, {@link RegistryPushSide}): the registry the
+ * nodes pull from is read-only and knows only their pull user.
  */
 @Mojo(name = "push", defaultPhase = LifecyclePhase.DEPLOY, threadSafe = true)
 public class PushMojo extends AbstractClusterMojo {
@@ -222,8 +226,16 @@ public class PushMojo extends AbstractClusterMojo {
         }
         boolean handedOver = false;
         boolean pushed = false;
+        SshTunnel tunnel = null;
         try {
-            push(info, target, credentials, trustedCa, archcore, log);
+            java.net.InetSocketAddress via = null;
+            if (endpoint != null && registryPushPort > 0) {
+                // the push side listens on the master's 127.0.0.1 only: reach it through SSH (RegistryPushSide)
+                tunnel = SshTunnel.connect(endpoint, ssh, log);
+                via = RegistryPushSide.forward(tunnel, registryPushPort, host, insecure,
+                        trustedCa == null ? null : trustedCa.toPath(), windowTimeout(), java.time.Duration.ofSeconds(1), log);
+            }
+            push(info, target, credentials, trustedCa, archcore, log, via);
             pushed = true;
             if (!opened.isEmpty() && deployFollows()) {
                 new UpdateWindowRecord(cluster, opened, buildId()).write(windowFile);
@@ -232,9 +244,14 @@ public class PushMojo extends AbstractClusterMojo {
                 UpdateWindowGuard.register(new UpdateWindowGuard(windowFile, buildId(), endpoint, ssh, window, System.err));
                 getLog().info("Update window left open for archcore:deploy, which closes it (" + windowFile + ")");
             }
+        } catch (ClusterException e) {
+            throw new MojoFailureException(e.getMessage(), e);
         } catch (IOException e) {
             throw new MojoExecutionException("cannot write " + windowFile + ": " + e.getMessage(), e);
         } finally {
+            if (tunnel != null) {
+                tunnel.close();
+            }
             if (!handedOver && !opened.isEmpty()) {
                 String left = UpdateWindow.closeOrExplain(endpoint, ssh, window, opened, log);
                 if (left != null && !pushed) {
@@ -257,9 +274,10 @@ public class PushMojo extends AbstractClusterMojo {
                 .anyMatch(e -> e.getGoals().contains("deploy"));
     }
 
-    private void push(ImageInfo info, RegistryReference target, Credentials credentials, File trustedCa, Path archcore, MavenLog log)
-            throws MojoFailureException, MojoExecutionException {
+    private void push(ImageInfo info, RegistryReference target, Credentials credentials, File trustedCa, Path archcore, MavenLog log,
+                      java.net.InetSocketAddress via) throws MojoFailureException, MojoExecutionException {
         PushRequest request = new PushRequest(Path.of(info.ociLayout()), target)
+                .connectVia(via)
                 .image(info.manifestDigest())
                 .credentials(credentials)
                 .insecure(insecure)

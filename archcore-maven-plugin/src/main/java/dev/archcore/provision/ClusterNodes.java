@@ -68,6 +68,10 @@ public final class ClusterNodes {
      */
     public static final String PROVIDER_ADDRESS = "$public_ipv4";
 
+    /** The placeholder of the registry's push side's port on the master's 127.0.0.1, and its default. */
+    public static final String REGISTRY_PUSH_PORT = "REGISTRY_PUSH_PORT";
+    public static final String DEFAULT_REGISTRY_PUSH_PORT = "5444";
+
     static final List<String> MOVED_TO_SSH = List.of("REGISTRY_KEY", "REGISTRY_HTPASSWD", "ETCD_KEY");
 
     private ClusterNodes() {
@@ -81,6 +85,9 @@ public final class ClusterNodes {
         ports.put("ETCD_PORT", port("ETCD_PORT", r.etcdPort(), origins));
         ports.put("REGISTRY_PORT", port("REGISTRY_PORT", r.registryPort(), origins));
         ports.put("APP_PORT", port("APP_PORT", r.appPort(), origins));
+        // the registry's push side, on the master's 127.0.0.1 only (archcore:push reaches it through SSH)
+        String pushPort = r.extraValues() == null ? null : r.extraValues().get(REGISTRY_PUSH_PORT);
+        ports.put(REGISTRY_PUSH_PORT, port(REGISTRY_PUSH_PORT, pushPort == null ? DEFAULT_REGISTRY_PUSH_PORT : pushPort, origins));
         Map<Integer, String> used = new HashMap<>();
         used.put(ETCD_PEER_PORT, "etcd's peer port (on 127.0.0.1 of the master)");
         for (Map.Entry<String, Integer> p : ports.entrySet()) {

@@ -30,6 +30,7 @@ public final class PushRequest {
     Duration timeout = Duration.ofSeconds(60);
     Log log = Log.NONE;
     HttpProxies proxies = HttpProxies.NONE;
+    java.net.InetSocketAddress connectVia;
     java.util.List<Attachment> attachments = java.util.List.of();
 
     public PushRequest(Path layout, RegistryReference target) {
@@ -104,6 +105,15 @@ public final class PushRequest {
     /** The proxies to reach the registry through (settings.xml's); {@link HttpProxies#NONE}: the JVM's. */
     public PushRequest proxies(HttpProxies proxies) {
         this.proxies = proxies == null ? HttpProxies.NONE : proxies;
+        return this;
+    }
+
+    /**
+     * Connect to this address instead of the registry's {@code host:port} (an SSH tunnel's local end, to the
+     * registry's push side on the master); the requests still name the registry and TLS checks its name. Null: direct.
+     */
+    public PushRequest connectVia(java.net.InetSocketAddress address) {
+        this.connectVia = address;
         return this;
     }
 

@@ -91,7 +91,7 @@ public final class RegistryClient {
         this.base = HttpUrl.get((req.insecure ? "http://" : "https://") + target.registry() + "/");
         this.scope = "repository:" + target.name() + ":pull,push"
                 + (req.mountFrom == null ? "" : " repository:" + req.mountFrom + ":pull");
-        OkHttpClient.Builder b = req.proxies.applyTo(new OkHttpClient.Builder())
+        OkHttpClient.Builder b = ConnectVia.applyTo(req.proxies.applyTo(new OkHttpClient.Builder()), req.connectVia)
                 .retryOnConnectionFailure(false)
                 .connectTimeout(req.timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .readTimeout(req.timeout.toMillis(), TimeUnit.MILLISECONDS)

@@ -34,8 +34,8 @@ class RegistrySecretsTest {
 
             // etcd's key belongs to the user etcd runs as, where the node has one (Debian's etcd-server makes it here)
             String etcdOwner = Tools.run(tmp, "id", "-u", "etcd").exitCode() == 0 ? "etcd" : "root";
-            for (String secret : List.of("etc/archcore/registry/registry.key", "etc/archcore/registry/htpasswd",
-                    "etc/ssl/etcd/etcd.key", "etc/archcore/docker/config.json")) {
+            for (String secret : List.of("etc/archcore/registry/registry.key", "etc/archcore/registry/htpasswd-push",
+                    "etc/archcore/registry/htpasswd-pull", "etc/ssl/etcd/etcd.key", "etc/archcore/docker/config.json")) {
                 Path f = node.resolve(secret);
                 assertThat(Files.getPosixFilePermissions(f)).as(secret).isEqualTo(PosixFilePermissions.fromString("rw-------"));
                 assertThat(Files.getOwner(f).getName()).as(secret).isEqualTo(secret.endsWith("etcd.key") ? etcdOwner : "root");
@@ -44,6 +44,12 @@ class RegistrySecretsTest {
                     .isEqualTo(PosixFilePermissions.fromString("rw-r--r--"));
             assertThat(Files.readString(node.resolve("etc/archcore/registry/registry.key"))).isEqualTo(pki.registryKeyPem());
             assertThat(Files.readString(node.resolve("etc/docker/certs.d/203.0.113.7:5443/ca.crt"))).isEqualTo(pki.caCertificatePem());
+            // each registry side knows one user: the push side only the push user, the read-only side only the pull user
+            assertThat(Files.readAllLines(node.resolve("etc/archcore/registry/htpasswd-push")))
+                    .singleElement().asString().startsWith("archcore:$2y$");
+            assertThat(Files.readAllLines(node.resolve("etc/archcore/registry/htpasswd-pull")))
+                    .singleElement().asString().startsWith("archcore-pull:$2y$");
+            assertThat(node.resolve("etc/archcore/registry/htpasswd")).doesNotExist();
             // no temporary file is left beside them
             try (var left = Files.walk(node)) {
                 assertThat(left.map(Path::getFileName).map(Path::toString)).noneMatch(n -> n.startsWith(".archcore."));
@@ -58,9 +64,9 @@ class RegistrySecretsTest {
             assertThat(again.toString()).contains("up to date");
 
             // a mode changed by hand is put back, and the registry restarts
-            Files.setPosixFilePermissions(node.resolve("etc/archcore/registry/htpasswd"), PosixFilePermissions.fromString("rw-r--r--"));
+            Files.setPosixFilePermissions(node.resolve("etc/archcore/registry/htpasswd-pull"), PosixFilePermissions.fromString("rw-r--r--"));
             assertThat(RegistrySecrets.install(ssh, node.toString(), files, new RecordingLog())).containsExactly("registry");
-            assertThat(Files.getPosixFilePermissions(node.resolve("etc/archcore/registry/htpasswd")))
+            assertThat(Files.getPosixFilePermissions(node.resolve("etc/archcore/registry/htpasswd-pull")))
                     .isEqualTo(PosixFilePermissions.fromString("rw-------"));
         }
     }

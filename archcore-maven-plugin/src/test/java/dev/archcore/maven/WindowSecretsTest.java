@@ -87,7 +87,7 @@ class WindowSecretsTest {
             try {
                 assertThat(started).containsExactly("etcd", "registry");
                 Path certs = node.resolve("etc/archcore/registry");
-                for (String secret : List.of("registry.key", "htpasswd")) {
+                for (String secret : List.of("registry.key", "htpasswd-push", "htpasswd-pull")) {
                     assertThat(Files.getPosixFilePermissions(certs.resolve(secret))).as(secret)
                             .isEqualTo(PosixFilePermissions.fromString("rw-------"));
                     assertThat(Files.getOwner(certs.resolve(secret)).getName()).isEqualTo("root");
@@ -111,12 +111,12 @@ class WindowSecretsTest {
                         Duration.ofMillis(50), log)).isEmpty();
                 assertThat(marker).doesNotExist();
 
-                // the htpasswd lost on the master: written again, and the running registry restarts to read it
-                Files.delete(certs.resolve("htpasswd"));
+                // the push side's htpasswd lost on the master: written again, and the running registry restarts to read it
+                Files.delete(certs.resolve("htpasswd-push"));
                 assertThat(UpdateWindow.open(sshd.sshEndpoint(), sshd.options(), window, Duration.ofSeconds(30),
                         Duration.ofMillis(50), log)).isEmpty();
                 assertThat(Files.readAllLines(marker)).containsExactly("registry");
-                assertThat(certs.resolve("htpasswd")).exists();
+                assertThat(certs.resolve("htpasswd-push")).exists();
             } finally {
                 UpdateWindow.close(sshd.sshEndpoint(), sshd.options(), window, started, log);
             }

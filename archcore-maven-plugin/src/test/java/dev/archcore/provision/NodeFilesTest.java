@@ -100,7 +100,7 @@ class NodeFilesTest {
                 assertThat(units.get("archcore-registry.service").has("enabled")).isFalse();
                 // the master's keys and htpasswd are not in its user data (they go over SSH at window open)
                 assertThat(files).doesNotContainKeys("/etc/archcore/registry/registry.key", "/etc/archcore/registry/htpasswd",
-                        "/etc/ssl/etcd/etcd.key");
+                        "/etc/archcore/registry/htpasswd-push", "/etc/archcore/registry/htpasswd-pull", "/etc/ssl/etcd/etcd.key");
                 assertThat(n.cloudConfig()).doesNotContain(Files.readString(tmp.resolve("pki/registry.key")).strip().split("\n")[1])
                         .doesNotContain(Files.readString(tmp.resolve("pki/etcd.key")).strip().split("\n")[1])
                         .doesNotContain(Files.readString(tmp.resolve("pki/htpasswd")).split(":")[1].strip());

@@ -9,6 +9,7 @@ import dev.archcore.testing.DockerDaemon;
 import dev.archcore.testing.RecordingLog;
 import dev.archcore.testing.RegistryServer;
 import dev.archcore.testing.SshServer;
+import dev.archcore.testing.TemplateRegistries;
 import dev.archcore.testing.Tools;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,9 +19,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Issue 15, item 5: the nodes pull with the pull login archcore writes them. The master's files and the pull
@@ -46,15 +49,20 @@ class PullLoginTest {
              SshTunnel ssh = SshTunnel.connect(sshd.sshEndpoint(), sshd.options(), new RecordingLog())) {
             RegistrySecrets.install(ssh, node.toString(), RegistrySecrets.masterFiles(pki, host), new RecordingLog());
         }
-        Path certs = node.resolve("etc/archcore/registry");
-        try (RegistryServer registry = RegistryServer.secure(tmp.resolve("registry"), port,
-                node.resolve("etc/docker/certs.d/" + host + "/ca.crt"), certs.resolve("registry.crt"),
-                certs.resolve("registry.key"), certs.resolve("htpasswd"))) {
+        // the master template's two registry units as the real docker-registry, on one storage folder, reading
+        // exactly the files written above: the nodes pull from the read-only side on $REGISTRY_PORT
+        int pushPort = RegistryServer.freePort();
+        try (TemplateRegistries registries = TemplateRegistries.start(PullOnlyRegistryTest.TEMPLATE,
+                Map.of("REGISTRY_PORT", String.valueOf(port), "REGISTRY_PUSH_PORT", String.valueOf(pushPort)),
+                Map.of("/etc/archcore/registry", node.resolve("etc/archcore/registry"),
+                        "/var/lib/archcore/registry", tmp.resolve("storage")), tmp.resolve("units"))) {
+            TemplateRegistries.Running registry = registries.publishing(port).orElseThrow();
             Path layout = tmp.resolve("image");
             String digest = TestLayouts.write(layout, "1.0", List.of(TestLayouts.Layer.executable("usr/bin/busybox",
                     Path.of("/bin/busybox")), RegistryClientTest.APP1));
             String repo = host + "/archcore/app";
             RegistryClient.push(new PushRequest(layout, RegistryReference.parse(repo + ":1.0"))
+                    .connectVia(new java.net.InetSocketAddress("127.0.0.1", pushPort))
                     .credentials(new Credentials("archcore", PUSH_PASSWORD, "the test"))
                     .caFile(tmp.resolve("pki/ca.crt")));
 
@@ -89,11 +97,13 @@ class PullLoginTest {
                 }
             }
 
-            // the gap docs/decisions.md names: docker-registry 2.8's htpasswd auth has no per-user rights, so the
-            // pull login is also accepted for a push (pinned here so that a fix is noticed)
+            // docker-registry 2.8's htpasswd auth has no per-user rights: the pull login is refused for a push only
+            // because the side that knows it is read-only (PullOnlyRegistryTest checks every way in)
             String[] pull = login.split(":", 2);
-            RegistryClient.push(new PushRequest(layout, RegistryReference.parse(host + "/archcore/by-pull-user:1.0"))
-                    .credentials(new Credentials(pull[0], pull[1], "the pull login")).caFile(tmp.resolve("pki/ca.crt")));
+            assertThatThrownBy(() -> RegistryClient.push(new PushRequest(layout, RegistryReference.parse(host + "/archcore/by-pull-user:1.0"))
+                    .credentials(new Credentials(pull[0], pull[1], "the pull login")).caFile(tmp.resolve("pki/ca.crt"))
+                    .retries(java.time.Duration.ofSeconds(1), java.time.Duration.ofMillis(100))))
+                    .isInstanceOf(RegistryException.class);
         }
     }
 }

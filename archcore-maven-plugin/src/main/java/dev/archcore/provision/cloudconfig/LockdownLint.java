@@ -408,6 +408,53 @@ public final class LockdownLint {
                 add(Loosening.INSECURE_REGISTRY, line, name + " runs the registry without htpasswd authentication "
                         + "(REGISTRY_AUTH=htpasswd and REGISTRY_AUTH_HTPASSWD_PATH)");
             }
+            // docker-registry's htpasswd auth gives every user it knows every right: where the network reaches a
+            // registry, the nodes' pull login (on every node) could push unless that registry is read-only
+            String published = networkPublished(lines);
+            if (published != null && !READ_ONLY.matcher(all).find()) {
+                add(Loosening.INSECURE_REGISTRY, line, name + " lets the network reach a registry that accepts pushes ("
+                        + published + "): its htpasswd users can all push, so the nodes' pull login could replace the "
+                        + "image the cluster runs. Make it read-only (-e 'REGISTRY_STORAGE_MAINTENANCE={\"readonly\": "
+                        + "{\"enabled\": true}}') and push to a registry published on 127.0.0.1 only, as the "
+                        + "archetype's archcore-registry and archcore-registry-push units do");
+            }
         }
+    }
+
+    /** storage.maintenance.readonly.enabled: true, as the whole maintenance section or its readonly key from the environment. */
+    private static final java.util.regex.Pattern READ_ONLY = java.util.regex.Pattern.compile(
+            "REGISTRY_STORAGE_MAINTENANCE=.*\"?readonly\"?\\s*:\\s*\\{\\s*\"?enabled\"?\\s*:\\s*true"
+                    + "|REGISTRY_STORAGE_MAINTENANCE_READONLY=['\"]?\\{\\s*\"?enabled\"?\\s*:\\s*true");
+
+    /**
+     * How a registry unit's {@code docker run} lets the network reach it: a {@code -p}/{@code --publish} not bound to
+     * loopback, or the host's network; null when only 127.0.0.1 (or nothing) reaches it.
+     */
+    static String networkPublished(List<TextLine> lines) {
+        for (TextLine t : lines) {
+            if (!t.text().startsWith("ExecStart=")) {
+                continue;
+            }
+            String[] words = t.text().split("\\s+");
+            for (int i = 0; i < words.length; i++) {
+                String w = words[i];
+                if (w.equals("--network=host") || w.equals("--net=host")
+                        || ((w.equals("--network") || w.equals("--net")) && i + 1 < words.length && words[i + 1].equals("host"))) {
+                    return w.contains("=") ? w : w + " host";
+                }
+                String value = null;
+                if ((w.equals("-p") || w.equals("--publish")) && i + 1 < words.length) {
+                    value = words[i + 1];
+                } else if (w.startsWith("--publish=")) {
+                    value = w.substring("--publish=".length());
+                } else if (w.startsWith("-p") && w.length() > 2 && !w.startsWith("-p=")) {
+                    value = w.substring(2);
+                }
+                if (value != null && !(value.startsWith("127.") || value.startsWith("[::1]:") || value.startsWith("localhost:"))) {
+                    return "-p " + value;
+                }
+            }
+        }
+        return null;
     }
 }

@@ -19,8 +19,9 @@ public enum Loosening {
             + "has no authentication)"),
     START_AT_BOOT("allowStartAtBoot", "etcd or the registry started at boot (they run only during an update: no "
             + "command, no enable, no [Install])"),
-    INSECURE_REGISTRY("allowInsecureRegistry", "a registry without TLS and htpasswd authentication, or Docker told "
-            + "to skip TLS checks (insecure-registries)");
+    INSECURE_REGISTRY("allowInsecureRegistry", "a registry without TLS and htpasswd authentication, one the network "
+            + "reaches that accepts pushes (not read-only: every htpasswd user may push, the nodes' pull login too), "
+            + "or Docker told to skip TLS checks (insecure-registries)");
 
     private final String parameter;
     private final String description;

@@ -63,7 +63,10 @@ import java.util.regex.Pattern;
  * The registry password is the one given (from settings.xml, as push reads it), else the one stored in
  * {@code registry.password} (0600), else a new random one written there. It is never logged. The nodes log in as
  * a second user, {@code <user>-pull}, with its own generated password ({@code registry-pull.password}); the
- * htpasswd file holds both. A read-only request (a dry run) writes nothing and leaves every file as it was.
+ * htpasswd file here holds both, and the master gets each in its own file: docker-registry's htpasswd auth gives
+ * every user it knows every right, so only the push side may know the push user and only the read-only side the
+ * pull user ({@link Material#pushHtpasswd()}, {@link Material#pullHtpasswd()}). A read-only request (a dry run)
+ * writes nothing and leaves every file as it was.
  */
 public final class ClusterPki {
     static final Duration CA_VALIDITY = Duration.ofDays(3650);
@@ -81,10 +84,30 @@ public final class ClusterPki {
                            String registryKeyPem, String htpasswd, String username, String etcdCertificatePem,
                            String etcdKeyPem, String fleetEtcdCertificatePem, String fleetEtcdKeyPem,
                            String pullUsername, String pullPassword) {
+        /** The push user's line only: the registry's push side (on the master's 127.0.0.1) accepts no one else. */
+        public String pushHtpasswd() {
+            return linesOf(htpasswd, username);
+        }
+
+        /** The pull user's line only: the read-only registry the nodes pull from accepts no one else. */
+        public String pullHtpasswd() {
+            return linesOf(htpasswd, pullUsername);
+        }
+
         @Override
         public String toString() {
             return "ClusterPki.Material[" + directory + ", user " + username + ", pull user " + pullUsername + "]";
         }
+    }
+
+    private static String linesOf(String htpasswd, String user) {
+        StringBuilder out = new StringBuilder();
+        for (String line : htpasswd.split("\n")) {
+            if (line.startsWith(user + ":")) {
+                out.append(line).append('\n');
+            }
+        }
+        return out.toString();
     }
 
     /**

@@ -191,6 +191,21 @@ class LockdownLintTest {
     }
 
     @Test
+    void registryTheNodesPullFromAcceptsPushes() throws Exception {
+        // without read-only mode every htpasswd user of the registry the network reaches may push, the pull user too
+        refused(Loosening.INSECURE_REGISTRY, t -> t.replaceAll(" -e 'REGISTRY_STORAGE_MAINTENANCE=[^']*'", ""),
+                "- name: archcore-registry.service");
+    }
+
+    @Test
+    void pushSidePublishedToTheNetwork() throws Exception {
+        refused(Loosening.INSECURE_REGISTRY, t -> t.replace("-p 127.0.0.1:$REGISTRY_PUSH_PORT:5000",
+                "-p $REGISTRY_PUSH_PORT:5000"), "- name: archcore-registry-push.service");
+        refused(Loosening.INSECURE_REGISTRY, t -> t.replace("-p 127.0.0.1:$REGISTRY_PUSH_PORT:5000",
+                "--network host -e REGISTRY_HTTP_ADDR=:$REGISTRY_PUSH_PORT"), "- name: archcore-registry-push.service");
+    }
+
+    @Test
     void dockerToldToSkipTls() throws Exception {
         refused(Loosening.INSECURE_REGISTRY, t -> t.replace("write_files:\n", "write_files:\n  - path: /etc/docker/daemon.json\n"
                 + "    content: |\n      {\"insecure-registries\": [\"$REGISTRY\"]}\n"), "insecure-registries");
