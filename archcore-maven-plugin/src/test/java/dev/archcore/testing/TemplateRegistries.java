@@ -133,7 +133,7 @@ public final class TemplateRegistries implements AutoCloseable {
     }
 
     /** systemd's command-line words: whitespace-separated, a whole word may be in single or double quotes. */
-    static List<String> words(String line) {
+    public static List<String> words(String line) {
         List<String> words = new ArrayList<>();
         int i = 0;
         while (i < line.length()) {
