@@ -46,7 +46,8 @@ import java.util.Set;
  * <p>
  * With a cluster, the update window opens first, and writes the cluster's secrets over SSH where they differ
  * ({@link dev.archcore.cluster.RegistrySecrets}: the master's registry and etcd TLS files and htpasswd, every
- * node's pull login); a dry run writes none.
+ * node's pull login; {@link dev.archcore.cluster.FleetCredentials}: each fleet node's own etcd client certificate
+ * and key); a dry run writes none.
  */
 @Mojo(name = "push", defaultPhase = LifecyclePhase.DEPLOY, threadSafe = true)
 public class PushMojo extends AbstractClusterMojo {

@@ -228,7 +228,7 @@ public final class ClusterNodes {
                         + "which the cloud's metadata service serves to every process on the node and the provision dry "
                         + "run prints: archcore no longer fills it in. Remove that write_files entry ("
                         + (fleet ? "$FLEET_ETCD_CERT's and $FLEET_ETCD_KEY's): archcore writes fleet's etcd client "
-                        + "certificate and key, one per node, to " + "/etc/archcore/fleet/etcd-client.crt and .key on "
+                        + "certificate and key, one per node, to /etc/archcore/fleet/etcd-client.crt and .key on "
                         + "every node over SSH when the update window opens (0600, root)"
                         : "and those of $REGISTRY_KEY, $REGISTRY_HTPASSWD and $ETCD_KEY): archcore writes these files to "
                         + "the master over SSH when the update window opens (0600, root)")
