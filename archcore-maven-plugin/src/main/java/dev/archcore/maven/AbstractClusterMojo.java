@@ -94,8 +94,8 @@ abstract class AbstractClusterMojo extends AbstractClusterPkiMojo {
 
     /**
      * A folder every path written on the nodes is taken under ({@code /}: the nodes' own files). The secrets go
-     * over SSH when the window opens: the master's registry and etcd key, certificate and htpasswd, and every
-     * node's pull login.
+     * over SSH when the window opens: the master's registry and etcd key, certificate and htpasswd, every
+     * node's pull login and each fleet node's etcd client certificate and key.
      */
     @Parameter(property = "archcore.secrets.root", defaultValue = "/")
     String secretsRoot;
