@@ -319,6 +319,12 @@ abstract class AbstractClusterMojo extends AbstractClusterPkiMojo {
         }
         others.remove(master.hostPort());
         List<FleetCredentials.Node> workers = List.copyOf(others.values());
+        if (workers.isEmpty()) {
+            getLog().info("fleet's etcd client certificate goes to the master " + master + " only: neither " + nodesFile()
+                    + " nor archcore.deploy.nodes names other nodes. A worker without one runs no fleet (it waits for "
+                    + "its key) and gets no deploy: list the workers in archcore.deploy.nodes, or provision them with "
+                    + "archcore:provision");
+        }
         List<String> names = new ArrayList<>();
         names.add(masterName);
         workers.forEach(w -> names.add(w.name()));
