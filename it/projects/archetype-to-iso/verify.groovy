@@ -111,11 +111,13 @@ File pki = pkiDir
 ok(pki, ['openssl', 'verify', '-CAfile', 'ca.crt', 'registry.crt'])
 String san = ok(pki, ['openssl', 'x509', '-in', 'registry.crt', '-noout', '-ext', 'subjectAltName'])
 assert san.contains('IP Address:192.0.2.10') && san.contains('DNS:registry.staging.example.invalid')
-// etcd's server certificate (the master's address and loopback) and the two client certificates, from the same CA
-ok(pki, ['openssl', 'verify', '-CAfile', 'ca.crt', 'etcd.crt', 'etcd-fleet.crt', 'etcd-archcore.crt'])
+// etcd's server certificate (the master's address and loopback) and archcore's client certificate, from the same
+// CA; fleet's are one per node, issued when the update window sends them, so archcore:iso makes none
+ok(pki, ['openssl', 'verify', '-CAfile', 'ca.crt', 'etcd.crt', 'etcd-archcore.crt'])
 String etcdSan = ok(pki, ['openssl', 'x509', '-in', 'etcd.crt', '-noout', '-ext', 'subjectAltName,extendedKeyUsage'])
 assert etcdSan.contains('IP Address:192.0.2.10') && etcdSan.contains('IP Address:127.0.0.1') && etcdSan.contains('TLS Web Server Authentication')
-assert ok(pki, ['openssl', 'x509', '-in', 'etcd-fleet.crt', '-noout', '-ext', 'extendedKeyUsage']).contains('TLS Web Client Authentication')
+assert ok(pki, ['openssl', 'x509', '-in', 'etcd-archcore.crt', '-noout', '-ext', 'extendedKeyUsage']).contains('TLS Web Client Authentication')
+assert !new File(pki, 'etcd-fleet.key').exists()
 assert !new File(cluster, 'pki').exists()
 
 // a second run reuses the PKI and gives the same bytes
@@ -172,12 +174,12 @@ hosts.each { host ->
     assert units.containsAll(['etcd-install.service', 'etcd-member.service', 'archcore-registry.service',
                               'archcore-registry-push.service']) == (host == 'registry')
 }
-// a worker then holds fleet's etcd client key only (owner-only files), never the registry's or etcd's
+// with fleet, a worker's files still hold no private key (fleet's comes over SSH when an update starts)
 slave = new File(out, 'cloud-config/slave.yaml').text
-assert slave.contains(keyLine('etcd-fleet.key')) && !slave.contains(keyLine('registry.key')) && !slave.contains(keyLine('etcd.key'))
-assert !slave.contains(keyLine('etcd-archcore.key'))
+assert slave.contains('ConditionPathExists=/etc/archcore/fleet/etcd-client.key') && !slave.contains('PRIVATE KEY')
+assert !slave.contains(keyLine('registry.key')) && !slave.contains(keyLine('etcd.key')) && !slave.contains(keyLine('etcd-archcore.key'))
 assert java.nio.file.Files.getPosixFilePermissions(new File(out, 'cloud-config/slave.yaml').toPath()) ==
-        java.nio.file.attribute.PosixFilePermissions.fromString('rw-------')
+        java.nio.file.attribute.PosixFilePermissions.fromString('rw-r--r--')
 // a pin that is not a hash is refused, naming the template and the property
 def malformed = run(cluster, cmd - ['-q'] + ['-Darchcore.fleetHash=sha512-abc'])
 assert malformed.code != 0 && malformed.out.contains("'sha512-abc' is not sha512- followed by 128 lower-case hex digits") : malformed.out

@@ -182,7 +182,8 @@ check(xfleet == ['[X-Fleet]', 'Global=true'], "[X-Fleet] must hold only Global=t
     ['$SSH_PORT', '$ETCD_PORT', '$REGISTRY_IP', '$REGISTRY', '$APP_NAME', '$APP_PORT', '$public_ipv4', 'hostname: $HOSTNAME',
      '- $SSH_AUTHORIZED_KEYS', 'ListenStream=$SSH_PORT', 'PasswordAuthentication no', 'PermitRootLogin no',
      'systemd-timesyncd.service', 'FLEET_ETCD_SERVERS=https://$REGISTRY_IP:$ETCD_PORT', '/etc/docker/certs.d/$REGISTRY_IP:$REGISTRY_PORT/ca.crt',
-     '      $CA_CERT', 'FLEET_ETCD_CERTFILE=', 'FLEET_ETCD_KEYFILE=', '      $FLEET_ETCD_KEY',
+     '      $CA_CERT', 'FLEET_ETCD_CERTFILE=', 'FLEET_ETCD_KEYFILE=',
+     'ConditionPathExists=/etc/archcore/fleet/etcd-client.key',
      // fleet comes with the node files (no OS ships it): pinned tarball, fleet's own units, Unix socket only
      '- name: fleet-install.service', 'ARCHCORE_FETCH_HASH=$FLEET_HASH', 'ExecStart=/opt/bin/fleetd',
      'ListenStream=/var/run/fleet.sock', '- path: /opt/archcore/bin/archcore-fetch'].each {
@@ -205,10 +206,13 @@ check(xfleet == ['[X-Fleet]', 'Global=true'], "[X-Fleet] must hold only Global=t
     }
     check(part == null, "$path: a fleet part is not ended")
     ['- name: fleet-install.service', '- name: fleet.socket', '- name: fleet.service', 'ARCHCORE_FETCH_HASH=$FLEET_HASH',
-     'FLEET_ETCD_SERVERS=', '      $FLEET_ETCD_KEY', '/etc/sysusers.d/archcore-fleet.conf'].each {
+     'FLEET_ETCD_SERVERS=', '- path: /etc/archcore/fleet/ca.crt', '/etc/sysusers.d/archcore-fleet.conf'].each {
         check(inside.toString().contains(it) && !outside.toString().contains(it), "$path: '$it' must be inside a fleet part only")
     }
     check(!outside.toString().contains('$FLEET_HASH') && !outside.toString().contains('$public_ipv4'), "$path: fleet's placeholders outside the fleet part")
+    // no private key in user data: fleet's etcd client key comes over SSH when an update starts
+    check(!yaml.contains('$FLEET_ETCD_KEY\n') && !yaml.contains('$FLEET_ETCD_CERT') && !yaml.contains('PRIVATE KEY'),
+          "$path: fleet's etcd client certificate and key must not be in the user data")
     check(yaml.contains('# The fleet parts: the lines between "# archcore:begin fleet" and "# archcore:end fleet"'), "$path: the header must explain the fleet parts")
     if (role == 'registry') {
         ['etcd-member.service', 'archcore-registry.service', '$REGISTRY_PORT', 'archcore-registry-push.service',

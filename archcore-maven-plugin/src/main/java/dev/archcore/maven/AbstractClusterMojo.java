@@ -2,11 +2,13 @@ package dev.archcore.maven;
 
 import dev.archcore.cluster.ClusterConnection;
 import dev.archcore.cluster.EtcdTls;
+import dev.archcore.cluster.FleetCredentials;
 import dev.archcore.cluster.NodeList;
 import dev.archcore.cluster.RegistrySecrets;
 import dev.archcore.cluster.SshEndpoint;
 import dev.archcore.cluster.SshOptions;
 import dev.archcore.cluster.UpdateWindow;
+import dev.archcore.cluster.systemd.NodeSources;
 import dev.archcore.provision.pki.ClusterPki;
 import dev.archcore.registry.Credentials;
 import org.apache.maven.plugin.MojoExecutionException;
@@ -86,10 +88,14 @@ abstract class AbstractClusterMojo extends AbstractClusterPkiMojo {
     @Parameter(property = "archcore.window.registryRestart", defaultValue = "sudo systemctl restart archcore-registry.service")
     String registryRestart;
 
+    /** Restarts fleet on a node whose etcd client certificate the window just wrote (fleet reads it only at start). */
+    @Parameter(property = "archcore.window.fleetRestart", defaultValue = "sudo systemctl restart fleet.service")
+    String fleetRestart;
+
     /**
      * A folder every path written on the nodes is taken under ({@code /}: the nodes' own files). The secrets go
-     * over SSH when the window opens: the master's registry and etcd key, certificate and htpasswd, and every
-     * node's pull login.
+     * over SSH when the window opens: the master's registry and etcd key, certificate and htpasswd, every
+     * node's pull login and each fleet node's etcd client certificate and key.
      */
     @Parameter(property = "archcore.secrets.root", defaultValue = "/")
     String secretsRoot;
@@ -270,13 +276,74 @@ abstract class AbstractClusterMojo extends AbstractClusterPkiMojo {
                     + " (archcore:provision writes it) naming the other nodes; give them " + RegistrySecrets.DOCKER_CONFIG_DIR
                     + "/config.json yourself or provision them with archcore:provision");
         }
+        UpdateWindow.Preparation fleet = fleetCredentials(master, options, nodes, log);
         return new ClusterSecrets(
-                ssh -> RegistrySecrets.install(ssh, secretsRoot, etcdFiles, log).contains(ETCD),
+                ssh -> {
+                    boolean changed = RegistrySecrets.install(ssh, secretsRoot, etcdFiles, log).contains(ETCD);
+                    fleet.prepare(ssh);
+                    return changed;
+                },
                 ssh -> {
                     boolean changed = RegistrySecrets.install(ssh, secretsRoot, masterFiles, log).contains(REGISTRY);
                     RegistrySecrets.installOnAll(workers, options, secretsRoot, RegistrySecrets.nodeFiles(pki, pull), log);
                     return changed;
                 });
+    }
+
+    /**
+     * fleet's etcd client certificates, one per node, for the etcd side of the window: the master's through the
+     * window's connection, the other nodes' (nodes.json's, and archcore.deploy.nodes') each over its own. Nothing
+     * for the systemd target, which runs no fleet.
+     */
+    private UpdateWindow.Preparation fleetCredentials(SshEndpoint master, SshOptions options, NodeList nodes, MavenLog log)
+            throws MojoFailureException {
+        if ("systemd".equals(deployTarget)) {
+            return ssh -> false;
+        }
+        String masterName = nodes.master().map(NodeList.Node::name).orElse(master.host());
+        java.util.Map<String, FleetCredentials.Node> others = new java.util.LinkedHashMap<>();
+        for (NodeList.Node n : nodes.workers()) {
+            if (n.publicIpv4() != null) {
+                SshEndpoint e = new SshEndpoint(master.user(), n.publicIpv4(), master.port());
+                others.putIfAbsent(e.hostPort(), new FleetCredentials.Node(n.name() == null ? n.publicIpv4() : n.name(), e));
+            }
+        }
+        if (deployNodes != null && !deployNodes.isBlank()) {
+            try {
+                for (NodeSources.Entry n : NodeSources.parse(deployNodes, master.user(), sshPort)) {
+                    others.putIfAbsent(n.endpoint().hostPort(), new FleetCredentials.Node(n.endpoint().host(), n.endpoint()));
+                }
+            } catch (dev.archcore.cluster.ClusterException e) {
+                throw new MojoFailureException(e.getMessage(), e);
+            }
+        }
+        others.remove(master.hostPort());
+        List<FleetCredentials.Node> workers = List.copyOf(others.values());
+        if (workers.isEmpty()) {
+            getLog().info("fleet's etcd client certificate goes to the master " + master + " only: neither " + nodesFile()
+                    + " nor archcore.deploy.nodes names other nodes. A worker without one runs no fleet (it waits for "
+                    + "its key) and gets no deploy: list the workers in archcore.deploy.nodes, or provision them with "
+                    + "archcore:provision");
+        }
+        List<String> names = new ArrayList<>();
+        names.add(masterName);
+        workers.forEach(w -> names.add(w.name()));
+        if (new java.util.HashSet<>(names).size() != names.size()) {
+            throw new MojoFailureException("two nodes share a name in " + nodesFile() + " or archcore.deploy.nodes "
+                    + names + ": fleet's etcd client certificate of each node is named after it; give every node its own name");
+        }
+        List<ClusterPki.ClientCertificate> certificates;
+        try {
+            certificates = ClusterPki.fleetClients(new ClusterPki.Request(pkiDir(), projectArtifactId == null ? "cluster"
+                    : projectArtifactId, List.of(master.host()), registryUser, null, log), names);
+        } catch (dev.archcore.provision.pki.PkiException e) {
+            throw new MojoFailureException(e.getMessage(), e);
+        }
+        return ssh -> {
+            boolean changed = FleetCredentials.install(ssh, secretsRoot, certificates.get(0), fleetRestart, log);
+            FleetCredentials.installOnAll(workers, certificates, options, secretsRoot, fleetRestart, log);
+            return changed;
+        };
     }
 
     File nodesFile() {

@@ -48,7 +48,8 @@ import java.util.Set;
  * <p>
  * With a cluster, the update window opens first, and writes the cluster's secrets over SSH where they differ
  * ({@link dev.archcore.cluster.RegistrySecrets}: the master's registry and etcd TLS files and htpasswd files, every
- * node's pull login); a dry run writes none. The push then goes through that SSH connection to the registry's push
+ * node's pull login; {@link dev.archcore.cluster.FleetCredentials}: each fleet node's own etcd client certificate
+ * and key); a dry run writes none. The push then goes through that SSH connection to the registry's push
  * side on the master's 127.0.0.1 ({@code archcore.registryPushPort}, {@link RegistryPushSide}): the registry the
  * nodes pull from is read-only and knows only their pull user.
  */

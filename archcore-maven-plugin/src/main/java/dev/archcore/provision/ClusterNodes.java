@@ -59,10 +59,6 @@ public final class ClusterNodes {
     }
 
     /**
-     * Placeholders that named the master's private material, which now reaches it over SSH when the update window
-     * opens ({@code dev.archcore.cluster.RegistrySecrets}) and never travels in user data.
-     */
-    /**
      * {@code $REGISTRY_IP} when the master's address is the provider's (archcore:provision without
      * archcore.registryIp): coreos-cloudinit fills it in on the node; the workers get the actual address.
      */
@@ -72,7 +68,13 @@ public final class ClusterNodes {
     public static final String REGISTRY_PUSH_PORT = "REGISTRY_PUSH_PORT";
     public static final String DEFAULT_REGISTRY_PUSH_PORT = "5444";
 
-    static final List<String> MOVED_TO_SSH = List.of("REGISTRY_KEY", "REGISTRY_HTPASSWD", "ETCD_KEY");
+    /**
+     * Placeholders that named private material (and fleet's certificate, now one per node), which reaches the nodes
+     * over SSH when the update window opens ({@code dev.archcore.cluster.RegistrySecrets}, {@code FleetCredentials})
+     * and never travels in user data.
+     */
+    static final List<String> MOVED_TO_SSH = List.of("REGISTRY_KEY", "REGISTRY_HTPASSWD", "ETCD_KEY", "FLEET_ETCD_KEY",
+            "FLEET_ETCD_CERT");
 
     private ClusterNodes() {
     }
@@ -170,11 +172,7 @@ public final class ClusterNodes {
         // go over SSH at window open, for the addresses the nodes really use
         values.put("REGISTRY_CERT", Template.Value.block(pki.registryCertificatePem()));
         values.put("ETCD_CERT", Template.Value.block(pki.etcdCertificatePem()));
-        values.put("FLEET_ETCD_CERT", Template.Value.block(pki.fleetEtcdCertificatePem()));
-        // fleet needs its key from boot on nodes archcore may never reach over SSH, so it stays in user data
-        // (docs/decisions.md); a dry run prints the user data and shows no key
-        values.put("FLEET_ETCD_KEY", Template.Value.block(r.readOnly()
-                ? "(fleet's etcd client key from " + r.pkiDirectory() + ": not shown in a dry run)" : pki.fleetEtcdKeyPem()));
+        // fleet's etcd client certificate and key (one per node) go over SSH at window open as well (FleetCredentials)
 
         String registryTemplate = read(r.registryTemplate());
         String workerTemplate = r.workers().isEmpty() ? null : read(r.workerTemplate());
@@ -202,9 +200,9 @@ public final class ClusterNodes {
         return requests;
     }
 
-    /** Writes {@code <hostname>.yaml} and {@code <hostname>.ign}; 0600 when they hold a private key. */
+    /** Writes {@code <hostname>.yaml} and {@code <hostname>.ign}, 0644: they hold no private key ({@link NodeFiles#render} refuses one). */
     public static void write(Path directory, NodeFiles node) throws IOException {
-        String mode = node.cloudConfig().contains("PRIVATE KEY") ? "rw-------" : "rw-r--r--";
+        String mode = "rw-r--r--";
         byte[] yaml = node.cloudConfig().getBytes(StandardCharsets.UTF_8);
         byte[] ign = node.ignition().getBytes(StandardCharsets.UTF_8);
         AtomicFiles.write(directory.resolve(node.hostname() + ".yaml"), mode, out -> out.write(yaml));
@@ -213,25 +211,36 @@ public final class ClusterNodes {
 
     /**
      * Writes the node's config-drive ISO ({@code openstack/latest/user_data} = its cloud-config, meta_data.json
-     * with its host name and keys); 0600 when the user data holds a private key (the master's).
+     * with its host name and keys), 0644: no private key is in it.
      */
     public static void writeIso(Path iso, NodeRequest request, NodeFiles node, Instant timestamp) throws IOException {
         Template.Value keys = request.values().get("SSH_AUTHORIZED_KEYS");
         byte[] image = ConfigDrive.bytes(node.hostname(), keys == null ? List.of() : keys.lines(),
                 node.cloudConfig().getBytes(StandardCharsets.UTF_8), timestamp);
-        String mode = node.cloudConfig().contains("PRIVATE KEY") ? "rw-------" : "rw-r--r--";
-        AtomicFiles.write(iso, mode, out -> out.write(image));
+        AtomicFiles.write(iso, "rw-r--r--", out -> out.write(image));
     }
 
     private static void refuseMovedSecrets(Path template, String text) throws ProvisionException {
-        String code = text.lines().filter(l -> !l.stripLeading().startsWith("#")).collect(java.util.stream.Collectors.joining("\n"));
-        for (String name : MOVED_TO_SSH) {
-            if (java.util.regex.Pattern.compile("(?<!\\$)\\$" + name + "\\b").matcher(code).find()) {
-                throw new ProvisionException(template + " writes $" + name + " into the user data, which the cloud's "
-                        + "metadata service serves to every process on the node: archcore no longer fills it in. "
-                        + "Remove that write_files entry (and those of $REGISTRY_KEY, $REGISTRY_HTPASSWD and $ETCD_KEY): "
-                        + "archcore writes these files to the master over SSH when the update window opens (0600, root), "
-                        + "as the archetype's cloud-config/user_data.registry.yaml shows.");
+        String[] lines = text.split("\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            if (lines[i].stripLeading().startsWith("#")) {
+                continue;
+            }
+            for (String name : MOVED_TO_SSH) {
+                if (!Pattern.compile("(?<!\\$)\\$(" + name + "\\b|\\{" + name + "})").matcher(lines[i]).find()) {
+                    continue;
+                }
+                boolean fleet = name.startsWith("FLEET_");
+                throw new ProvisionException(template + " line " + (i + 1) + " writes $" + name + " into the user data, "
+                        + "which the cloud's metadata service serves to every process on the node and the provision dry "
+                        + "run prints: archcore no longer fills it in. Remove that write_files entry ("
+                        + (fleet ? "$FLEET_ETCD_CERT's and $FLEET_ETCD_KEY's): archcore writes fleet's etcd client "
+                        + "certificate and key, one per node, to /etc/archcore/fleet/etcd-client.crt and .key on "
+                        + "every node over SSH when the update window opens (0600, root)"
+                        : "and those of $REGISTRY_KEY, $REGISTRY_HTPASSWD and $ETCD_KEY): archcore writes these files to "
+                        + "the master over SSH when the update window opens (0600, root)")
+                        + ", as the archetype's cloud-config/" + (fleet ? "user_data.slave.yaml" : "user_data.registry.yaml")
+                        + " shows.");
             }
         }
     }

@@ -27,9 +27,9 @@ public record NodeFiles(String hostname, String cloudConfig, String ignition, Li
 
     /**
      * Renders one node: leaves out the template's fleet part when {@code $FLEET_HASH} has no value
-     * ({@link FleetRelease}), fills the template's placeholders, parses the result, refuses any loosening of the
-     * lock-down not in {@link NodeRequest#allowed()}, validates it with coreos-cloudinit's rules (errors, and
-     * user data over DigitalOcean's 64 KiB, throw) and translates it to Ignition. Pure: no files are read or
+     * ({@link FleetRelease}), fills the template's placeholders, parses the result, refuses a private key anywhere
+     * in it and any loosening of the lock-down not in {@link NodeRequest#allowed()}, validates it with
+     * coreos-cloudinit's rules (errors, and user data over DigitalOcean's 64 KiB, throw) and translates it to Ignition. Pure: no files are read or
      * written, so callers may render a node again with other values, e.g. the workers once the master's public
      * address is known ({@code request.withValue("REGISTRY_IP", ip)}).
      *
@@ -59,6 +59,17 @@ public record NodeFiles(String hostname, String cloudConfig, String ignition, Li
             root = YamlNode.parse(text);
         } catch (YamlNode.SyntaxError e) {
             throw new ProvisionException(rendered + " line " + out.templateLine(e.line) + ": " + e.getMessage());
+        }
+        List<LockdownLint.PrivateKey> keys = LockdownLint.privateKeys(text, root);
+        if (!keys.isEmpty()) {
+            throw new ProvisionException(keys.stream().map(k -> request.templateName() + " line "
+                    + out.templateLine(k.line())).distinct().collect(Collectors.joining(", "))
+                    + " put" + (keys.size() == 1 ? "s" : "") + " a private key (" + keys.get(0).marker() + ") into the user "
+                    + "data of " + request.hostname() + ", which the cloud's metadata service serves to every process on "
+                    + "the node, config drives carry, and archcore:provision's dry run prints. Remove it from the template "
+                    + "(or from the plugin's <values>): archcore writes the keys a node needs over SSH when the update window "
+                    + "opens (fleet's etcd client key, the master's registry and etcd keys), root-owned and 0600; send a "
+                    + "key of your own the same way. This has no opt-out.");
         }
         List<LockdownLint.Finding> loose = LockdownLint.check(root, request.sshPort(), request.allowed());
         if (!loose.isEmpty()) {

@@ -260,8 +260,7 @@ class FleetInstallTest {
     }
 
     static final List<String> FLEET_UNITS = List.of("fleet-install.service", "fleet.socket", "fleet.service");
-    static final List<String> FLEET_FILES = List.of("/etc/archcore/fleet/ca.crt", "/etc/archcore/fleet/etcd-client.crt",
-            "/etc/archcore/fleet/etcd-client.key", "/etc/sysusers.d/archcore-fleet.conf");
+    static final List<String> FLEET_FILES = List.of("/etc/archcore/fleet/ca.crt", "/etc/sysusers.d/archcore-fleet.conf");
 
     /**
      * A new project's default: no pin for fleet's tarball. The node files are rendered without the templates' fleet

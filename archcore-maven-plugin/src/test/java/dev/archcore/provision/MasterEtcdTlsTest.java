@@ -1,6 +1,7 @@
 package dev.archcore.provision;
 
 import dev.archcore.cluster.EtcdTls;
+import dev.archcore.cluster.FleetCredentials;
 import dev.archcore.cluster.RegistrySecrets;
 import dev.archcore.cluster.SshTunnel;
 import dev.archcore.cluster.UpdateWindow;
@@ -152,9 +153,15 @@ class MasterEtcdTlsTest {
             assertThat(curl(tmp, url, "--cacert", ca, "--cert", ClusterPki.archcoreEtcdCertificate(pki).toString(),
                     "--key", ClusterPki.archcoreEtcdKey(pki).toString())).isEqualTo("200 exit 0");
 
-            // ...and fleet's, with the files and settings the worker's user data gives fleet
+            // ...and fleet's, with the settings and CA the worker's user data gives fleet and the worker's own
+            // client certificate and key, which archcore sends over SSH at window open (FleetCredentials)
             Path workerRoot = tmp.resolve("worker");
             writeFiles(worker, "/etc/archcore/fleet/", workerRoot);
+            ClusterPki.ClientCertificate slave = ClusterPki.fleetClients(new ClusterPki.Request(pki, "demo",
+                    List.of("127.0.0.2"), "archcore", null, Log.NONE), List.of("slave")).get(0);
+            for (RegistrySecrets.NodeFile f : FleetCredentials.files(slave)) {
+                Files.write(workerRoot.resolve(f.path().substring(1)), f.content());
+            }
             Map<String, String> fleet = environment(worker, "fleet.service");
             assertThat(fleet.get("FLEET_ETCD_SERVERS")).isEqualTo("https://127.0.0.2:" + port);
             assertThat(curl(tmp, fleet.get("FLEET_ETCD_SERVERS") + "/v2/keys/",

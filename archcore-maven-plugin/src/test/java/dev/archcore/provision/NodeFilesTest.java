@@ -85,11 +85,12 @@ class NodeFilesTest {
             assertThat(files.get("/etc/ssh/sshd_config").get("mode").asInt()).isEqualTo(0600);
             assertThat(decode(files.get("/etc/ssh/sshd_config"))).contains("PasswordAuthentication no");
             assertThat(decode(files.get("/etc/docker/certs.d/192.0.2.10:5443/ca.crt"))).isEqualTo(ca);
-            // fleet's etcd client key and certificate on every node, owner-only
-            assertThat(files.get("/etc/archcore/fleet/etcd-client.key").get("mode").asInt()).isEqualTo(0600);
-            assertThat(decode(files.get("/etc/archcore/fleet/etcd-client.key"))).isEqualTo(Files.readString(tmp.resolve("pki/etcd-fleet.key")));
-            assertThat(decode(files.get("/etc/archcore/fleet/etcd-client.crt"))).isEqualTo(Files.readString(tmp.resolve("pki/etcd-fleet.crt")));
+            // fleet's CA on every node; its client certificate and key come over SSH (FleetCredentials), and fleet
+            // waits for the key
+            assertThat(files).doesNotContainKeys("/etc/archcore/fleet/etcd-client.key", "/etc/archcore/fleet/etcd-client.crt");
             assertThat(decode(files.get("/etc/archcore/fleet/ca.crt"))).isEqualTo(ca);
+            assertThat(units.get("fleet.service").get("contents").asText())
+                    .contains("\nConditionPathExists=/etc/archcore/fleet/etcd-client.key\n");
             // archcore's own client key never leaves the build machine
             assertThat(n.cloudConfig()).doesNotContain(Files.readString(tmp.resolve("pki/etcd-archcore.key")).strip().split("\n")[1]);
             boolean master = n.hostname().equals("registry");
@@ -166,17 +167,17 @@ class NodeFilesTest {
     }
 
     @Test
-    void filesWithAPrivateKeyAreWrittenOwnerOnly() throws Exception {
+    void nodeFilesHoldNoPrivateKeyAndAreWrittenReadable() throws Exception {
         List<NodeFiles> nodes = renderAll();
         Path out = tmp.resolve("out");
         for (NodeFiles n : nodes) {
             ClusterNodes.write(out, n);
         }
-        assertThat(Files.getPosixFilePermissions(out.resolve("registry.yaml"))).isEqualTo(PosixFilePermissions.fromString("rw-------"));
-        assertThat(Files.getPosixFilePermissions(out.resolve("registry.ign"))).isEqualTo(PosixFilePermissions.fromString("rw-------"));
-        // a worker's holds fleet's etcd client key
-        assertThat(Files.getPosixFilePermissions(out.resolve("slave.yaml"))).isEqualTo(PosixFilePermissions.fromString("rw-------"));
-        assertThat(Files.getPosixFilePermissions(out.resolve("slave.ign"))).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        for (String file : List.of("registry.yaml", "registry.ign", "slave.yaml", "slave.ign")) {
+            assertThat(Files.readString(out.resolve(file))).as(file).doesNotContain("PRIVATE KEY");
+            assertThat(Files.getPosixFilePermissions(out.resolve(file))).as(file)
+                    .isEqualTo(PosixFilePermissions.fromString("rw-r--r--"));
+        }
         assertThat(Files.readString(out.resolve("slave.ign"))).isEqualTo(nodes.get(1).ignition());
     }
 }

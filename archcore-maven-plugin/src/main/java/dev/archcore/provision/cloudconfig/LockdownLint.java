@@ -46,6 +46,55 @@ public final class LockdownLint {
         return lint.findings.stream().filter(f -> !allowed.contains(f.loosening())).toList();
     }
 
+    /**
+     * A private key in the user data, with the line it is on. Refused whatever is allowed: user data is served to
+     * every process on a droplet by the cloud's metadata service and printed by the provision dry run, and archcore
+     * writes every key a node needs over SSH when the update window opens, so no opt-out is needed.
+     */
+    public record PrivateKey(int line, String marker) {
+    }
+
+    /** PEM (PKCS#1, SEC 1, PKCS#8, encrypted or not), OpenSSH's and OpenPGP's armour. */
+    private static final Pattern PRIVATE_KEY = Pattern.compile("-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----");
+
+    /**
+     * The private keys in a rendered cloud-config: in its text, and in {@code write_files} contents encoded as
+     * base64 (cloud-config's {@code encoding: b64}, {@code gz+b64} and their long names), which a text search would miss.
+     */
+    public static List<PrivateKey> privateKeys(String text, YamlNode root) {
+        List<PrivateKey> found = new ArrayList<>();
+        String[] lines = text.split("\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            Matcher m = PRIVATE_KEY.matcher(lines[i]);
+            if (m.find()) {
+                found.add(new PrivateKey(i + 1, m.group()));
+            }
+        }
+        for (YamlNode f : root.get("write_files").items()) {
+            String encoding = f.get("encoding").text("").toLowerCase(Locale.ROOT);
+            YamlNode content = f.get("content");
+            if (!content.exists() || !encoding.matches("(gz\\+|gzip\\+)?(b64|base64)")) {
+                continue;
+            }
+            try {
+                byte[] bytes = java.util.Base64.getMimeDecoder().decode(content.text(""));
+                if (encoding.startsWith("gz")) {
+                    try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(bytes))) {
+                        bytes = in.readAllBytes();
+                    }
+                }
+                Matcher m = PRIVATE_KEY.matcher(new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1));
+                if (m.find()) {
+                    found.add(new PrivateKey(content.line, m.group() + " (" + encoding + "-encoded, in "
+                            + f.get("path").text("?") + ")"));
+                }
+            } catch (IllegalArgumentException | java.io.IOException e) {
+                // not decodable: coreos-cloudinit would fail to write it; the validator reports such content
+            }
+        }
+        return found;
+    }
+
     private void add(Loosening l, int line, String message) {
         findings.add(new Finding(l, line, message));
     }

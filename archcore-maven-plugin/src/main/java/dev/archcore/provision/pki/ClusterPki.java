@@ -55,8 +55,9 @@ import java.util.regex.Pattern;
  * The cluster's own PKI, made on first use and kept in a folder outside version control: a CA, the registry's
  * TLS certificate (signed by the CA, the registry's addresses and names as subject alternative names), the
  * registry's bcrypt htpasswd file, and etcd's: its server certificate (the master's addresses and 127.0.0.1) and
- * two client certificates, one for fleet on every node and one for archcore itself (the update window's health
- * check), which etcd asks for (client-certificate authentication against this CA). Later runs reuse every file;
+ * client certificates, which etcd asks for (client-certificate authentication against this CA): one for archcore
+ * itself (the update window's health check) and one for fleet on each node ({@link #fleetClients}, common name the
+ * node's name, sent to the node over SSH, never in user data). Later runs reuse every file;
  * a certificate is issued again only when its names no longer cover the master (a new IP), it expires within 30
  * days or another CA signed it, so the nodes keep trusting the same CA.
  * <p>
@@ -73,6 +74,7 @@ public final class ClusterPki {
     static final Duration CERT_VALIDITY = Duration.ofDays(825);
     static final Duration RENEW_BEFORE = Duration.ofDays(30);
     private static final Pattern USER = Pattern.compile("[A-Za-z0-9._-]+");
+    private static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,252}");
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /**
@@ -82,8 +84,7 @@ public final class ClusterPki {
      */
     public record Material(Path directory, String caCertificatePem, String registryCertificatePem,
                            String registryKeyPem, String htpasswd, String username, String etcdCertificatePem,
-                           String etcdKeyPem, String fleetEtcdCertificatePem, String fleetEtcdKeyPem,
-                           String pullUsername, String pullPassword) {
+                           String etcdKeyPem, String pullUsername, String pullPassword) {
         /** The push user's line only: the registry's push side (on the master's 127.0.0.1) accepts no one else. */
         public String pushHtpasswd() {
             return linesOf(htpasswd, username);
@@ -230,8 +231,6 @@ public final class ClusterPki {
                     KeyPurposeId.id_kp_serverAuth, caKeys, ca, caCertFile, now);
             Leaf etcd = leaf(store, dir, "etcd", "etcd's server certificate", etcdNames(request.registryNames()),
                     KeyPurposeId.id_kp_serverAuth, caKeys, ca, caCertFile, now);
-            Leaf fleet = leaf(store, dir, "etcd-fleet", "fleet's etcd client certificate", List.of(),
-                    KeyPurposeId.id_kp_clientAuth, caKeys, ca, caCertFile, now);
             leaf(store, dir, "etcd-archcore", "archcore's etcd client certificate", List.of(),
                     KeyPurposeId.id_kp_clientAuth, caKeys, ca, caCertFile, now);
 
@@ -275,11 +274,73 @@ public final class ClusterPki {
                         + " and " + pullUser + ")");
             }
             return new Material(dir, store.read(caCertFile), registry.certificatePem(), registry.keyPem(),
-                    htpasswd, request.username(), etcd.certificatePem(), etcd.keyPem(), fleet.certificatePem(),
-                    fleet.keyPem(), pullUser, pullPassword);
+                    htpasswd, request.username(), etcd.certificatePem(), etcd.keyPem(), pullUser, pullPassword);
         } catch (IOException | GeneralSecurityException | OperatorCreationException e) {
             throw new PkiException("cannot create or read the cluster PKI in " + dir + ": " + e.getMessage()
                     + ". Check the folder (archcore.pkiDirectory) is writable; delete a damaged file there to have it made again.", e);
+        }
+    }
+
+    /** fleet's etcd client certificate and key for one node; the key is never logged. */
+    public record ClientCertificate(String node, String certificatePem, String keyPem) {
+        @Override
+        public String toString() {
+            return "ClientCertificate[" + node + "]";
+        }
+    }
+
+    /** fleet's etcd client certificate of {@code node} in a PKI folder ({@code etcd-fleet-<node>.crt}). */
+    public static Path fleetEtcdCertificate(Path directory, String node) {
+        return directory.resolve("etcd-fleet-" + node + ".crt");
+    }
+
+    /** Its key ({@code etcd-fleet-<node>.key}, 0600). */
+    public static Path fleetEtcdKey(Path directory, String node) {
+        return directory.resolve("etcd-fleet-" + node + ".key");
+    }
+
+    /**
+     * fleet's etcd client certificate for each node, issued by the cluster CA on first use (clientAuth, common name
+     * the node's name) and reused like the others: one key per node, so a key found where it should not be names
+     * the node it was taken from, and a node's key can be replaced (delete its two files) without touching the
+     * others. The CA must exist ({@link #ensure} made it). They reach the nodes over SSH, never in user data.
+     *
+     * @param nodes the nodes' names (archcore:provision's names, else the address archcore reaches them at)
+     */
+    public static List<ClientCertificate> fleetClients(Request request, List<String> nodes) throws PkiException {
+        Path dir = request.directory();
+        Log log = request.log() == null ? Log.NONE : request.log();
+        for (String node : nodes) {
+            if (node == null || !NODE_NAME.matcher(node).matches()) {
+                throw new PkiException("fleet's etcd client certificate cannot be issued for the node '" + node + "': a "
+                        + "node's name must be 1 to 253 letters, digits, '.', '_', ':' or '-', starting with a letter or "
+                        + "digit (its files are named after it in " + dir + "); rename the node in "
+                        + "target/archcore/nodes.json or archcore.deploy.nodes");
+            }
+        }
+        Store store = new Store(request.readOnly(), log);
+        Path caKeyFile = dir.resolve("ca.key");
+        Path caCertFile = caCertificate(dir);
+        if (!store.isFile(caKeyFile) || !store.isFile(caCertFile)) {
+            throw new PkiException("the cluster CA is not in " + dir + " (ca.key, ca.crt): fleet's etcd client "
+                    + "certificates are issued by it. Run mvn archcore:iso with the archcore.pkiDirectory the cluster's "
+                    + "node files were made with");
+        }
+        try {
+            KeyPair caKeys = readKeyPair(store, caKeyFile, caCertFile);
+            X509CertificateHolder ca = readCertificate(store, caCertFile);
+            Instant now = Instant.now();
+            List<ClientCertificate> out = new ArrayList<>();
+            for (String node : new LinkedHashSet<>(nodes)) {
+                Leaf leaf = leaf(store, dir, "etcd-fleet-" + node, node, "fleet's etcd client certificate for " + node,
+                        List.of(), KeyPurposeId.id_kp_clientAuth, caKeys, ca, caCertFile, now);
+                out.add(new ClientCertificate(node, leaf.certificatePem(), leaf.keyPem()));
+            }
+            return out;
+        } catch (IOException | GeneralSecurityException | OperatorCreationException e) {
+            throw new PkiException("cannot issue or read fleet's etcd client certificates in " + dir + ": " + e.getMessage()
+                    + ". Check the folder (archcore.pkiDirectory) is writable; delete a damaged etcd-fleet-*.crt/.key "
+                    + "there to have it issued again.", e);
         }
     }
 
@@ -297,6 +358,12 @@ public final class ClusterPki {
      */
     private static Leaf leaf(Store store, Path dir, String name, String what, List<String> names, KeyPurposeId purpose,
                              KeyPair caKeys, X509CertificateHolder ca, Path caCertFile, Instant now)
+            throws IOException, GeneralSecurityException, OperatorCreationException {
+        return leaf(store, dir, name, names.isEmpty() ? name : names.get(0), what, names, purpose, caKeys, ca, caCertFile, now);
+    }
+
+    private static Leaf leaf(Store store, Path dir, String name, String commonName, String what, List<String> names,
+                             KeyPurposeId purpose, KeyPair caKeys, X509CertificateHolder ca, Path caCertFile, Instant now)
             throws IOException, GeneralSecurityException, OperatorCreationException {
         Path keyFile = dir.resolve(name + ".key");
         Path certFile = dir.resolve(name + ".crt");
@@ -317,7 +384,7 @@ public final class ClusterPki {
         }
         if (reason != null) {
             KeyPair keys = newKeyPair();
-            X509CertificateHolder cert = issueLeaf(keys, caKeys.getPrivate(), ca, names.isEmpty() ? name : names.get(0),
+            X509CertificateHolder cert = issueLeaf(keys, caKeys.getPrivate(), ca, commonName,
                     names, purpose, now);
             store.writePrivate(keyFile, pem(keys.getPrivate()));
             store.writePublic(certFile, pem(cert));

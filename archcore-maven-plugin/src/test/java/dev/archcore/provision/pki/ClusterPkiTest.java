@@ -41,7 +41,7 @@ class ClusterPkiTest {
         ClusterPki.Material m = ClusterPki.ensure(request(dir, List.of("127.0.0.1", "localhost"), null, log));
 
         assertThat(Files.getPosixFilePermissions(dir)).isEqualTo(PosixFilePermissions.fromString("rwx------"));
-        for (String secret : List.of("ca.key", "registry.key", "registry.password", "htpasswd", "etcd.key", "etcd-fleet.key",
+        for (String secret : List.of("ca.key", "registry.key", "registry.password", "htpasswd", "etcd.key",
                 "etcd-archcore.key")) {
             assertThat(Files.getPosixFilePermissions(dir.resolve(secret))).as(secret)
                     .isEqualTo(PosixFilePermissions.fromString("rw-------"));
@@ -53,16 +53,17 @@ class ClusterPkiTest {
         assertThat(Tools.run(dir, "openssl", "x509", "-in", "ca.crt", "-noout", "-ext", "basicConstraints").ok("x509").text())
                 .contains("CA:TRUE");
         Tools.run(dir, "openssl", "pkey", "-in", "registry.key", "-noout").ok("openssl pkey");
-        // etcd's server certificate (also for 127.0.0.1, the tunnel's end) and the two client certificates
-        Tools.run(dir, "openssl", "verify", "-CAfile", "ca.crt", "etcd.crt", "etcd-fleet.crt", "etcd-archcore.crt").ok("openssl verify");
+        // etcd's server certificate (also for 127.0.0.1, the tunnel's end) and archcore's client certificate
+        Tools.run(dir, "openssl", "verify", "-CAfile", "ca.crt", "etcd.crt", "etcd-archcore.crt").ok("openssl verify");
         assertThat(Tools.run(dir, "openssl", "x509", "-in", "etcd.crt", "-noout", "-ext", "subjectAltName,extendedKeyUsage")
                 .ok("x509").text()).contains("IP Address:127.0.0.1", "DNS:localhost", "TLS Web Server Authentication");
-        for (String client : List.of("etcd-fleet.crt", "etcd-archcore.crt")) {
+        for (String client : List.of("etcd-archcore.crt")) {
             assertThat(Tools.run(dir, "openssl", "x509", "-in", client, "-noout", "-ext", "extendedKeyUsage").ok("x509").text())
                     .as(client).contains("TLS Web Client Authentication").doesNotContain("Server");
         }
         assertThat(m.etcdKeyPem()).isEqualTo(Files.readString(dir.resolve("etcd.key")));
-        assertThat(m.fleetEtcdKeyPem()).isEqualTo(Files.readString(dir.resolve("etcd-fleet.key")));
+        // no shared fleet key any more: fleet's are one per node (fleetClients)
+        assertThat(dir.resolve("etcd-fleet.key")).doesNotExist();
 
         String password = Files.readString(dir.resolve("registry.password")).strip();
         assertThat(m.htpasswd()).startsWith("archcore:$2y$10$");
@@ -121,5 +122,44 @@ class ClusterPkiTest {
         Files.writeString(dir.resolve("ca.key"), "garbage");
         assertThatThrownBy(() -> ClusterPki.ensure(request(dir, List.of("192.0.2.10"), null, new RecordingLog())))
                 .isInstanceOf(PkiException.class).hasMessageContaining(dir.toString()).hasMessageContaining("archcore.pkiDirectory");
+    }
+
+    /**
+     * fleet's etcd client certificates: one per node, common name the node's name, each verified by openssl against
+     * the CA, its key 0600 and its own; reused on the next run; a name that cannot be a file name is refused.
+     */
+    @Test
+    void issuesOneFleetClientCertificatePerNodeNamedAfterIt() throws Exception {
+        Tools.require("openssl");
+        Path dir = tmp.resolve("pki");
+        ClusterPki.Request r = request(dir, List.of("192.0.2.10"), null, new RecordingLog());
+        ClusterPki.ensure(r);
+        List<ClusterPki.ClientCertificate> certs = ClusterPki.fleetClients(r, List.of("registry", "slave", "192.0.2.11"));
+        assertThat(certs).extracting(ClusterPki.ClientCertificate::node).containsExactly("registry", "slave", "192.0.2.11");
+        for (ClusterPki.ClientCertificate c : certs) {
+            Path crt = ClusterPki.fleetEtcdCertificate(dir, c.node());
+            Path key = ClusterPki.fleetEtcdKey(dir, c.node());
+            assertThat(Files.readString(crt)).isEqualTo(c.certificatePem());
+            assertThat(Files.readString(key)).isEqualTo(c.keyPem());
+            assertThat(Files.getPosixFilePermissions(key)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+            Tools.run(dir, "openssl", "verify", "-CAfile", "ca.crt", crt.toString()).ok("openssl verify");
+            assertThat(Tools.run(dir, "openssl", "x509", "-in", crt.toString(), "-noout", "-subject", "-ext",
+                    "extendedKeyUsage").ok("x509").text()).contains("CN = " + c.node(), "TLS Web Client Authentication")
+                    .doesNotContain("Server");
+            // the key is the certificate's
+            String fromKey = Tools.run(dir, "openssl", "pkey", "-in", key.toString(), "-pubout").ok("pkey").text();
+            String fromCert = Tools.run(dir, "openssl", "x509", "-in", crt.toString(), "-noout", "-pubkey").ok("x509").text();
+            assertThat(fromKey).isEqualTo(fromCert);
+        }
+        assertThat(certs.stream().map(ClusterPki.ClientCertificate::keyPem).distinct()).hasSize(3);
+        assertThat(certs.get(0).toString()).doesNotContain("PRIVATE");
+
+        // the next run reuses them
+        assertThat(ClusterPki.fleetClients(r, List.of("slave")).get(0).keyPem()).isEqualTo(certs.get(1).keyPem());
+
+        assertThatThrownBy(() -> ClusterPki.fleetClients(r, List.of("../ca"))).isInstanceOf(PkiException.class)
+                .hasMessageContaining("'../ca'").hasMessageContaining("nodes.json");
+        assertThatThrownBy(() -> ClusterPki.fleetClients(request(tmp.resolve("empty"), List.of("192.0.2.10"), null,
+                new RecordingLog()), List.of("slave"))).isInstanceOf(PkiException.class).hasMessageContaining("archcore:iso");
     }
 }
