@@ -86,7 +86,7 @@ final class VcsVersionCheck {
 
     /**
      * Whether {@code dir} or a parent of it (of its real path, as hg's getcwd sees it) holds a {@code .hg} directory,
-     * where hg looks for its repository. hg is a Python program that takes a few tenths of a second to start even to
+     * where hg looks for its repository. hg is a Python program that takes 0.1-0.3 s to start even to
      * say there is none, so outside a checkout (the archetype's pkgver() tests the same way) it is not run at all.
      */
     static boolean inHgCheckout(Path dir) {
