@@ -3,7 +3,9 @@ package dev.archcore.pacman;
 import dev.archcore.util.Command;
 import dev.archcore.util.Log;
 
+import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,6 +68,9 @@ final class VcsVersionCheck {
 
     /** As {@link #git(Path, List)}, for Mercurial: modified, added, removed, missing and unknown files. */
     private static Optional<List<String>> hg(Path dir, List<String> excluded) {
+        if (!inHgCheckout(dir)) {
+            return Optional.empty();
+        }
         List<String> rev = new ArrayList<>();
         if (!run(dir, List.of("hg", "identify", "-n", "-r", "."), rev) || rev.isEmpty() || rev.get(0).strip().equals("-1")) {
             return Optional.empty();
@@ -77,6 +82,26 @@ final class VcsVersionCheck {
             return Optional.empty();
         }
         return Optional.of(out.stream().filter(l -> l.length() > 2).map(l -> l.substring(2)).toList());
+    }
+
+    /**
+     * Whether {@code dir} or a parent of it (of its real path, as hg's getcwd sees it) holds a {@code .hg} directory,
+     * where hg looks for its repository. hg is a Python program that takes 0.1-0.3 s to start even to
+     * say there is none, so outside a checkout (the archetype's pkgver() tests the same way) it is not run at all.
+     */
+    static boolean inHgCheckout(Path dir) {
+        Path real;
+        try {
+            real = dir.toRealPath();
+        } catch (IOException e) {
+            return false; // no such directory: hg would not find a repository either
+        }
+        for (Path d = real; d != null; d = d.getParent()) {
+            if (Files.isDirectory(d.resolve(".hg"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean run(Path dir, List<String> command, List<String> out) {

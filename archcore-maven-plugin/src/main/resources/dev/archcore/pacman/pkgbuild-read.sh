@@ -22,7 +22,7 @@ emit_var() {
     emit_var "$v"
     emit_var "${v}_${CARCH}"
   done
-  emit functions $(declare -F | awk '{print $3}')
+  emit functions $(compgen -A function)
   if declare -F pkgver >/dev/null; then
     # makepkg runs pkgver() in $srcdir; fall back to startdir when there is none yet
     if newver=$(cd "$srcdir" 2>/dev/null || cd "$startdir"; pkgver 2>/dev/null); then

@@ -103,7 +103,7 @@ class ElfArchLintTest {
     }
 
     /** The archetype's PKGBUILD and Makefile, rendered as the archetype would for an app called demo. */
-    private static Path archetypeProject(Path dir) throws IOException {
+    static Path archetypeProject(Path dir) throws IOException {
         Files.createDirectories(dir.resolve("app"));
         Files.copy(ARCHETYPE.resolve("app/server.c"), dir.resolve("app/server.c"));
         Map<String, String> values = Map.of("${artifactId}", "demo", "${pkgverFallback}", "1.0.0",
