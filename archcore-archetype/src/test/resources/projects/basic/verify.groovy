@@ -18,7 +18,7 @@ def run = { List<String> cmd, File cwd, Map<String, String> env = [:] ->
 def onPath = { String tool -> System.getenv('PATH').split(File.pathSeparator).any { new File(it, tool).canExecute() } }
 
 // 1. the files
-def expected = ['PKGBUILD', 'Makefile', 'README.md', 'pom.xml', 'pacman.conf', '.gitignore', 'app/server.c',
+def expected = ['PKGBUILD', 'Makefile', 'README.md', 'pom.xml', 'pacman.conf', '.gitignore', '.mvn/jvm.config', 'app/server.c',
                 'units/it-app.service', 'cloud-config/user_data.registry.yaml', 'cloud-config/user_data.slave.yaml']
 expected.each { check(new File(dir, it).isFile(), "missing file: $it") }
 if (failures) {
@@ -258,11 +258,21 @@ for path in sys.argv[1:]:
     check(r.code == 0, "cloud-config YAML: ${r.err}")
 }
 
-// 10. .gitignore and README
+// 10. .mvn/jvm.config: Maven 3.9's mvn passes every word of it to java as it is (no comments), so each word
+// must be a JVM option the JDK that runs this check accepts
+def jvmConfig = text('.mvn/jvm.config')
+check(jvmConfig.readLines().size() == 1 && !jvmConfig.contains('#'), ".mvn/jvm.config: one line, no comment: $jvmConfig")
+def jvmOptions = jvmConfig.trim().split(/\s+/) as List
+check(jvmOptions.every { it.startsWith('-XX:') }, ".mvn/jvm.config: not all -XX: options: $jvmOptions")
+def javaBin = new File(System.getProperty('java.home'), 'bin/java').absolutePath
+def javaRun = run([javaBin] + jvmOptions + ['-version'], dir)
+check(javaRun.code == 0 && !javaRun.err.contains('warning'), ".mvn/jvm.config: java ${jvmOptions.join(' ')} -version: ${javaRun.err}")
+
+// 11. .gitignore and README
 def gitignore = text('.gitignore')
 ['target/', '/src/', '/pkg/', '/build/', '*.pkg.tar.*'].each { check(gitignore.readLines().contains(it), ".gitignore lacks $it") }
 def readme = text('README.md')
-['# it-app', '\n## Build\n', '\n## The cluster\n', 'mvn archcore:iso   ', 'example.invalid', '-Darchcore.arch=i686', '-Darchcore.recipe=builder', 'pacman-i686.conf', 'It\'s a "test" app & $HOME stays', 'make DESTDIR=', '"$pkgdir"', 'units/it-app.service', 'APP_PORT=9090'].each {
+['# it-app', '\n## Build\n', '\n## The cluster\n', 'mvn archcore:iso   ', 'example.invalid', '-Darchcore.arch=i686', '-Darchcore.recipe=builder', 'pacman-i686.conf', 'It\'s a "test" app & $HOME stays', 'make DESTDIR=', '"$pkgdir"', 'units/it-app.service', 'APP_PORT=9090', '`.mvn/jvm.config`'].each {
     check(readme.contains(it), "README.md lacks: $it")
 }
 
