@@ -6,6 +6,7 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.attribute.FileTime;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
@@ -15,13 +16,13 @@ import java.util.concurrent.TimeUnit;
  * settings of {@link #library}: ustar records, a pax header where a name or number does not fit, owner root:root,
  * every entry with the given mtime, no block padding beyond the 512-byte record.
  *
- * <p>The common entry (an ASCII name and link target under 100 bytes, its size and mtime within ustar's octal
- * fields: one that needs no pax header) gets its one header record written here, and its data straight to the
- * stream; every other entry goes through commons-compress. Why: a package is thousands of small entries, and in a
- * fresh JVM (what one Maven build is) commons-compress's per-entry path (entry construction, name encoding, pax
- * checks, 512-byte block copies) was the largest single thing the JIT compiled during the first pack, on a machine
- * whose two cores the digests and zstd's workers already fill. {@code TarWriterTest} checks these records against
- * commons-compress's for the cases either side of every condition.
+ * <p>The common entry (an ASCII name and link target, its size and mtime within ustar's octal fields) gets its
+ * header record written here, after a pax record for a name or link of 100 bytes or more, and its data straight
+ * to the stream; any other (a non-ASCII name, a size or mtime that needs pax) goes through commons-compress. Why: a
+ * package is thousands of small entries, and in a fresh JVM (what one Maven build is) commons-compress's per-entry
+ * path (entry construction, name encoding, pax checks, 512-byte block copies) was the largest single thing the JIT
+ * compiled during the first pack, on a machine whose two cores the digests and zstd's workers already fill.
+ * {@code TarWriterTest} checks these records against commons-compress's on either side of every condition.
  */
 final class TarWriter {
     static final int RECORD = 512;
@@ -33,9 +34,12 @@ final class TarWriter {
 
     private final OutputStream out;
     private final long mtime;
-    /** The header fields every plain entry shares (owner, mtime, magic; the checksum as spaces), and their sum. */
-    private final byte[] template = new byte[RECORD];
+    /** The header fields every entry shares (owner root, mtime, magic; the checksum as spaces), and their sum. */
+    private final byte[] template;
     private final long templateSum;
+    /** The same for a pax record's header, which commons-compress writes with no owner names. */
+    private final byte[] paxTemplate;
+    private final long paxTemplateSum;
     private final byte[] header = new byte[RECORD];
     private TarArchiveOutputStream library;
     private int libraryEntries;
@@ -49,7 +53,14 @@ final class TarWriter {
     TarWriter(OutputStream out, long mtime) {
         this.out = out;
         this.mtime = mtime;
-        byte[] t = template;
+        template = template(mtime, "root");
+        templateSum = sum(template);
+        paxTemplate = template(mtime, "");
+        paxTemplateSum = sum(paxTemplate);
+    }
+
+    private static byte[] template(long mtime, String owner) {
+        byte[] t = new byte[RECORD];
         t[107] = ' '; // after mode's 7 digits
         octal(0, t, 108, 7); // uid
         t[115] = ' ';
@@ -62,17 +73,21 @@ final class TarWriter {
         ascii("ustar", t, 257); // magic "ustar\0", version "00"
         t[263] = '0';
         t[264] = '0';
-        ascii("root", t, 265); // uname
-        ascii("root", t, 297); // gname
+        ascii(owner, t, 265); // uname
+        ascii(owner, t, 297); // gname
         octal(0, t, 329, 7); // devmajor
         t[336] = ' ';
         octal(0, t, 337, 7); // devminor
         t[344] = ' ';
+        return t;
+    }
+
+    private static long sum(byte[] record) {
         long sum = 0;
-        for (byte b : t) {
+        for (byte b : record) {
             sum += b & 0xff;
         }
-        templateSum = sum;
+        return sum;
     }
 
     /** The settings PackageWriter has always used; a pax header (never a GNU one) for long or non-ASCII names. */
@@ -97,10 +112,14 @@ final class TarWriter {
         };
         name = entryName;
         viaLibrary = !(size <= MAX_OCTAL_11 && mtime >= 0 && mtime <= MAX_OCTAL_11 && m.mode() >= 0
-                && m.mode() <= MAX_OCTAL_7 && !entryName.startsWith("/") && writeHeader(entryName, type, m.mode(), size, link));
+                && m.mode() <= MAX_OCTAL_7 && !entryName.startsWith("/") && ascii(entryName) && ascii(link));
         if (!viaLibrary) {
+            if (entryName.length() >= TarConstants.NAMELEN || link.length() >= TarConstants.NAMELEN) {
+                writePax(entryName, link);
+            }
+            writeHeader(template, templateSum, entryName, type, m.mode(), size, link);
             remaining = size;
-            padding = (int) ((RECORD - size % RECORD) % RECORD);
+            padding = padding(size);
             return;
         }
         if (library == null) {
@@ -144,6 +163,10 @@ final class TarWriter {
         out.write(ZEROS, 0, padding);
     }
 
+    private static int padding(long size) {
+        return (int) ((RECORD - size % RECORD) % RECORD);
+    }
+
     /** How many entries went through commons-compress (for tests: the common ones must not). */
     int libraryEntries() {
         return libraryEntries;
@@ -155,39 +178,69 @@ final class TarWriter {
     }
 
     /**
-     * Writes TarArchiveEntry.writeEntryHeader's record for a name and link that are ASCII and under 100 bytes
-     * (the name field holds them whole, no pax header); returns false, writing nothing, for any other.
+     * The pax record commons-compress writes before an entry whose name or link is 100 bytes or more
+     * (TarArchiveOutputStream.writePaxHeaders): "path" before "linkpath" (its HashMap's order), each
+     * {@code "LEN key=value\n"} with LEN counting itself, under a name made of the entry's, 7-bit and slash-free.
      */
-    private boolean writeHeader(String entryName, byte type, int mode, long size, String link) throws IOException {
+    private void writePax(String entryName, String link) throws IOException {
+        StringBuilder records = new StringBuilder();
+        if (entryName.length() >= TarConstants.NAMELEN) {
+            paxRecord(records, "path", entryName);
+        }
+        if (link.length() >= TarConstants.NAMELEN) {
+            paxRecord(records, "linkpath", link);
+        }
+        byte[] data = records.toString().getBytes(StandardCharsets.US_ASCII);
+        String paxName = "./PaxHeaders.X/" + entryName.replace('\0', '_').replace('/', '_').replace('\\', '_');
+        if (paxName.length() >= TarConstants.NAMELEN) {
+            paxName = paxName.substring(0, TarConstants.NAMELEN - 1);
+        }
+        writeHeader(paxTemplate, paxTemplateSum, paxName, TarConstants.LF_PAX_EXTENDED_HEADER_LC,
+                TarArchiveEntry.DEFAULT_FILE_MODE, data.length, "");
+        out.write(data, 0, data.length);
+        out.write(ZEROS, 0, padding(data.length));
+    }
+
+    private static void paxRecord(StringBuilder records, String key, String value) {
+        int rest = key.length() + value.length() + 3; // " key=value\n", ASCII
+        int length = rest + 2; // commons-compress's first guess, then its iteration to a length that counts itself
+        int actual = Integer.toString(length).length() + rest;
+        while (length != actual) {
+            length = actual;
+            actual = Integer.toString(length).length() + rest;
+        }
+        records.append(length).append(' ').append(key).append('=').append(value).append('\n');
+    }
+
+    /** TarArchiveEntry.writeEntryHeader's record: name and link are ASCII, cut at the field's 100 bytes. */
+    private void writeHeader(byte[] template, long templateSum, String entryName, byte type, int mode, long size,
+                             String link) throws IOException {
         byte[] h = header;
         System.arraycopy(template, 0, h, 0, RECORD);
-        long sum = templateSum;
-        long nameSum = field(entryName, h, 0);
-        long linkSum = field(link, h, 157);
-        if (nameSum < 0 || linkSum < 0) {
-            return false;
-        }
-        sum += nameSum + linkSum + type + octal(mode, h, 100, 7) + octal(size, h, 124, 11);
+        long sum = templateSum + field(entryName, h, 0) + field(link, h, 157) + type
+                + octal(mode, h, 100, 7) + octal(size, h, 124, 11);
         h[156] = type;
         octal(sum, h, 148, 6); // then NUL and space
         h[154] = 0;
         h[155] = ' ';
         out.write(h, 0, RECORD);
+    }
+
+    private static boolean ascii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
         return true;
     }
 
-    /** Copies an ASCII string under 100 chars into a name field; returns its byte sum, or -1 for any other string. */
+    /** Copies an ASCII string into a 100-byte name field, cut there; returns the byte sum. */
     private static long field(String s, byte[] h, int offset) {
-        int n = s.length();
-        if (n >= TarConstants.NAMELEN) {
-            return -1;
-        }
+        int n = Math.min(s.length(), TarConstants.NAMELEN);
         long sum = 0;
         for (int i = 0; i < n; i++) {
             char c = s.charAt(i);
-            if (c >= 0x80) {
-                return -1;
-            }
             h[offset + i] = (byte) c;
             sum += c;
         }
