@@ -112,8 +112,10 @@ public final class PackageWriter {
                      FileChannel data = FileChannel.open(body)) {
                     writeHead(head, mtime, Channels.newOutputStream(file.channel()), digester);
                     // the data stream after the head, copied by the kernel
-                    for (long at = 0, size = data.size(); at < size; ) {
-                        at += data.transferTo(at, size - at, file.channel());
+                    for (long at = 0, size = data.size(), n; at < size; at += n) {
+                        if ((n = data.transferTo(at, size - at, file.channel())) <= 0) {
+                            throw new IOException("cannot append " + body + " to " + target + " at byte " + at);
+                        }
                     }
                     file.commit();
                 }
