@@ -126,7 +126,8 @@ public final class PackageWriter {
     }
 
     /** The head as its own compressed stream, with no end-of-archive records. */
-    private void writeHead(List<PackageMember> head, long mtime, OutputStream file, Digester digester) throws IOException {
+    private void writeHead(List<PackageMember> head, long mtime, OutputStream file, Digester digester)
+            throws IOException {
         OutputStream buffered = new BufferedOutputStream(file, 1 << 16);
         OutputStream compressed = compression.wrap(new CloseShield(buffered), level); // the data stream follows
         TarWriter tar = new TarWriter(compressed, mtime); // whole records only, nothing held back

@@ -45,6 +45,7 @@ final class TarWriter {
     private int libraryEntries;
     /** The entry being written: through the library, or its size still to come and its padding. */
     private boolean viaLibrary;
+    private long entrySize;
     private long remaining;
     private int padding;
     private String name;
@@ -118,6 +119,7 @@ final class TarWriter {
                 writePax(entryName, link);
             }
             writeHeader(template, templateSum, entryName, type, m.mode(), size, link);
+            entrySize = size;
             remaining = size;
             padding = padding(size);
             return;
@@ -144,8 +146,9 @@ final class TarWriter {
             return;
         }
         if (len > remaining) {
-            throw new IOException(name + " grew while it was being packed (more bytes than the " + (remaining + len)
-                    + " left when it was listed); nothing may write into $pkgdir while the package is written.");
+            throw new IOException(name + " grew while it was being packed (past the " + entrySize
+                    + " bytes it had when $pkgdir was listed); nothing may write into $pkgdir while the package is "
+                    + "written.");
         }
         out.write(b, off, len);
         remaining -= len;
@@ -158,7 +161,8 @@ final class TarWriter {
         }
         if (remaining != 0) {
             throw new IOException(name + " shrank while it was being packed (" + remaining + " bytes fewer than "
-                    + "when it was listed); nothing may write into $pkgdir while the package is written.");
+                    + "the " + entrySize + " it had when $pkgdir was listed); nothing may write into $pkgdir while "
+                    + "the package is written.");
         }
         out.write(ZEROS, 0, padding);
     }

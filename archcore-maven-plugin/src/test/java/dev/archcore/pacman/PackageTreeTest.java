@@ -63,7 +63,8 @@ class PackageTreeTest {
             expected.add(f[0] + " " + type + " " + f[2] + " " + size + " " + link);
         }
         List<String> scanned = tree.entries().stream()
-                .map(e -> e.path() + " " + e.type() + " 0" + Integer.toOctalString(e.mode()) + " " + e.size() + " " + e.link())
+                .map(e -> e.path() + " " + e.type() + " 0" + Integer.toOctalString(e.mode()) + " " + e.size() + " "
+                        + e.link())
                 .toList();
         assertThat(scanned).isEqualTo(expected);
         assertThat(scanned).contains("usr/bin/app FILE 04755 10 null", "srv/shared DIRECTORY 03775 0 null",
