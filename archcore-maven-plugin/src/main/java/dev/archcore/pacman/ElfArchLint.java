@@ -2,10 +2,10 @@ package dev.archcore.pacman;
 
 import dev.archcore.util.Log;
 
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -93,7 +93,7 @@ final class ElfArchLint {
     /** {class, machine} of an ELF file, or null when the file does not start with the ELF magic. */
     static int[] header(PackageTree.Entry e) {
         byte[] h = new byte[20];
-        try (InputStream in = Files.newInputStream(e.source())) {
+        try (InputStream in = new FileInputStream(e.source().toFile())) { // as PackageWriter reads: a plain native read
             if (in.readNBytes(h, 0, h.length) < h.length) {
                 return null;
             }

@@ -1,19 +1,17 @@
 package dev.archcore.pacman;
 
 import dev.archcore.util.AtomicFiles;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-import org.apache.commons.compress.archivers.tar.TarConstants;
 
 import java.io.BufferedOutputStream;
+import java.io.FileInputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -22,7 +20,6 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Writes a pacman package from a {@code $pkgdir} natively, the way makepkg's create_package does with bsdtar
@@ -55,11 +52,12 @@ public final class PackageWriter {
      */
     public void write(PackageTree tree, PackageMetadata metadata, List<Extra> extras, String generator,
                       long mtime, Path target) throws IOException {
+        Digester digester = new Digester();
         List<PackageMember> metadataMembers = new ArrayList<>();
-        metadataMembers.add(metadataMember(".BUILDINFO", metadata.buildinfo()));
-        metadataMembers.add(metadataMember(".PKGINFO", metadata.pkginfo(generator)));
+        metadataMembers.add(metadataMember(".BUILDINFO", metadata.buildinfo(), digester));
+        metadataMembers.add(metadataMember(".PKGINFO", metadata.pkginfo(generator), digester));
         for (Extra extra : extras) {
-            metadataMembers.add(metadataMember(extra.name(), extra.content()));
+            metadataMembers.add(metadataMember(extra.name(), extra.content(), digester));
         }
         Comparator<String> order = PackageTree.byteOrder();
         // the head ends with the last metadata member in tar order (.MTREE or .PKGINFO, or an extra such as
@@ -82,16 +80,16 @@ public final class PackageWriter {
             Map<String, String[]> digests = new HashMap<>();
             for (PackageTree.Entry e : headData) {
                 if (e.type() == PackageTree.Type.FILE) {
-                    digests.put(e.path(), fileDigests(e.source()));
+                    digests.put(e.path(), digester.file(e.source(), null));
                 }
             }
             try (OutputStream bodyFile = Files.newOutputStream(body);
                  OutputStream bodyBuffered = new BufferedOutputStream(bodyFile, 1 << 20);
                  OutputStream bodyCompressed = compression.wrap(bodyBuffered, level)) {
                 OutputStream bodyTar = new BufferedOutputStream(bodyCompressed, 1 << 20);
-                TarArchiveOutputStream tar = tarStream(bodyTar);
+                TarWriter tar = new TarWriter(bodyTar, mtime);
                 for (PackageTree.Entry e : bodyData) {
-                    digests.put(e.path(), writeDigested(tar, PackageMember.data(e, null, null), mtime));
+                    digests.put(e.path(), writeDigested(tar, PackageMember.data(e, null, null), digester));
                 }
                 List<PackageMember> members = new ArrayList<>(metadataMembers);
                 for (PackageTree.Entry e : tree.entries()) {
@@ -103,68 +101,86 @@ public final class PackageWriter {
                     members.add(PackageMember.data(e, d[0], d[1]));
                 }
                 members.sort((a, b) -> order.compare(a.path(), b.path()));
-                members.add(metadataMember(".MTREE", Mtree.write(members, mtime)));
+                members.add(metadataMember(".MTREE", Mtree.write(members, mtime), digester));
                 members.sort((a, b) -> order.compare(a.path(), b.path()));
                 List<PackageMember> head = members.subList(0, members.size() - bodyData.size());
 
-                AtomicFiles.write(target, out -> {
-                    writeHead(head, mtime, out);
-                    tar.finish(); // the two end-of-archive records (commons-compress pads no further)
-                    bodyTar.flush();
-                    bodyCompressed.close(); // ends the last frame; closes the buffer and the file below
-                    Files.copy(body, out);
-                });
+                tar.finish(); // the two end-of-archive records
+                bodyTar.flush();
+                bodyCompressed.close(); // ends the last frame; closes the buffer and the file below
+                try (AtomicFiles.Pending file = AtomicFiles.begin(target);
+                     FileChannel data = FileChannel.open(body)) {
+                    writeHead(head, mtime, Channels.newOutputStream(file.channel()), digester);
+                    // the data stream after the head, copied by the kernel
+                    for (long at = 0, size = data.size(), n; at < size; at += n) {
+                        if ((n = data.transferTo(at, size - at, file.channel())) <= 0) {
+                            throw new IOException("cannot append " + body + " to " + target + " at byte " + at);
+                        }
+                    }
+                    file.commit();
+                }
             }
         } finally {
             Files.deleteIfExists(body);
         }
     }
 
-    /** Record-sized blocks (commons-compress's default): the stream can be cut after any entry. */
-    private static TarArchiveOutputStream tarStream(OutputStream out) {
-        TarArchiveOutputStream tar = new TarArchiveOutputStream(out, 512, "UTF-8");
-        tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-        tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-        tar.setAddPaxHeadersForNonAsciiNames(true);
-        return tar;
-    }
-
     /** The head as its own compressed stream, with no end-of-archive records. */
-    private void writeHead(List<PackageMember> head, long mtime, OutputStream file) throws IOException {
+    private void writeHead(List<PackageMember> head, long mtime, OutputStream file, Digester digester)
+            throws IOException {
         OutputStream buffered = new BufferedOutputStream(file, 1 << 16);
         OutputStream compressed = compression.wrap(new CloseShield(buffered), level); // the data stream follows
-        TarArchiveOutputStream tar = tarStream(compressed);
+        TarWriter tar = new TarWriter(compressed, mtime); // whole records only, nothing held back
         for (PackageMember m : head) {
-            writeDigested(tar, m, mtime);
+            writeDigested(tar, m, digester);
         }
-        tar.flush(); // whole records only, nothing held back; no end-of-archive records (not finish())
-        compressed.close(); // ends the frame
+        compressed.close(); // ends the frame; no end-of-archive records: the data stream follows
         buffered.flush();
     }
 
     /** Writes one member; for a file read from disk, returns its md5 and sha256 computed from the bytes written. */
-    private static String[] writeDigested(TarArchiveOutputStream tar, PackageMember m, long mtime) throws IOException {
-        tar.putArchiveEntry(tarEntry(m, mtime));
+    private static String[] writeDigested(TarWriter tar, PackageMember m, Digester digester) throws IOException {
+        tar.putEntry(m);
         String[] digests = null;
         if (m.type() == PackageTree.Type.FILE) {
             if (m.bytes() != null) {
-                tar.write(m.bytes());
+                tar.write(m.bytes(), 0, m.bytes().length);
             } else {
-                MessageDigest md5 = digest("MD5");
-                MessageDigest sha256 = digest("SHA-256");
-                byte[] buffer = new byte[1 << 16];
-                try (InputStream in = Files.newInputStream(m.source())) {
-                    for (int n; (n = in.read(buffer)) > 0; ) {
-                        md5.update(buffer, 0, n);
-                        sha256.update(buffer, 0, n);
+                digests = digester.file(m.source(), tar);
+            }
+        }
+        tar.closeEntry();
+        return digests;
+    }
+
+    /**
+     * md5 and sha256 of files, with one pair of digests and one buffer for a whole package: a package is thousands
+     * of small files, and looking up two providers and allocating a buffer per file was measurable in a fresh JVM.
+     */
+    private static final class Digester {
+        private final MessageDigest md5 = digest("MD5");
+        private final MessageDigest sha256 = digest("SHA-256");
+        private final byte[] buffer = new byte[1 << 16];
+
+        /** Reads {@code file} once, into {@code tar} as well when given; digest() leaves both digests reset. */
+        String[] file(Path file, TarWriter tar) throws IOException {
+            // FileInputStream rather than Files.newInputStream: its read is a plain native call, where the
+            // channel's path through direct buffers and scopes is costly for the JIT in a fresh JVM
+            try (InputStream in = new FileInputStream(file.toFile())) {
+                for (int n; (n = in.read(buffer)) > 0; ) {
+                    md5.update(buffer, 0, n);
+                    sha256.update(buffer, 0, n);
+                    if (tar != null) {
                         tar.write(buffer, 0, n);
                     }
                 }
-                digests = new String[] {HEX.formatHex(md5.digest()), HEX.formatHex(sha256.digest())};
             }
+            return new String[] {HEX.formatHex(md5.digest()), HEX.formatHex(sha256.digest())};
         }
-        tar.closeArchiveEntry();
-        return digests;
+
+        String[] bytes(byte[] content) {
+            return new String[] {HEX.formatHex(md5.digest(content)), HEX.formatHex(sha256.digest(content))};
+        }
     }
 
     /** Passes everything but {@code close}: the compressor's close ends its frame, not the file below. */
@@ -183,43 +199,9 @@ public final class PackageWriter {
         }
     }
 
-    private static TarArchiveEntry tarEntry(PackageMember m, long mtime) {
-        TarArchiveEntry entry = switch (m.type()) {
-            case DIRECTORY -> new TarArchiveEntry(m.path() + "/", TarConstants.LF_DIR);
-            case FILE -> new TarArchiveEntry(m.path(), TarConstants.LF_NORMAL);
-            case SYMLINK -> new TarArchiveEntry(m.path(), TarConstants.LF_SYMLINK);
-            case HARDLINK -> new TarArchiveEntry(m.path(), TarConstants.LF_LINK);
-        };
-        if (m.link() != null) {
-            entry.setLinkName(m.link());
-        }
-        entry.setMode(m.mode());
-        entry.setSize(m.type() == PackageTree.Type.FILE ? m.size() : 0);
-        entry.setIds(0, 0);
-        entry.setNames("root", "root");
-        entry.setModTime(FileTime.from(mtime, TimeUnit.SECONDS));
-        return entry;
-    }
-
-    private static PackageMember metadataMember(String name, byte[] content) {
-        MessageDigest md5 = digest("MD5");
-        MessageDigest sha256 = digest("SHA-256");
-        return PackageMember.metadata(name, content, HEX.formatHex(md5.digest(content)), HEX.formatHex(sha256.digest(content)));
-    }
-
-    private static String[] fileDigests(Path file) {
-        MessageDigest md5 = digest("MD5");
-        MessageDigest sha256 = digest("SHA-256");
-        byte[] buffer = new byte[1 << 16];
-        try (InputStream in = Files.newInputStream(file)) {
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                md5.update(buffer, 0, n);
-                sha256.update(buffer, 0, n);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
-        return new String[] {HEX.formatHex(md5.digest()), HEX.formatHex(sha256.digest())};
+    private static PackageMember metadataMember(String name, byte[] content, Digester digester) {
+        String[] d = digester.bytes(content);
+        return PackageMember.metadata(name, content, d[0], d[1]);
     }
 
     private static MessageDigest digest(String algorithm) {

@@ -16,7 +16,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
@@ -27,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,7 +37,7 @@ import java.util.concurrent.TimeUnit;
  * Driven by {@code bench/pack-benchmark.sh}, which also times makepkg and bsdtar on the same tree.
  *
  * <pre>
- * java -cp CLASSPATH dev.archcore.bench.PackBenchmark PKGDIR OUTDIR [RUNS] [--phases | --phases-first] [--no-warmup] [--level N]
+ * java -cp CLASSPATH dev.archcore.bench.PackBenchmark PKGDIR OUTDIR [RUNS] [--phases | --phases-first] [--no-warmup] [--level N] [--threads]
  * </pre>
  *
  * Each run is a full pack, {@link PackageTree#scan} plus {@link PackageWriter#write} (zstd, level 3 by default),
@@ -50,6 +53,10 @@ import java.util.concurrent.TimeUnit;
  * and {@code cpu_ms}, the process CPU time (all threads, zstd's native workers included). {@code --phases-first}
  * runs the phases before the full packs, in a fresh JVM, so {@code first_ms} shows what a cold JVM pays per phase
  * (class loading, JIT) the first time it reaches that code.
+ *
+ * <p>{@code --threads} adds a {@code threads run=I ...} line per pack: the CPU milliseconds of each group of the
+ * JVM's threads during it (the main thread, named "java", the C1 and C2 compilers, GC), from {@code /proc/self/task/}; zstd's workers are
+ * native threads that end with their stream, so they are {@code other}, the process CPU minus the named threads.
  */
 public final class PackBenchmark {
     private static final long MTIME = 1_700_000_000L;
@@ -71,12 +78,14 @@ public final class PackBenchmark {
         boolean phases = false;
         boolean phasesFirst = false;
         boolean warmup = true;
+        boolean threads = false;
         int level = Compression.ZSTD.defaultLevel();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--phases" -> phases = true;
                 case "--phases-first" -> phases = phasesFirst = true;
                 case "--no-warmup" -> warmup = false;
+                case "--threads" -> threads = true;
                 case "--level" -> level = Integer.parseInt(args[++i]);
                 case "-h", "--help" -> usage(0);
                 default -> {
@@ -101,14 +110,14 @@ public final class PackBenchmark {
         if (phasesFirst) {
             bench.phases();
         }
-        bench.full(warmup);
+        bench.full(warmup, threads);
         if (phases && !phasesFirst) {
             bench.phases();
         }
     }
 
     private static void usage(int status) {
-        System.err.println("usage: PackBenchmark PKGDIR OUTDIR [RUNS=5] [--phases | --phases-first] [--no-warmup] [--level N]");
+        System.err.println("usage: PackBenchmark PKGDIR OUTDIR [RUNS=5] [--phases | --phases-first] [--no-warmup] [--level N] [--threads]");
         System.exit(status);
     }
 
@@ -134,7 +143,7 @@ public final class PackBenchmark {
                 List.of(), List.of(), buildInfo);
     }
 
-    private void full(boolean warmup) throws IOException {
+    private void full(boolean warmup, boolean threads) throws IOException {
         PackageTree tree = PackageTree.scan(pkgdir);
         long files = tree.entries().stream().filter(e -> e.type() == PackageTree.Type.FILE).count();
         System.out.printf(Locale.ROOT, "archcore pkgdir=%s entries=%d files=%d input_bytes=%d level=%d cpus=%d%n", pkgdir,
@@ -148,12 +157,25 @@ public final class PackBenchmark {
         double[] cpu = new double[runs];
         Path target = null;
         for (int i = 0; i < runs; i++) {
+            Map<String, Long> before = threads ? threadCpuMs() : Map.of();
             long c = cpuNanos();
             long t = System.nanoTime();
             target = pack();
             times[i] = ms(System.nanoTime() - t);
             cpu[i] = ms(cpuNanos() - c);
             System.out.printf(Locale.ROOT, "archcore run=%d ms=%.1f cpu_ms=%.1f%n", i + 1, times[i], cpu[i]);
+            if (threads) {
+                StringBuilder line = new StringBuilder("threads run=" + (i + 1));
+                long named = 0;
+                for (Map.Entry<String, Long> e : threadCpuMs().entrySet()) {
+                    long d = e.getValue() - before.getOrDefault(e.getKey(), 0L);
+                    named += d;
+                    if (d > 0) {
+                        line.append(' ').append(e.getKey()).append('=').append(d);
+                    }
+                }
+                System.out.println(line.append(" other=").append(Math.round(cpu[i]) - named));
+            }
         }
         System.out.printf(Locale.ROOT, "archcore median_ms=%.1f min_ms=%.1f max_ms=%.1f cpu_median_ms=%.1f runs=%d warmup=%d package_bytes=%d package=%s%n",
                 median(times), min(times), max(times), median(cpu), runs, warmup ? 1 : 0, Files.size(target), target);
@@ -339,6 +361,25 @@ public final class PackBenchmark {
     }
 
     // ------------------------------------------------------------------ statistics
+
+    /** CPU ms (user + sys) of the live threads by name, numbers dropped ("GC Thread#1" counts as "GC_Thread"). */
+    private static Map<String, Long> threadCpuMs() throws IOException {
+        Map<String, Long> byName = new TreeMap<>();
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+            for (Path task : tasks) {
+                try {
+                    String name = Files.readString(task.resolve("comm")).trim().replaceAll("#?[0-9]+$", "").replace(' ', '_');
+                    String stat = Files.readString(task.resolve("stat"));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    // utime and stime in clock ticks, 100 per second on Linux
+                    byName.merge(name, (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10, Long::sum);
+                } catch (NoSuchFileException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        }
+        return byName;
+    }
 
     /** CPU time of the whole process (every thread: ours, zstd's native workers, GC and JIT). */
     private static long cpuNanos() {
