@@ -32,6 +32,8 @@ abstract sealed class PackageContent implements Closeable {
     final ImagePackage pkg;
     final Path file;
     final String sha256;
+    /** One per package and layer (one thread): 20,000 files each taking a new 64 KiB array cost more than copying. */
+    final byte[] buffer = new byte[1 << 16];
 
     PackageContent(ImagePackage pkg, String sha256) {
         this.pkg = pkg;
@@ -54,8 +56,7 @@ abstract sealed class PackageContent implements Closeable {
         return new TarArchiveInputStream(in, "UTF-8");
     }
 
-    static void copyExactly(InputStream in, long size, OutputStream out, String what) throws IOException {
-        byte[] buffer = new byte[1 << 16];
+    static void copyExactly(InputStream in, long size, OutputStream out, String what, byte[] buffer) throws IOException {
         long left = size;
         while (left > 0) {
             int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
@@ -102,7 +103,7 @@ abstract sealed class PackageContent implements Closeable {
                 throw new ImageBuildException(file + ": entry " + c.ordinal() + " is not '" + c.name() + "' of " + size
                         + " bytes any more; did the package file change during the build?");
             }
-            copyExactly(tar, size, out, file.toString());
+            copyExactly(tar, size, out, file.toString(), buffer);
         }
 
         @Override
@@ -137,7 +138,7 @@ abstract sealed class PackageContent implements Closeable {
                 for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
                     ordinal++;
                     if (ordinals.contains(ordinal)) {
-                        copyExactly(tar, e.getSize(), out, file.toString());
+                        copyExactly(tar, e.getSize(), out, file.toString(), buffer);
                         where.put(ordinal, new long[] {offset, e.getSize()});
                         offset += e.getSize();
                     }
@@ -162,7 +163,7 @@ abstract sealed class PackageContent implements Closeable {
                 throw new ImageBuildException("spooled content of '" + c.name() + "' is missing or of another size");
             }
             channel.position(at[0]);
-            copyExactly(Channels.newInputStream(channel), size, out, spool.toString());
+            copyExactly(Channels.newInputStream(channel), size, out, spool.toString(), buffer);
         }
 
         @Override
