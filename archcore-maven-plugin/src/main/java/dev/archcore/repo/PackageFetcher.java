@@ -317,7 +317,6 @@ public final class PackageFetcher {
                 }
                 SignatureCheck check = check(r, download.file(), sig, shown);
                 Path entry = cache.commit(download, sha);
-                VerifiedFile verified = keptOpen.incrementAndGet() <= MAX_KEPT_OPEN ? download.keepOpen(entry) : null;
                 if (sig != null) {
                     cache.putSignature(sha, sig);
                 }
@@ -325,6 +324,8 @@ public final class PackageFetcher {
                 stats.downloaded.incrementAndGet();
                 stats.bytes.addAndGet(got.bytes());
                 log.debug("Downloaded " + name(r) + " (" + Downloads.size(got.bytes()) + ") from " + shown);
+                // last, so nothing can fail with the descriptor handed on and not returned
+                VerifiedFile verified = keptOpen.incrementAndGet() <= MAX_KEPT_OPEN ? download.keepOpen(entry) : null;
                 return new Fetched(pkg, entry, shown, check, verified);
             }
         }
