@@ -1,5 +1,7 @@
 package dev.archcore.image;
 
+import dev.archcore.util.VerifiedFile;
+
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -11,10 +13,12 @@ import java.util.Objects;
  * checked before handing the file over, as pacman records it ({@code none}, {@code sha256}, {@code pgp});
  * {@code sha256}, when the caller has just verified the file against it, saves hashing the file again;
  * {@code listed}, for a package from a repository, is what its database entry says it is: the package's
- * {@code .PKGINFO} must agree, as pacman requires of a package it downloaded.
+ * {@code .PKGINFO} must agree, as pacman requires of a package it downloaded; {@code verified}, for a package the
+ * caller has just downloaded and hashed, is that file's bytes through the descriptor they were written with: the
+ * image reads them from there without hashing them again (whatever is renamed over {@code file} meanwhile).
  */
 public record ImagePackage(Path file, boolean app, String origin, List<String> validation, String sha256,
-                           Listed listed) {
+                           Listed listed, VerifiedFile verified) {
 
     /** A sync database entry's {@code %NAME%}, {@code %VERSION%} and {@code %ARCH%} (arch may be empty). */
     public record Listed(String name, String version, String arch) {
@@ -26,21 +30,34 @@ public record ImagePackage(Path file, boolean app, String origin, List<String> v
     }
 
     public ImagePackage(Path file, boolean app, String origin, List<String> validation) {
-        this(file, app, origin, validation, null, null);
+        this(file, app, origin, validation, null, null, null);
     }
 
     public ImagePackage(Path file, boolean app, String origin, List<String> validation, String sha256) {
-        this(file, app, origin, validation, sha256, null);
+        this(file, app, origin, validation, sha256, null, null);
+    }
+
+    public ImagePackage(Path file, boolean app, String origin, List<String> validation, String sha256, Listed listed) {
+        this(file, app, origin, validation, sha256, listed, null);
     }
 
     public ImagePackage {
         Objects.requireNonNull(file, "file");
         validation = validation == null || validation.isEmpty() ? List.of("none") : List.copyOf(validation);
+        if (verified != null && (sha256 == null || !sha256.equalsIgnoreCase(verified.sha256()))) {
+            throw new IllegalArgumentException(file + ": the open bytes were verified as " + verified.sha256()
+                    + ", not as " + sha256);
+        }
     }
 
     /** This package, whose database entry says it is {@code listed}. */
     public ImagePackage listedAs(Listed listed) {
-        return new ImagePackage(file, app, origin, validation, sha256, listed);
+        return new ImagePackage(file, app, origin, validation, sha256, listed, verified);
+    }
+
+    /** This package, read from {@code verified} (when not null) instead of {@code file}: see the class comment. */
+    public ImagePackage readFrom(VerifiedFile verified) {
+        return new ImagePackage(file, app, origin, validation, sha256, listed, verified);
     }
 
     public static ImagePackage dependency(Path file) {

@@ -109,8 +109,8 @@ final class LayerWriter {
             for (String sha : needed.keySet()) {
                 PackageIndex.Loaded p = packages.get(sha);
                 PackageContent source = unordered.contains(sha)
-                        ? new PackageContent.Spooled(p.file(), sha, needed.get(sha), spoolDir)
-                        : new PackageContent.Streaming(p.file(), sha);
+                        ? new PackageContent.Spooled(p.request(), sha, needed.get(sha), spoolDir)
+                        : new PackageContent.Streaming(p.request(), sha);
                 opened.add(source);
                 sources.put(sha, source);
             }

@@ -4,7 +4,6 @@ import dev.archcore.util.Compressed;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
-import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,14 +24,20 @@ import java.util.Set;
  * paths moved by a symlink) is first read once into a flat spool file of the needed contents: {@link Spooled}.
  * Either way the whole package file is hashed as it is read, and {@link #verify} compares that with the SHA-256
  * the package was verified with before the layer is accepted: bytes swapped in after the check never reach an image.
+ * A package just downloaded is read from its download's open descriptor instead, the bytes that were hashed
+ * ({@link PackageBytes}).
  */
 abstract sealed class PackageContent implements Closeable {
 
+    final ImagePackage pkg;
     final Path file;
     final String sha256;
+    /** One per package and layer (one thread): 20,000 files each taking a new 64 KiB array cost more than copying. */
+    final byte[] buffer = new byte[1 << 16];
 
-    PackageContent(Path file, String sha256) {
-        this.file = file;
+    PackageContent(ImagePackage pkg, String sha256) {
+        this.pkg = pkg;
+        this.file = pkg.file();
         this.sha256 = sha256;
     }
 
@@ -45,22 +50,13 @@ abstract sealed class PackageContent implements Closeable {
      */
     abstract void verify() throws IOException;
 
-    /** The package's tar, over a stream that hashes every byte of the file ({@code raw}). */
-    static TarArchiveInputStream open(Digests.HashingInputStream raw) throws IOException {
-        InputStream in = Compressed.open(new BufferedInputStream(raw, 1 << 16));
+    /** The package's tar, over its checked bytes ({@code raw}). */
+    static TarArchiveInputStream open(PackageBytes raw) throws IOException {
+        InputStream in = Compressed.open(raw.in());
         return new TarArchiveInputStream(in, "UTF-8");
     }
 
-    /** Reads the rest of {@code raw} (the tar reader may stop before the end of the file) and compares the hash. */
-    void verify(Digests.HashingInputStream raw) throws IOException {
-        String actual = raw.finish();
-        if (!actual.equals(sha256)) {
-            throw Digests.changed(file, sha256, actual);
-        }
-    }
-
-    static void copyExactly(InputStream in, long size, OutputStream out, String what) throws IOException {
-        byte[] buffer = new byte[1 << 16];
+    static void copyExactly(InputStream in, long size, OutputStream out, String what, byte[] buffer) throws IOException {
         long left = size;
         while (left > 0) {
             int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
@@ -74,18 +70,18 @@ abstract sealed class PackageContent implements Closeable {
 
     /** One forward pass: contents must be asked for in increasing archive order. */
     static final class Streaming extends PackageContent {
-        private Digests.HashingInputStream raw;
+        private PackageBytes raw;
         private TarArchiveInputStream tar;
         private int current = -1;
         private TarArchiveEntry entry;
 
-        Streaming(Path file, String sha256) {
-            super(file, sha256);
+        Streaming(ImagePackage pkg, String sha256) {
+            super(pkg, sha256);
         }
 
         private void open() throws IOException {
             if (tar == null) {
-                raw = new Digests.HashingInputStream(Files.newInputStream(file));
+                raw = PackageBytes.open(pkg, sha256);
                 tar = open(raw);
             }
         }
@@ -107,13 +103,13 @@ abstract sealed class PackageContent implements Closeable {
                 throw new ImageBuildException(file + ": entry " + c.ordinal() + " is not '" + c.name() + "' of " + size
                         + " bytes any more; did the package file change during the build?");
             }
-            copyExactly(tar, size, out, file.toString());
+            copyExactly(tar, size, out, file.toString(), buffer);
         }
 
         @Override
         void verify() throws IOException {
             open();
-            verify(raw);
+            raw.check();
         }
 
         @Override
@@ -130,11 +126,11 @@ abstract sealed class PackageContent implements Closeable {
         private final FileChannel channel;
         private final Map<Integer, long[]> where = new HashMap<>();
 
-        Spooled(Path file, String sha256, Set<Integer> ordinals, Path spoolDir) throws IOException {
-            super(file, sha256);
+        Spooled(ImagePackage pkg, String sha256, Set<Integer> ordinals, Path spoolDir) throws IOException {
+            super(pkg, sha256);
             Files.createDirectories(spoolDir);
             spool = Files.createTempFile(spoolDir, "spool", ".bin");
-            Digests.HashingInputStream raw = new Digests.HashingInputStream(Files.newInputStream(file));
+            PackageBytes raw = PackageBytes.open(pkg, sha256);
             try (raw; TarArchiveInputStream tar = open(raw);
                  OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(spool), 1 << 16)) {
                 long offset = 0;
@@ -142,12 +138,12 @@ abstract sealed class PackageContent implements Closeable {
                 for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
                     ordinal++;
                     if (ordinals.contains(ordinal)) {
-                        copyExactly(tar, e.getSize(), out, file.toString());
+                        copyExactly(tar, e.getSize(), out, file.toString(), buffer);
                         where.put(ordinal, new long[] {offset, e.getSize()});
                         offset += e.getSize();
                     }
                 }
-                verify(raw); // the whole file has been read: check it before anything is taken from the spool
+                raw.check(); // the whole file has been read: check it before anything is taken from the spool
             } catch (IOException | RuntimeException e) {
                 Files.deleteIfExists(spool);
                 throw e;
@@ -167,7 +163,7 @@ abstract sealed class PackageContent implements Closeable {
                 throw new ImageBuildException("spooled content of '" + c.name() + "' is missing or of another size");
             }
             channel.position(at[0]);
-            copyExactly(Channels.newInputStream(channel), size, out, spool.toString());
+            copyExactly(Channels.newInputStream(channel), size, out, spool.toString(), buffer);
         }
 
         @Override

@@ -7,7 +7,6 @@ import dev.archcore.util.AtomicFiles;
 import dev.archcore.util.CacheKey;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 
-import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -55,13 +54,13 @@ final class PackageIndexer {
      */
     PackageIndex.Loaded load(ImagePackage request, boolean contents) {
         Path file = request.file();
-        if (!Files.isRegularFile(file)) {
+        if (request.verified() == null && !Files.isRegularFile(file)) {
             throw new ImageBuildException("package file not found: " + file);
         }
         String sha256 = request.sha256() != null ? request.sha256() : Digests.sha256(file);
         PackageIndex index = cached(sha256, contents);
         if (index == null) {
-            index = read(file, sha256);
+            index = read(request, sha256);
             store(index);
         }
         PkgInfo info = PkgInfo.parse(index.pkginfo(), file.getFileName().toString());
@@ -129,6 +128,15 @@ final class PackageIndexer {
 
     /** Reads the package, hashing it as it goes: it must have {@code sha256}, the hash it was verified with. */
     static PackageIndex read(Path file, String sha256) {
+        return read(ImagePackage.dependency(file), sha256);
+    }
+
+    /**
+     * Reads the package from its {@link PackageBytes} (hashed as they are read, or the open bytes its download
+     * hashed): they must have {@code sha256}, the hash it was verified with.
+     */
+    static PackageIndex read(ImagePackage pkg, String sha256) {
+        Path file = pkg.file();
         String what = file.getFileName().toString();
         byte[] pkginfo = null;
         byte[] mtree = null;
@@ -138,10 +146,14 @@ final class PackageIndexer {
         List<ArchiveEntry> entries = new ArrayList<>();
         Map<String, String> md5s = new TreeMap<>();
         Map<String, byte[]> captured = new TreeMap<>();
-        String actual;
         long size;
-        try (Digests.HashingInputStream raw = new Digests.HashingInputStream(Files.newInputStream(file));
-             BoundedPackageTar tar = new BoundedPackageTar(new BufferedInputStream(raw, 1 << 16), what)) {
+        PackageBytes raw;
+        try {
+            raw = PackageBytes.open(pkg, sha256);
+        } catch (IOException e) {
+            throw new ImageBuildException("cannot read package " + file + ": " + e.getMessage(), e);
+        }
+        try (raw; BoundedPackageTar tar = new BoundedPackageTar(raw.in(), what)) {
             int ordinal = -1;
             for (TarArchiveEntry e; (e = tar.next()) != null; ) {
                 ordinal++;
@@ -186,13 +198,14 @@ final class PackageIndexer {
                     }
                 }
             }
-            actual = raw.finish(); // what the tar reader left (end-of-archive blocks, padding) is hashed too
-            size = raw.count();
+            raw.check();
+            size = raw.size();
         } catch (IOException e) {
+            raw.failed(e);
             throw new ImageBuildException("cannot read package " + file + ": " + e.getMessage(), e);
-        }
-        if (!actual.equals(sha256)) {
-            throw Digests.changed(file, sha256, actual);
+        } catch (RuntimeException e) {
+            raw.failed(e);
+            throw e;
         }
         if (pkginfo == null) {
             throw new ImageBuildException(what + " has no .PKGINFO: not a pacman package");

@@ -146,7 +146,7 @@ final class RecipeFiles {
                     byMember.put(f.name(), e.path());
                 }
             }
-            PackageFiles.read(p.file(), new TreeSet<>(byMember.keySet()))
+            PackageFiles.read(p.request(), p.index().sha256(), new TreeSet<>(byMember.keySet()))
                     .forEach((member, bytes) -> out.put(byMember.get(member), bytes));
         }
         return out;

@@ -279,20 +279,27 @@ public class ImageMojo extends AbstractMojo {
                 : Secrets.proxies(session.getSettings(), settingsDecrypter)));
         List<ImagePackage> list = new ArrayList<>();
         for (PackageFetcher.Fetched f : closure.packages()) {
-            // the fetcher has just checked the file against this sha256: the indexer need not hash it again
+            // the fetcher has just checked the file against this sha256: the indexer need not hash it again; one
+            // just downloaded is read from its download's descriptor, the bytes that were hashed
             boolean explicit = app == null && closure.explicit().contains(f.pkg().name());
             list.add(new ImagePackage(f.file(), explicit, f.pkg().repository(), List.of("sha256"), f.pkg().sha256())
-                    .listedAs(new ImagePackage.Listed(f.pkg().name(), f.pkg().version(), f.pkg().value("ARCH"))));
+                    .listedAs(new ImagePackage.Listed(f.pkg().name(), f.pkg().version(), f.pkg().value("ARCH")))
+                    .readFrom(f.verified()));
         }
         if (app != null) {
             list.add(ImagePackage.app(app.file(), app.sha256()));
         }
         Path archcore = layout.getParent();
         String base = layout.getFileName().toString();
-        ImageResult result = ImageBuilder.build(new ImageRequest(list, conf.noExtract(), config(app, chosen, tag),
-                timestamp, name, tag, layout, archive, archcore.resolve(base + ".spdx.json"),
-                archcore.resolve(base + ".digest"), cacheDirectory.toPath().resolve("layers"), Layering.DEFAULT,
-                layerCompressionLevel, log, chosen).forArch(a == null ? null : a.pacmanArch()));
+        ImageResult result;
+        try {
+            result = ImageBuilder.build(new ImageRequest(list, conf.noExtract(), config(app, chosen, tag),
+                    timestamp, name, tag, layout, archive, archcore.resolve(base + ".spdx.json"),
+                    archcore.resolve(base + ".digest"), cacheDirectory.toPath().resolve("layers"), Layering.DEFAULT,
+                    layerCompressionLevel, log, chosen).forArch(a == null ? null : a.pacmanArch()));
+        } finally {
+            PackageFetcher.Fetched.close(closure.packages());
+        }
         Files.copy(lock, archcore.resolve(base.replaceFirst("^image", "packages") + ".lock.json"),
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         ImageInfo.write(archcore.resolve(base + ".json"), new ImageInfo(result.reference(), result.manifestDigest(),

@@ -3,17 +3,22 @@ package dev.archcore.repo;
 import dev.archcore.util.AtomicFiles;
 import dev.archcore.util.CacheKey;
 import dev.archcore.util.Log;
+import dev.archcore.util.VerifiedFile;
 
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFileAttributeView;
@@ -28,6 +33,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -53,6 +60,7 @@ public final class PackageCache {
     private static final String STAMP_CONTEXT = "archcore package cache stamp";
     private static final Duration SETTLED = Duration.ofSeconds(2);
     private static final boolean UNIX_ATTRIBUTES = FileSystems.getDefault().supportedFileAttributeViews().contains("unix");
+    private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
 
     private final Path root;
     private final Log log;
@@ -155,8 +163,7 @@ public final class PackageCache {
     /** A new temporary file in the cache that hashes what is written to it; {@link #commit} makes it an entry. */
     public Download newDownload() {
         try {
-            Path temp = Files.createTempFile(root.resolve("tmp"), "download-", ".part");
-            return new Download(temp);
+            return new Download(root.resolve("tmp"));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write to the package cache " + root + ": " + e.getMessage(), e);
         }
@@ -354,18 +361,56 @@ public final class PackageCache {
         }
     }
 
-    /** A temporary file being filled; closing it without {@link #commit} removes it. */
+    /**
+     * A temporary file being filled; closing it without {@link #commit} removes it. It is created exclusively
+     * (a new inode of this process, mode 600) and written through one descriptor, which {@link #keepOpen} can hand
+     * on after the commit: the bytes just hashed, for a reader that then need not hash them again.
+     */
     public static final class Download implements Closeable {
         private final Path file;
+        private final FileChannel channel;
         private final MessageDigest digest = newDigest();
         private final OutputStream out;
         private long size;
         private String sha256;
         private boolean committed;
+        private boolean handedOn;
 
-        private Download(Path file) throws IOException {
-            this.file = file;
-            OutputStream raw = Files.newOutputStream(file);
+        private Download(Path dir) throws IOException {
+            FileChannel created = null;
+            Path name = null;
+            for (int attempt = 0; created == null; attempt++) {
+                name = dir.resolve("download-" + UUID.randomUUID() + ".part");
+                try {
+                    created = POSIX
+                            ? FileChannel.open(name, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                                    StandardOpenOption.READ), PosixFilePermissions.asFileAttribute(
+                                    PosixFilePermissions.fromString("rw-------")))
+                            : FileChannel.open(name, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                                    StandardOpenOption.READ);
+                } catch (FileAlreadyExistsException e) {
+                    if (attempt > 10) {
+                        throw e;
+                    }
+                }
+            }
+            this.file = name;
+            this.channel = created;
+            FileChannel ch = created;
+            OutputStream raw = new OutputStream() { // closing it leaves the descriptor open for keepOpen
+                @Override
+                public void write(int b) throws IOException {
+                    write(new byte[] {(byte) b}, 0, 1);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    ByteBuffer buffer = ByteBuffer.wrap(b, off, len);
+                    while (buffer.hasRemaining()) {
+                        ch.write(buffer);
+                    }
+                }
+            };
             this.out = new DigestOutputStream(raw, digest) {
                 @Override
                 public void write(byte[] b, int off, int len) throws IOException {
@@ -407,10 +452,26 @@ public final class PackageCache {
             return finish();
         }
 
+        /**
+         * After {@link #commit}: the committed bytes through the descriptor they were written with (now the caller's
+         * to close), named {@code entry} in messages. Whatever is renamed over the entry later, reads of this see
+         * the bytes that were hashed.
+         */
+        public VerifiedFile keepOpen(Path entry) {
+            if (!committed) {
+                throw new IllegalStateException("not committed: " + file);
+            }
+            handedOn = true;
+            return new VerifiedFile(entry, sha256, size, channel);
+        }
+
         @Override
         public void close() throws IOException {
             try {
                 out.close();
+                if (!handedOn) {
+                    channel.close();
+                }
             } finally {
                 if (!committed) {
                     Files.deleteIfExists(file);

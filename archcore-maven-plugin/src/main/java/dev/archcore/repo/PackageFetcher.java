@@ -3,6 +3,7 @@ package dev.archcore.repo;
 import dev.archcore.pacman.InputLimits;
 import dev.archcore.pacman.PackageNames;
 import dev.archcore.util.Log;
+import dev.archcore.util.VerifiedFile;
 import okhttp3.OkHttpClient;
 
 import java.io.IOException;
@@ -46,12 +47,37 @@ public final class PackageFetcher {
      *
      * @param source    the URL it was downloaded from, or {@code "cache"}
      * @param signature the signature check (status {@code NO_SIGNATURE} when none was made or needed)
+     * @param verified  for a package just downloaded, the bytes that were hashed, still open (the caller closes
+     *                  it, {@link #close}); null for one taken from the cache
      */
-    public record Fetched(RepoPackage pkg, Path file, String source, SignatureCheck signature) {
+    public record Fetched(RepoPackage pkg, Path file, String source, SignatureCheck signature, VerifiedFile verified) {
+        public Fetched(RepoPackage pkg, Path file, String source, SignatureCheck signature) {
+            this(pkg, file, source, signature, null);
+        }
+
         public boolean downloaded() {
             return !source.equals("cache");
         }
+
+        /** Closes the {@code verified} descriptor of each (a package not read through it needs nothing). */
+        public static void close(List<Fetched> fetched) {
+            for (Fetched f : fetched) {
+                if (f.verified() != null) {
+                    try {
+                        f.verified().close();
+                    } catch (IOException e) {
+                        // a read-only descriptor: nothing was lost
+                    }
+                }
+            }
+        }
     }
+
+    /**
+     * Downloaded packages handed on open ({@link Fetched#verified}) per fetcher: beyond this the descriptors
+     * are closed and the image hashes those packages as it reads them, as it does cached ones.
+     */
+    static final int MAX_KEPT_OPEN = 512;
 
     /** repo-add refuses larger signatures; so does pacman's download of a {@code .sig}. */
     static final int MAX_SIGNATURE = 16384;
@@ -68,6 +94,7 @@ public final class PackageFetcher {
     private final Downloads downloads;
     private final boolean offline;
     private final int concurrency;
+    private final AtomicInteger keptOpen = new AtomicInteger();
 
     public PackageFetcher(PackageCache cache, Keyring keyring, Log log) {
         this(cache, keyring, log, null, false, DEFAULT_CONCURRENCY);
@@ -148,11 +175,16 @@ public final class PackageFetcher {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            Fetched.close(results);
             throw new FetchException("interrupted while fetching packages");
+        } catch (RuntimeException e) {
+            Fetched.close(results);
+            throw e;
         } finally {
             pool.shutdownNow();
         }
         if (!problems.isEmpty()) {
+            Fetched.close(results);
             throw failure(problems, requests.size());
         }
         summary(stats, requests.size(), System.nanoTime() - start);
@@ -292,7 +324,9 @@ public final class PackageFetcher {
                 stats.downloaded.incrementAndGet();
                 stats.bytes.addAndGet(got.bytes());
                 log.debug("Downloaded " + name(r) + " (" + Downloads.size(got.bytes()) + ") from " + shown);
-                return new Fetched(pkg, entry, shown, check);
+                // last, so nothing can fail with the descriptor handed on and not returned
+                VerifiedFile verified = keptOpen.incrementAndGet() <= MAX_KEPT_OPEN ? download.keepOpen(entry) : null;
+                return new Fetched(pkg, entry, shown, check, verified);
             }
         }
         throw new PackageProblem("cannot download " + name(r) + " (" + pkg.filename() + ") from any server of ["

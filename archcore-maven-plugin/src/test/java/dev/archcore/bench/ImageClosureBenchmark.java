@@ -514,16 +514,21 @@ public final class ImageClosureBenchmark {
         for (PackageFetcher.Fetched f : closure.packages()) {
             // as ImageMojo: the fetcher has just checked the file against this sha256, the indexer need not hash it again
             packages.add(new ImagePackage(f.file(), false, buckets ? null : f.pkg().repository(), List.of("sha256"),
-                    f.pkg().sha256()));
+                    f.pkg().sha256()).readFrom(f.verified()));
         }
         packages.add(ImagePackage.app(app.file(), app.sha256()));
         long resolved = System.nanoTime();
-        ImageResult result = ImageBuilder.build(new ImageRequest(packages, conf.noExtract(),
-                new ImageConfig(List.of("/usr/bin/app"), null, Map.of("APP_PORT", "8080"), null, null, List.of("8080"),
-                        null, null, null, null),
-                EPOCH, "bench/app", app.version().replace(':', '-'), out.resolve("image"), out.resolve("app-image.tar"),
-                out.resolve("image.spdx.json"), out.resolve("image.digest"), cache.resolve("layers"), Layering.DEFAULT,
-                level, log));
+        ImageResult result;
+        try {
+            result = ImageBuilder.build(new ImageRequest(packages, conf.noExtract(),
+                    new ImageConfig(List.of("/usr/bin/app"), null, Map.of("APP_PORT", "8080"), null, null, List.of("8080"),
+                            null, null, null, null),
+                    EPOCH, "bench/app", app.version().replace(':', '-'), out.resolve("image"), out.resolve("app-image.tar"),
+                    out.resolve("image.spdx.json"), out.resolve("image.digest"), cache.resolve("layers"), Layering.DEFAULT,
+                    level, log));
+        } finally {
+            PackageFetcher.Fetched.close(closure.packages());
+        }
         long end = System.nanoTime();
         return new Timing((resolved - start) / 1e6, (end - resolved) / 1e6, (end - start) / 1e6,
                 (cpuNanos() - cpu0) / 1e6, result, lines);
@@ -726,7 +731,7 @@ public final class ImageClosureBenchmark {
             }
             deleteTree(cache.resolve("layers/layers-v1"));
             results.get("image_index_cached")[r] = runImage(work, cache, out, app1, 6, false).imageMs();
-            deleteTree(cache.resolve("layers/index-v1"));
+            deleteTree(cache.resolve("layers/index-v2"));
             results.get("image_layers_cached")[r] = runImage(work, cache, out, app1, 6, false).imageMs();
             t = runImage(work, cache, out, app1, 6, false);
             results.get("image_all_cached")[r] = t.imageMs();

@@ -1,9 +1,11 @@
 package dev.archcore.image;
 
+import dev.archcore.repo.PackageCache;
 import dev.archcore.testing.CraftedPackage;
 import dev.archcore.testing.Tools;
 import dev.archcore.util.CacheKey;
 import dev.archcore.util.Log;
+import dev.archcore.util.VerifiedFile;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.BeforeEach;
@@ -211,6 +213,66 @@ class CachePoisoningTest {
         ImageResult second = build();
         assertThat(second.manifestDigest()).isEqualTo(first.manifestDigest());
         assertThat(LayoutReader.merged(layout).get("etc/motd").content()).isEqualTo(GOOD);
+    }
+
+    /**
+     * A dependency just downloaded into the package cache is read from its download's descriptor, the bytes that
+     * were hashed, not hashed again (issue 17): a file put over its cache entry afterwards (a restored cache, anyone
+     * writing the cache directory) must not reach the image.
+     */
+    @Test
+    void aPackageReplacedInTheCacheAfterItsDownloadDoesNotReachTheImage() throws IOException {
+        ImagePackage fetched = downloaded(new PackageCache(tmp.resolve("packages"), Log.NONE, KEY), motd);
+        try (VerifiedFile open = fetched.verified()) {
+            Path swapped = motd(tmp.resolve("swapped"), EVIL, 0755, 0);
+            Files.move(swapped, fetched.file(), StandardCopyOption.REPLACE_EXISTING);
+            assertThat(sha256(Files.readAllBytes(fetched.file()))).isNotEqualTo(motdSha);
+
+            ImageBuilder.build(ImageRequest.of(List.of(fetched, ImagePackage.app(app)), ImageConfig.empty(),
+                    1_800_000_000L, "archcore/poison", "1.0", layout, archive, cache, Log.NONE).withCacheKey(KEY));
+            Path bundle = tmp.resolve("bundle");
+            Tools.run(tmp, "umoci", "unpack", "--image", layout + ":1.0", bundle.toString()).ok("umoci unpack");
+            assertThat(bundle.resolve("rootfs/etc/motd")).hasContent(GOOD.strip());
+        }
+    }
+
+    /** The same, with the cache entry written in place (its inode, while the build holds it open): refused. */
+    @Test
+    void aPackageWrittenInPlaceAfterItsDownloadIsRefused() throws IOException {
+        ImagePackage fetched = downloaded(new PackageCache(tmp.resolve("packages"), Log.NONE, KEY), motd);
+        try (VerifiedFile open = fetched.verified()) {
+            Object inode = Files.readAttributes(fetched.file(), java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+            byte[] evil = Files.readAllBytes(motd(tmp.resolve("swapped"), EVIL, 0755, 0));
+            // one byte more, so the size shows the write even within the ctime's clock tick
+            Files.write(fetched.file(), java.util.Arrays.copyOf(evil, evil.length + 1));
+            assertThat(Files.readAttributes(fetched.file(), java.nio.file.attribute.BasicFileAttributes.class).fileKey())
+                    .as("the same inode, written").isEqualTo(inode);
+
+            assertThatThrownBy(() -> ImageBuilder.build(ImageRequest.of(List.of(fetched, ImagePackage.app(app)),
+                    ImageConfig.empty(), 1_800_000_000L, "archcore/poison", "1.0", layout, archive, cache, Log.NONE)
+                    .withCacheKey(KEY))).isInstanceOf(ImageBuildException.class)
+                    .hasMessageContaining(fetched.file().toString()).hasMessageContaining("written in place")
+                    .hasMessageContaining("none of its bytes went into the image");
+            assertThat(layout).doesNotExist();
+            assertThat(archive).doesNotExist();
+        }
+    }
+
+    @Test
+    void openBytesVerifiedAsAnotherHashAreRefused() throws IOException {
+        ImagePackage fetched = downloaded(new PackageCache(tmp.resolve("packages"), Log.NONE, KEY), motd);
+        try (VerifiedFile open = fetched.verified()) {
+            assertThatThrownBy(() -> new ImagePackage(fetched.file(), false, "core", List.of("sha256"), "0".repeat(64))
+                    .readFrom(open)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining(motdSha);
+        }
+    }
+
+    /** {@code file} downloaded into {@code packages} as the fetcher does, still open. */
+    private ImagePackage downloaded(PackageCache packages, Path file) throws IOException {
+        PackageCache.Download download = packages.newDownload();
+        Files.copy(file, download.out());
+        Path entry = packages.commit(download, motdSha);
+        return new ImagePackage(entry, false, "core", List.of("sha256"), motdSha).readFrom(download.keepOpen(entry));
     }
 
     /** The motd package replaced, at the same path, by one with the same entries and sizes but other content. */

@@ -5,6 +5,7 @@ import dev.archcore.testing.MirrorServer;
 import dev.archcore.testing.MirrorServer.Fault;
 import dev.archcore.testing.RecordingLog;
 import dev.archcore.testing.TestKeys;
+import dev.archcore.util.VerifiedFile;
 import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -252,6 +253,32 @@ class PackageFetcherTest {
                 .hasMessageContaining("check the Server lines of [" + TestRepository.NAME + "] in pacman.conf");
         assertThat(cache.contains(pkg.sha256(), -1)).isFalse();
         assertNoTemporaryFiles();
+    }
+
+    /**
+     * A package just downloaded comes with its download's descriptor open (the image reads the hashed bytes from
+     * there instead of hashing the cache entry again): a file put over the entry later does not change them; a
+     * package from the cache comes without (the image hashes what it reads).
+     */
+    @Test
+    void aDownloadedPackageIsHandedOnOpenAsTheBytesThatWereHashed() throws IOException {
+        RepoPackage pkg = repo.pkg("signed-a");
+        byte[] served = Files.readAllBytes(repo.files.get("signed-a"));
+        PackageFetcher.Fetched got = fetcher().fetch(List.of(request("signed-a", REQUIRED, mirror.url()))).get(0);
+        try (VerifiedFile open = got.verified()) {
+            assertThat(open).isNotNull();
+            assertThat(open.sha256()).isEqualTo(pkg.sha256());
+            assertThat(open.size()).isEqualTo(served.length);
+            assertThat(fetcher().fetch(List.of(request("signed-a", REQUIRED, mirror.url()))).get(0).verified())
+                    .as("from the cache").isNull();
+
+            Files.move(Files.write(work.resolve("other"), new byte[served.length]), got.file(),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            try (java.io.InputStream in = open.open()) {
+                assertThat(in.readAllBytes()).isEqualTo(served);
+            }
+            open.checkUnchanged(); // another file at the path: not read, no concern
+        }
     }
 
     @Test
