@@ -165,6 +165,9 @@ phases() {
 if [[ ! -d $M2 ]]; then
     say "seeding $M2 from ~/.m2/repository (hard links)"
     cp -al "$HOME/.m2/repository" "$M2"
+else
+    # what the build needs since the last seeding (a new build plugin, say); never overwrites what is there
+    cp -aln "$HOME/.m2/repository/." "$M2/"
 fi
 if ((INSTALL)) || [[ ! -d $M2/dev/archcore/archcore-archetype ]]; then
     say "installing this checkout's plugin and archetype into $M2 (not ~/.m2)"
