@@ -20,6 +20,7 @@ import com.jcraft.jsch.UserInfo;
 import dev.archcore.util.Log;
 
 import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -231,49 +232,13 @@ public final class SshTunnel implements AutoCloseable {
         return exec(command, null, timeout);
     }
 
-    /** {@link #exec(String, Duration)} with {@code stdin} as the command's standard input (a secret never goes on a command line). */
+    /**
+     * {@link #exec(String, Duration)} with {@code stdin} as the command's standard input (a secret never goes on a
+     * command line); without it, the command's standard input is empty.
+     */
     public ExecResult exec(String command, byte[] stdin, Duration timeout) {
-        if (stdin != null) {
-            return execStreaming(command, new java.io.ByteArrayInputStream(stdin), timeout);
-        }
-        ChannelExec channel = null;
-        try {
-            channel = (ChannelExec) session.openChannel("exec");
-            channel.setCommand(command);
-            ByteArrayOutputStream output = new ByteArrayOutputStream();
-            channel.setErrStream(output, true);
-            InputStream stdout = channel.getInputStream();
-            channel.connect(timeoutMillis);
-            long until = System.nanoTime() + timeout.toNanos();
-            byte[] buf = new byte[8192];
-            while (true) {
-                while (stdout.available() > 0) {
-                    int n = stdout.read(buf);
-                    if (n < 0) {
-                        break;
-                    }
-                    output.write(buf, 0, n);
-                }
-                if (channel.isClosed() && stdout.available() == 0) {
-                    break;
-                }
-                if (System.nanoTime() > until) {
-                    throw new ClusterException("'" + command + "' on " + endpoint + " did not finish within "
-                            + timeout.toSeconds() + " s; output so far:\n" + output.toString(StandardCharsets.UTF_8));
-                }
-                Thread.sleep(20);
-            }
-            return new ExecResult(channel.getExitStatus(), output.toString(StandardCharsets.UTF_8).strip());
-        } catch (JSchException | IOException e) {
-            throw new ClusterException("cannot run '" + command + "' on " + endpoint + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ClusterException("interrupted while running '" + command + "' on " + endpoint, e);
-        } finally {
-            if (channel != null) {
-                channel.disconnect();
-            }
-        }
+        return execStreaming(command, stdin == null ? InputStream.nullInputStream() : new ByteArrayInputStream(stdin),
+                timeout);
     }
 
     /**
